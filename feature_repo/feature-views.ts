@@ -1,0 +1,48 @@
+import { featureView } from 'trove';
+
+export const driverHourlyStats = featureView({
+  name: 'driver_hourly_stats',
+  entities: ['driver'],
+  source: 'driver_stats',
+  ttl: '1d',
+  features: [
+    { name: 'conv_rate', type: 'float32', description: 'Share of offers the driver accepted and completed.' },
+    { name: 'acc_rate', type: 'float32' },
+    { name: 'avg_daily_trips', type: 'int64' },
+  ],
+  owner: 'marketplace@example.com',
+  tags: { team: 'marketplace' },
+});
+
+export const customerProfile = featureView({
+  name: 'customer_profile',
+  entities: ['customer'],
+  source: 'customer_profile_source',
+  ttl: '7d',
+  features: [
+    { name: 'current_balance', type: 'float32' },
+    { name: 'lifetime_trip_count', type: 'int64' },
+    { name: 'avg_passenger_count', type: 'float32' },
+  ],
+  owner: 'growth@example.com',
+});
+
+/** The last trip between a driver and a customer, with a price per kilometre derived in SQL. */
+export const driverCustomerTrips = featureView({
+  name: 'driver_customer_trips',
+  entities: ['driver', 'customer'],
+  source: 'trips',
+  ttl: '30d',
+  transformation: `
+    SELECT driver_id, customer_id, event_timestamp,
+           fare AS last_fare,
+           rating AS last_rating,
+           fare / greatest(distance_km, 0.1) AS fare_per_km
+    FROM source`,
+  features: [
+    { name: 'last_fare', type: 'float64' },
+    { name: 'last_rating', type: 'int32' },
+    { name: 'fare_per_km', type: 'float64' },
+  ],
+  owner: 'pricing@example.com',
+});

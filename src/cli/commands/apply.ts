@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+
+export function registerApplyCommand(program: Command): void {
+  program.command('apply');
+}

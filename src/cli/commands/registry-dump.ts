@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/trove-config.ts';
+import { canonicalJson } from '../../registry/canonical-json.ts';
+import { readRegistryFile } from '../../registry/registry-file.ts';
+import { type RepoOptions, withRepoOption } from '../repo-option.ts';
+
+/** `trove registry-dump`: the registry as JSON, keys sorted, so two dumps diff cleanly. */
+export function registerRegistryDumpCommand(program: Command): void {
+  withRepoOption(program.command('registry-dump').description('print the registry as JSON')).action(
+    async (options: RepoOptions) => {
+      const config = await loadConfig(options.repo);
+      const snapshot = await readRegistryFile(config.registryPath, config.project);
+      const { appliedAt: _appliedAt, ...stable } = snapshot;
+      process.stdout.write(`${canonicalJson(stable, 2)}\n`);
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { DefinitionError } from '../definitions/definition-problem.ts';
+import { registerApplyCommand } from './commands/apply.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerPlanCommand } from './commands/plan.ts';
+import { registerRegistryDumpCommand } from './commands/registry-dump.ts';
+
+/** Builds the `trove` program; each command lives in its own module under commands/. */
+export function buildProgram(): Command {
+  const program = new Command('trove')
+    .description('Trove feature store: definitions, training datasets, online features.')
+    .showSuggestionAfterError()
+    .exitOverride();
+  registerInitCommand(program);
+  registerPlanCommand(program);
+  registerApplyCommand(program);
+  registerRegistryDumpCommand(program);
+  return program;
+}
+
+/** Formats any error as the reason the command failed: one line, or a list of definition problems. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof DefinitionError) return err.message;
+  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
+  return String(err);
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`trove: ${describeFailure(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { durationSchema } from '../definitions/duration.ts';
+import { identifierSchema } from '../definitions/identifier.ts';
+import { formatPath } from '../definitions/zod-problems.ts';
+
+const apiKeySchema = z.strictObject({
+  /** The key itself; prefer `keyEnv` so secrets stay out of the repo. */
+  key: z.string().min(16).optional(),
+  /** Name of an environment variable holding the key. */
+  keyEnv: z.string().optional(),
+  scopes: z.array(z.enum(['read', 'write', 'admin'])).min(1),
+  name: z.string().optional(),
+});
+
+export const troveConfigSchema = z
+  .strictObject({
+    project: identifierSchema,
+    /** Registry file, relative to the repo. */
+    registry: z.string().default('.trove/registry.json'),
+    offlineStore: z
+      .strictObject({
+        /** Folder of the Parquet offline store, relative to the repo. */
+        path: z.string().default('.trove/offline'),
+        /** DuckDB memory limit, e.g. `2GB`. */
+        memoryLimit: z.string().default('2GB'),
+        threads: z.number().int().positive().optional(),
+      })
+      .prefault({}),
+    onlineStore: z
+      .strictObject({
+        redis: z.string().default('redis://127.0.0.1:6379'),
+        cluster: z.array(z.string()).optional(),
+        keyPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.:-]*$/)
+          .default('trove'),
+        connectTimeoutMs: z.number().int().positive().default(2000),
+        commandTimeoutMs: z.number().int().positive().default(1000),
+      })
+      .prefault({}),
+    materialize: z
+      .strictObject({
+        /** How far before a view's watermark each incremental run re-reads, for late rows. */
+        lateArrival: durationSchema.default(3600),
+        batchSize: z.number().int().positive().default(10_000),
+        /** Seconds between incremental runs of the materializer worker. */
+        interval: durationSchema.default(60),
+      })
+      .prefault({}),
+    server: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(6566),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(8 * 1024 * 1024),
+        maxEntities: z.number().int().positive().default(10_000),
+        auth: z.strictObject({ keys: z.array(apiKeySchema).default([]) }).prefault({}),
+      })
+      .prefault({}),
+  })
+  .meta({ title: 'trove.yaml', description: 'Configuration of a Trove feature repo.' });
+
+export type TroveConfig = z.infer<typeof troveConfigSchema>;
+export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
+
+/** A loaded config together with the absolute locations it implies. */
+export interface ResolvedConfig extends TroveConfig {
+  repoDir: string;
+  registryPath: string;
+  offlineStorePath: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Environment overrides for URLs and secrets, so a repo can be committed without them:
+ * `REDIS_URL`, `TROVE_REDIS_KEY_PREFIX`, `TROVE_SERVER_HOST`, `TROVE_SERVER_PORT`, and
+ * `TROVE_API_KEYS` (`key:scope+scope,key2:read`).
+ */
+export function applyEnvironment(config: TroveConfig, env: NodeJS.ProcessEnv): TroveConfig {
+  const out = structuredClone(config);
+  if (env.REDIS_URL) out.onlineStore.redis = env.REDIS_URL;
+  if (env.TROVE_REDIS_KEY_PREFIX) out.onlineStore.keyPrefix = env.TROVE_REDIS_KEY_PREFIX;
+  if (env.TROVE_SERVER_HOST) out.server.host = env.TROVE_SERVER_HOST;
+  if (env.TROVE_SERVER_PORT) out.server.port = Number(env.TROVE_SERVER_PORT);
+  if (env.TROVE_API_KEYS) {
+    for (const entry of env.TROVE_API_KEYS.split(',').filter(Boolean)) {
+      const [key, scopes] = entry.split(':');
+      if (!key || !scopes)
+        throw new ConfigError('TROVE_API_KEYS: expected entries of the form key:read+write');
+      const parsed = apiKeySchema.safeParse({ key, scopes: scopes.split('+') });
+      if (!parsed.success) throw new ConfigError(`TROVE_API_KEYS: ${parsed.error.issues[0]?.message}`);
+      out.server.auth.keys.push(parsed.data);
+    }
+  }
+  return out;
+}
+
+/** Reads, validates and resolves `trove.yaml` of a repo. */
+export async function loadConfig(
+  repoDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedConfig> {
+  const dir = path.resolve(repoDir);
+  const file = path.join(dir, 'trove.yaml');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new ConfigError(
+      `no trove.yaml in ${dir}: is --repo pointing at a feature repo? (trove init DIR makes one)`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text, { uniqueKeys: true });
+  } catch (err) {
+    throw new ConfigError(`trove.yaml: YAML syntax error: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = troveConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `trove.yaml: field ${formatPath(i.path) || '(top)'}: ${i.message}`,
+    );
+    throw new ConfigError(lines.join('\n'));
+  }
+  const config = applyEnvironment(parsed.data, env);
+  return {
+    ...config,
+    repoDir: dir,
+    registryPath: path.resolve(dir, config.registry),
+    offlineStorePath: path.resolve(dir, config.offlineStore.path),
+  };
+}

@@ -1,0 +1,26 @@
+import path from 'node:path';
+import { RESERVED_COLUMNS } from '../definitions/check-references.ts';
+
+/**
+ * The offline store keeps one folder per feature view, partitioned by event date (UTC):
+ *
+ *   <offlineStorePath>/views/<view>/date=YYYY-MM-DD/part-<n>.parquet
+ *
+ * Every file has the same canonical columns: the view's join keys (in entity order), then
+ * `event_timestamp` (TIMESTAMPTZ, UTC, microseconds), `created_timestamp` (TIMESTAMPTZ, nullable),
+ * then the features in definition order, each with the DuckDB type of its declared value type.
+ */
+export const [EVENT_TIMESTAMP, CREATED_TIMESTAMP] = RESERVED_COLUMNS;
+
+export function viewFolder(offlineStorePath: string, viewName: string): string {
+  return path.join(offlineStorePath, 'views', viewName);
+}
+
+export function partitionFolder(offlineStorePath: string, viewName: string, date: string): string {
+  return path.join(viewFolder(offlineStorePath, viewName), `date=${date}`);
+}
+
+/** Glob of every Parquet file of a view. */
+export function viewGlob(offlineStorePath: string, viewName: string): string {
+  return path.join(viewFolder(offlineStorePath, viewName), 'date=*', '*.parquet');
+}
