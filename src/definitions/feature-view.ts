@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.ts';
 import { identifierSchema, metadataShape } from './identifier.ts';
+import { sqlTextSchema } from './sql-text.ts';
 import { valueTypeSchema } from './value-type.ts';
 
 /** One named, typed feature of a view. */
@@ -30,7 +31,7 @@ export const batchFeatureViewSchema = z.strictObject({
    * DuckDB SQL over a relation named `source` (the source after field mapping). It must return the
    * join keys, the timestamp field(s) and every feature.
    */
-  transformation: z.string().min(1).optional(),
+  transformation: sqlTextSchema.optional(),
   online: z.boolean().default(true),
   offline: z.boolean().default(true),
   ...metadataShape,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifierSchema, metadataShape } from './identifier.ts';
+import { sqlTextSchema } from './sql-text.ts';
 
 const sourceShape = {
   name: identifierSchema,
@@ -30,7 +31,7 @@ export const csvSourceSchema = z.strictObject({
 /** Rows produced by a DuckDB query; other sources are visible in it as tables named after them. */
 export const sqlSourceSchema = z.strictObject({
   kind: z.literal('sql'),
-  query: z.string().min(1),
+  query: sqlTextSchema,
   ...sourceShape,
 });
 

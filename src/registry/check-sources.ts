@@ -1,0 +1,150 @@
+import { access } from 'node:fs/promises';
+import type { DefinitionProblem } from '../definitions/definition-problem.ts';
+import type { LocatedObject } from '../definitions/load-definitions.ts';
+import type { RepoDefinitions } from '../definitions/repo-definitions.ts';
+import type { Source } from '../definitions/source.ts';
+import { featureViewRowsSql, resolveRepoPath, type SourceContext } from '../definitions/source-sql.ts';
+import { isCompatibleColumnType, isTimestampColumnType } from '../definitions/value-type.ts';
+import { openDuckDb } from '../duckdb/open-duckdb.ts';
+import { registerSourceViews } from '../duckdb/register-source-views.ts';
+
+const GLOB = /[*?[{]/;
+
+/** First line of a DuckDB error, without its error-class prefix noise. */
+function duckdbReason(message: string): string {
+  return (message.split('\n')[0] ?? message).trim();
+}
+
+/**
+ * Checks definitions against the data they describe, with DuckDB `DESCRIBE`: source files exist,
+ * SQL sources and transformations run, and every view's join keys, timestamps and features exist
+ * with types that fit their declarations. Reads schemas only, never the rows.
+ */
+export async function checkSources(
+  definitions: RepoDefinitions,
+  objects: readonly LocatedObject[],
+  ctx: SourceContext,
+): Promise<DefinitionProblem[]> {
+  const problems: DefinitionProblem[] = [];
+  const fileOf = (kind: LocatedObject['kind'], name: string) =>
+    objects.find((o) => o.kind === kind && o.value.name === name)?.file ?? '';
+
+  const usable: Source[] = [];
+  for (const source of definitions.sources) {
+    if ((source.kind === 'parquet' || source.kind === 'csv') && !GLOB.test(source.path)) {
+      const absolute = resolveRepoPath(ctx.repoDir, source.path);
+      const exists = await access(absolute).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) {
+        problems.push({
+          file: fileOf('sources', source.name),
+          object: `source ${source.name}`,
+          field: 'path',
+          message: `file not found: ${absolute}`,
+        });
+        continue;
+      }
+    }
+    usable.push(source);
+  }
+
+  const pushColumns: NonNullable<SourceContext['pushColumns']> = {};
+  for (const view of definitions.featureViews) {
+    const source = definitions.sources.find((s) => s.name === view.source);
+    if (source?.kind !== 'push') continue;
+    const keys = view.entities.flatMap((e) => definitions.entities.find((x) => x.name === e)?.joinKeys ?? []);
+    const columns = (pushColumns[source.name] ??= []);
+    for (const c of [...keys, ...view.features]) {
+      if (!columns.some((x) => x.name === c.name)) columns.push({ name: c.name, type: c.type });
+    }
+  }
+
+  const { instance, connection } = await openDuckDb({ threads: 1 });
+  try {
+    const failures = await registerSourceViews(connection, usable, { ...ctx, pushColumns });
+    const failed = new Set(failures.map((f) => f.source.name));
+    for (const f of failures) {
+      problems.push({
+        file: fileOf('sources', f.source.name),
+        object: `source ${f.source.name}`,
+        field: f.source.kind === 'sql' ? 'query' : f.source.kind === 'push' ? 'batchSource' : 'path',
+        message: `cannot be read: ${duckdbReason(f.message)}`,
+      });
+    }
+    const missing = new Set(definitions.sources.filter((s) => !usable.includes(s)).map((s) => s.name));
+
+    for (const view of definitions.featureViews) {
+      const source = definitions.sources.find((s) => s.name === view.source);
+      if (!source || failed.has(source.name) || missing.has(source.name)) continue;
+      const file = fileOf('featureViews', view.name);
+      const object = `featureView ${view.name}`;
+      let columns: Map<string, string>;
+      try {
+        const reader = await connection.runAndReadAll(`DESCRIBE ${featureViewRowsSql(view, source)}`);
+        columns = new Map(reader.getRows().map((row) => [String(row[0]), String(row[1])]));
+      } catch (err) {
+        problems.push({
+          file,
+          object,
+          field: view.transformation ? 'transformation' : 'source',
+          message: `cannot be read: ${duckdbReason((err as Error).message)}`,
+        });
+        continue;
+      }
+      const where = view.transformation ? 'the transformation' : `source ${source.name}`;
+      const available = [...columns.keys()].join(', ');
+      const need = (column: string, field: string, check: (type: string) => boolean, expected: string) => {
+        const type = columns.get(column);
+        if (type === undefined) {
+          problems.push({
+            file,
+            object,
+            field,
+            message: `column ${column} not found in ${where} (it has: ${available})`,
+          });
+        } else if (!check(type)) {
+          problems.push({
+            file,
+            object,
+            field,
+            message: `column ${column} in ${where} has type ${type}, which does not fit ${expected}`,
+          });
+        }
+      };
+      view.entities.forEach((entityName, i) => {
+        const entity = definitions.entities.find((e) => e.name === entityName);
+        for (const key of entity?.joinKeys ?? []) {
+          need(
+            key.name,
+            `entities[${i}]`,
+            (t) => isCompatibleColumnType(t, key.type),
+            `join key type ${key.type}`,
+          );
+        }
+      });
+      need(source.timestampField, 'source', isTimestampColumnType, 'a timestamp (timestampField)');
+      if (source.createdTimestampField) {
+        need(
+          source.createdTimestampField,
+          'source',
+          isTimestampColumnType,
+          'a timestamp (createdTimestampField)',
+        );
+      }
+      view.features.forEach((feature, i) => {
+        need(
+          feature.name,
+          `features[${i}]`,
+          (t) => isCompatibleColumnType(t, feature.type),
+          `declared type ${feature.type}`,
+        );
+      });
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return problems;
+}
