@@ -38,6 +38,12 @@ export function checkReferences(objects: readonly LocatedObject[]): {
       });
     } else names.set(obj.value.name, obj);
   }
+  // Objects that failed their schema only reserve their names; their own fields are not trusted.
+  const invalidNames = new Set(objects.filter((o) => !o.valid).map((o) => `${o.kind}:${o.value.name}`));
+  for (const [kind, names] of byKind) {
+    for (const name of [...names.keys()]) if (invalidNames.has(`${kind}:${name}`)) names.delete(name);
+  }
+  const exists = (kind: string, name: string) => invalidNames.has(`${kind}:${name}`);
   const entities = byKind.get('entities')! as Map<string, LocatedObject & { value: Entity }>;
   const sources = byKind.get('sources')! as Map<string, LocatedObject & { value: Source }>;
   const views = byKind.get('featureViews')! as Map<string, LocatedObject & { value: FeatureView }>;
@@ -70,6 +76,7 @@ export function checkReferences(objects: readonly LocatedObject[]): {
     }
     if (s.kind === 'push' && s.batchSource !== undefined) {
       const batch = sources.get(s.batchSource);
+      if (!batch && exists('sources', s.batchSource)) continue;
       if (!batch) {
         problems.push({ file, object, field: 'batchSource', message: `unknown source ${s.batchSource}` });
       } else if (batch.value.kind === 'push') {
@@ -101,6 +108,7 @@ export function checkReferences(objects: readonly LocatedObject[]): {
     v.entities.forEach((name, i) => {
       const e = entities.get(name);
       if (!e) {
+        if (exists('entities', name)) return;
         problems.push({ file, object, field: `entities[${i}]`, message: `unknown entity ${name}` });
         return;
       }
@@ -110,8 +118,11 @@ export function checkReferences(objects: readonly LocatedObject[]): {
       problems.push({ file, object, field: 'entities', message: 'an entity is listed twice' });
     }
     const source = sources.get(v.source);
-    if (!source) problems.push({ file, object, field: 'source', message: `unknown source ${v.source}` });
-    else {
+    if (!source) {
+      if (!exists('sources', v.source)) {
+        problems.push({ file, object, field: 'source', message: `unknown source ${v.source}` });
+      }
+    } else {
       const timestampFields = [source.value.timestampField, source.value.createdTimestampField];
       v.features.forEach((f, i) => {
         if (timestampFields.includes(f.name)) {
@@ -129,12 +140,31 @@ export function checkReferences(objects: readonly LocatedObject[]): {
     });
   }
 
+  // An invalid view's references are still checked where they are well formed, so one run reports
+  // both its schema problems and its unknown entities or source.
+  for (const o of objects) {
+    if (o.valid || o.kind !== 'featureViews') continue;
+    const raw = o.value as { name: string; entities?: unknown; source?: unknown };
+    const object = `featureView ${raw.name}`;
+    if (Array.isArray(raw.entities)) {
+      raw.entities.forEach((name: unknown, i) => {
+        if (typeof name === 'string' && !entities.has(name) && !exists('entities', name)) {
+          problems.push({ file: o.file, object, field: `entities[${i}]`, message: `unknown entity ${name}` });
+        }
+      });
+    }
+    if (typeof raw.source === 'string' && !sources.has(raw.source) && !exists('sources', raw.source)) {
+      problems.push({ file: o.file, object, field: 'source', message: `unknown source ${raw.source}` });
+    }
+  }
+
   for (const { file, value: svc } of services.values()) {
     const object = `featureService ${svc.name}`;
     svc.features.forEach((ref, i) => {
       const [viewName, featureName] = ref.split(':') as [string, string | undefined];
       const view = views.get(viewName);
       if (!view) {
+        if (exists('featureViews', viewName)) return;
         problems.push({ file, object, field: `features[${i}]`, message: `unknown feature view ${viewName}` });
       } else if (
         featureName &&

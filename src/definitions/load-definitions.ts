@@ -20,11 +20,15 @@ const SCHEMAS: Record<ObjectKind, z.ZodType> = {
   featureServices: featureServiceSchema,
 };
 
-/** A validated object and the file it was defined in. */
+/**
+ * An object and the file it was defined in. Objects that failed their schema are kept (when they
+ * have a name) with `valid: false`, so references to them are not also reported as unknown.
+ */
 export interface LocatedObject {
   kind: ObjectKind;
   file: string;
   value: { name: string };
+  valid: boolean;
 }
 
 const CONFIG_FILE = 'trove.yaml';
@@ -54,8 +58,13 @@ function validateObject(
   problems: DefinitionProblem[],
 ): void {
   const result = SCHEMAS[kind].safeParse(raw);
-  if (result.success) out.push({ kind, file, value: result.data as { name: string } });
-  else problems.push(...objectProblems(file, kind, raw, result.error, index));
+  if (result.success) {
+    out.push({ kind, file, value: result.data as { name: string }, valid: true });
+    return;
+  }
+  problems.push(...objectProblems(file, kind, raw, result.error, index));
+  const name = typeof raw === 'object' && raw !== null ? (raw as { name?: unknown }).name : undefined;
+  if (typeof name === 'string') out.push({ kind, file, value: raw as { name: string }, valid: false });
 }
 
 async function loadYamlFile(
@@ -178,7 +187,7 @@ export async function readDefinitions(repoDir: string): Promise<LoadedDefinition
   }
   const { definitions, problems: referenceProblems } = checkReferences(objects);
   problems.push(...referenceProblems);
-  return { definitions, objects, problems };
+  return { definitions, objects: objects.filter((o) => o.valid), problems };
 }
 
 /** Like `readDefinitions`, but throws a DefinitionError listing every problem when any is found. */
