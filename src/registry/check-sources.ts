@@ -55,7 +55,8 @@ export async function checkSources(
     const source = definitions.sources.find((s) => s.name === view.source);
     if (source?.kind !== 'push') continue;
     const keys = view.entities.flatMap((e) => definitions.entities.find((x) => x.name === e)?.joinKeys ?? []);
-    const columns = (pushColumns[source.name] ??= []);
+    const columns = pushColumns[source.name] ?? [];
+    pushColumns[source.name] = columns;
     for (const c of [...keys, ...view.features]) {
       if (!columns.some((x) => x.name === c.name)) columns.push({ name: c.name, type: c.type });
     }
