@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { PROJECT_ROOT } from '../helpers/temp-repo.ts';
+
+interface ComposeFile {
+  services: Record<string, { image?: string; build?: unknown; command?: unknown; ports?: string[] }>;
+}
+
+describe('docker-compose.yml', () => {
+  it('parses and defines Redis for the online store', async () => {
+    const compose = YAML.parse(
+      await readFile(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'),
+    ) as ComposeFile;
+    const redis = compose.services.redis;
+    expect(redis?.image).toMatch(/^redis:7/);
+    expect(redis?.ports).toContain('6379:6379');
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.image ?? service.build, `service ${name} needs an image or a build`).toBeTruthy();
+    }
+  });
+});
