@@ -61,3 +61,38 @@ describe('the example repo', () => {
     expect(plan.stdout).toContain('1 to create, 0 to change, 0 to delete.');
   });
 });
+
+describe('removing a view', () => {
+  it('removes it from the registry on the next apply', async () => {
+    const repo = await makeTempRepo();
+    try {
+      await copyExampleRepo(repo, 500);
+      expect((await runCli(['apply', '--repo', repo.dir])).code).toBe(0);
+      const { readFile, writeFile } = await import('node:fs/promises');
+      const viewsFile = `${repo.dir}/feature-views.ts`;
+      const text = await readFile(viewsFile, 'utf8');
+      await writeFile(viewsFile, text.replace('export const customerProfile =', 'const customerProfile ='));
+      await writeFile(
+        `${repo.dir}/feature-services.ts`,
+        (await readFile(`${repo.dir}/feature-services.ts`, 'utf8')).replace(
+          "'customer_profile:current_balance', ",
+          '',
+        ),
+      );
+      const apply = await runCli(['apply', '--repo', repo.dir]);
+      expect(apply.code, apply.stderr).toBe(0);
+      expect(apply.stdout).toContain('- featureView customer_profile');
+      const dump = JSON.parse((await runCli(['registry-dump', '--repo', repo.dir])).stdout) as {
+        version: number;
+        objects: { featureViews: { name: string }[] };
+      };
+      expect(dump.version).toBe(2);
+      expect(dump.objects.featureViews.map((v) => v.name)).toEqual([
+        'driver_customer_trips',
+        'driver_hourly_stats',
+      ]);
+    } finally {
+      await repo.remove();
+    }
+  });
+});
