@@ -1,0 +1,110 @@
+/**
+ * Builds the HTTP API: a Fastify instance with the lossless JSON parser, one error handler, the
+ * auth and metrics hooks, and one plugin per route group. Listening and shutdown belong to the
+ * caller (`trove serve`, tests).
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiKeyConfig, ResolvedConfig } from '../config/trove-config.ts';
+import { TroveError } from '../errors.ts';
+import { ApiKeySet } from './api-keys.ts';
+import { registerAuthHook } from './auth-hook.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { registerJsonBodyParser } from './json-body-parser.ts';
+import { serializeJson } from './json-writer.ts';
+import { isLoopbackHost } from './loopback.ts';
+import { healthRoutes } from './routes/health.ts';
+import { materializeRoutes } from './routes/materialize.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { onlineFeaturesRoutes } from './routes/online-features.ts';
+import { pushRoutes } from './routes/push.ts';
+import { registryRoutes } from './routes/registry.ts';
+import type { ServerContext } from './server-context.ts';
+import { type FreshnessSource, ServerMetrics } from './server-metrics.ts';
+import type { ServingStore } from './serving-store.ts';
+import './route-scope.ts';
+
+export interface ServerOptions {
+  /** The address the server will bind; on anything but loopback, keys are required. */
+  host: string;
+  bodyLimitBytes: number;
+  maxEntities: number;
+  apiKeys: readonly ApiKeyConfig[];
+  /** Resolves `keyEnv` of API keys; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Deadline of online reads, pushes and health probes (default 2000 ms). */
+  storeTimeoutMs?: number;
+  /** Deadline of registry reads (default 5000 ms). */
+  registryTimeoutMs?: number;
+  /** Newest event time per view for the freshness gauge, when the store can tell. */
+  freshness?: FreshnessSource;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Server options from a repo's config (`server` section, environment already applied). */
+export function serverOptionsFromConfig(
+  config: ResolvedConfig,
+  overrides: Partial<ServerOptions> = {},
+): ServerOptions {
+  return {
+    host: config.server.host,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    maxEntities: config.server.maxEntities,
+    apiKeys: config.server.auth.keys,
+    // Redis gets its own command timeout; the server's deadline covers retries and queueing too.
+    storeTimeoutMs: config.onlineStore.commandTimeoutMs * 2,
+    ...overrides,
+  };
+}
+
+/** Header names that carry keys; never logged. */
+export const SECRET_HEADERS = ['req.headers.authorization', 'req.headers["x-api-key"]'];
+
+export async function buildServer(store: ServingStore, options: ServerOptions): Promise<FastifyInstance> {
+  const keys = ApiKeySet.fromConfig(options.apiKeys, options.env ?? process.env);
+  if (keys.size === 0 && !isLoopbackHost(options.host)) {
+    throw new TroveError(
+      'AUTH_REQUIRED',
+      `refusing to serve on ${options.host} without API keys: write and admin endpoints would be open to the network; configure server.auth.keys or TROVE_API_KEYS, or bind to 127.0.0.1`,
+    );
+  }
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes,
+    // A client must not hold a socket open forever by sending slowly.
+    requestTimeout: 120_000,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setReplySerializer((payload) => serializeJson(payload));
+  registerJsonBodyParser(app);
+  registerErrorHandler(app);
+  registerAuthHook(app, keys);
+
+  const metrics = new ServerMetrics(options.freshness);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  const context: ServerContext = {
+    store,
+    metrics,
+    maxEntities: options.maxEntities,
+    storeTimeoutMs: options.storeTimeoutMs ?? 2000,
+    registryTimeoutMs: options.registryTimeoutMs ?? 5000,
+  };
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  await typed.register(onlineFeaturesRoutes, { context });
+  await typed.register(pushRoutes, { context });
+  await typed.register(materializeRoutes, { context });
+  await typed.register(registryRoutes, { context });
+  await typed.register(healthRoutes, { context });
+  await typed.register(metricsRoutes, { context });
+  return app;
+}

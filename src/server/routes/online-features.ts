@@ -1,0 +1,52 @@
+/**
+ * `POST /get-online-features` in Feast's wire format. The schema checks only the shape; entity
+ * values are checked by hand against the (cached) plan of the request, which is cheaper than a
+ * per-value zod union and names the column and row of a bad value.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TroveError } from '../../errors.ts';
+import { checkEntities, planOnlineRequest } from '../online-request-plan.ts';
+import { writeOnlineResponse } from '../online-response-writer.ts';
+import type { RouteOptions } from '../server-context.ts';
+import { callStore, readRegistry } from '../with-timeout.ts';
+
+/** Feast's GetOnlineFeaturesRequest; other fields Feast clients send are accepted and ignored. */
+export const getOnlineFeaturesBody = z.looseObject({
+  entities: z.record(z.string(), z.array(z.unknown())),
+  features: z.array(z.string()).nullish(),
+  feature_service: z.string().nullish(),
+  full_feature_names: z.boolean().nullish(),
+});
+
+export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
+  const { store, metrics } = context;
+  app.post(
+    '/get-online-features',
+    { schema: { body: getOnlineFeaturesBody }, config: { scope: 'read' } },
+    async (request, reply) => {
+      const getOnlineFeatures = store.getOnlineFeatures?.bind(store);
+      if (!getOnlineFeatures) {
+        throw new TroveError('NOT_AVAILABLE', 'this server has no online store', 503);
+      }
+      const body = request.body;
+      const features = body.features ?? undefined;
+      const service = body.feature_service ?? undefined;
+      if (features && features.length > 0 && service !== undefined) {
+        throw new TroveError('INVALID_REQUEST', 'body: give either features or feature_service, not both');
+      }
+      const fullFeatureNames = body.full_feature_names ?? false;
+      const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
+      const plan = planOnlineRequest(registry, features, service, fullFeatureNames);
+      const entities = checkEntities(plan, body.entities, context.maxEntities);
+      const response = await callStore(
+        () => getOnlineFeatures({ entities, features, service, fullFeatureNames }),
+        context.storeTimeoutMs,
+        'the online store',
+        request.log,
+      );
+      metrics.countOnline(plan.outputs, response);
+      return reply.type('application/json; charset=utf-8').send(writeOnlineResponse(response));
+    },
+  );
+};

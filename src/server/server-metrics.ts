@@ -1,0 +1,120 @@
+/**
+ * Prometheus metrics of one server: request latency per route, online value statuses per view,
+ * freshness per view, materialization rows and durations. Each server owns its own registry so
+ * several servers (tests) in one process do not share counts.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { OnlineFeaturesResponse } from '../online/online-response.ts';
+import type { OutputFeature } from '../registry/resolve-features.ts';
+
+/** Newest event time materialized or pushed per view, when the store can tell. */
+export type FreshnessSource = () => Promise<Iterable<[string, Date | null]> | Record<string, Date | null>>;
+
+const STATUSES = ['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE'] as const;
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly onlineValues: Counter<'feature_view' | 'status'>;
+  private readonly materializeRows: Counter<'feature_view'>;
+  private readonly materializeDuration: Histogram<'endpoint'>;
+  /** Label children by view, so the hot path does not hash label sets. */
+  private readonly onlineChildren = new Map<string, Counter.Internal[]>();
+
+  constructor(freshness?: FreshnessSource) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'trove_' });
+    this.requestDuration = new Histogram({
+      name: 'trove_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route and status.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.onlineValues = new Counter({
+      name: 'trove_online_feature_values_total',
+      help: 'Feature values answered by get-online-features, by view and status (PRESENT, NULL_VALUE: found; NOT_FOUND; OUTSIDE_MAX_AGE: stale).',
+      labelNames: ['feature_view', 'status'],
+      registers,
+    });
+    this.materializeRows = new Counter({
+      name: 'trove_materialize_rows_total',
+      help: 'Rows written to the online store by materializations started over HTTP.',
+      labelNames: ['feature_view'],
+      registers,
+    });
+    this.materializeDuration = new Histogram({
+      name: 'trove_materialize_duration_seconds',
+      help: 'Duration of materializations started over HTTP.',
+      labelNames: ['endpoint'],
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+      registers,
+    });
+    new Gauge({
+      name: 'trove_feature_view_freshness_seconds',
+      help: 'Now minus the newest event time in the online store, per feature view.',
+      labelNames: ['feature_view'],
+      registers,
+      async collect() {
+        this.reset();
+        if (!freshness) return;
+        let newest: Iterable<[string, Date | null]> | Record<string, Date | null>;
+        try {
+          newest = await freshness();
+        } catch {
+          // A scrape must not fail because Redis is down; /health reports that.
+          return;
+        }
+        const entries = Symbol.iterator in newest ? [...newest] : Object.entries(newest);
+        const now = Date.now();
+        for (const [view, at] of entries) {
+          if (at) this.set({ feature_view: view }, (now - at.getTime()) / 1000);
+        }
+      },
+    });
+  }
+
+  observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.requestDuration.labels(method, route, String(statusCode)).observe(seconds);
+  }
+
+  /** Counts statuses per view; feature columns are the last `outputs.length` of the answer. */
+  countOnline(outputs: readonly OutputFeature[], response: OnlineFeaturesResponse): void {
+    const results = response.results;
+    const first = results.length - outputs.length;
+    if (first < 0) return;
+    for (let i = 0; i < outputs.length; i++) {
+      const statuses = results[first + i]?.statuses;
+      if (!statuses) continue;
+      const children = this.childrenOf(outputs[i]!.view.name);
+      let present = 0;
+      let nullValue = 0;
+      let notFound = 0;
+      let stale = 0;
+      for (const s of statuses) {
+        if (s === 'PRESENT') present++;
+        else if (s === 'NOT_FOUND') notFound++;
+        else if (s === 'NULL_VALUE') nullValue++;
+        else stale++;
+      }
+      if (present) children[0]!.inc(present);
+      if (nullValue) children[1]!.inc(nullValue);
+      if (notFound) children[2]!.inc(notFound);
+      if (stale) children[3]!.inc(stale);
+    }
+  }
+
+  private childrenOf(view: string): Counter.Internal[] {
+    let children = this.onlineChildren.get(view);
+    if (!children) {
+      children = STATUSES.map((status) => this.onlineValues.labels(view, status));
+      this.onlineChildren.set(view, children);
+    }
+    return children;
+  }
+
+  observeMaterialization(endpoint: string, seconds: number, rowsByView: Iterable<[string, number]>): void {
+    this.materializeDuration.labels(endpoint).observe(seconds);
+    for (const [view, rows] of rowsByView) this.materializeRows.labels(view).inc(rows);
+  }
+}
