@@ -1,5 +1,8 @@
-/** Status of one feature value in an online read (SPEC §5). */
-export type FeatureStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE';
+/**
+ * Status of one feature value in an online read (SPEC §5). `INVALID` (Feast's name) marks a stored
+ * value that could not be decoded: that one value is null, the rest of the read is unaffected.
+ */
+export type FeatureStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE' | 'INVALID';
 
 /**
  * One column of an online read: the join key or feature named at the same index of

@@ -1,0 +1,84 @@
+/**
+ * The query that feeds materialization: a view's offline rows with event time in a range, reduced
+ * in DuckDB to the newest row per entity (greatest event time, then created time, nulls lowest),
+ * with timestamps as epoch microseconds so the codec gets exact integers.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { JoinKey } from '../definitions/entity.ts';
+import type { FeatureView } from '../definitions/feature-view.ts';
+import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/value-type.ts';
+import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
+import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, viewFolder } from '../offline/offline-layout.ts';
+
+/** Event-time range in microseconds; an absent bound is open. */
+export interface MicrosRange {
+  start?: bigint;
+  end: bigint;
+}
+
+function utcDate(micros: bigint): string {
+  return new Date(Number(micros / 1000n)).toISOString().slice(0, 10);
+}
+
+/** Parquet files of a view whose date partition can hold rows in `range`. */
+export async function partitionFiles(
+  offlineStorePath: string,
+  viewName: string,
+  range: MicrosRange,
+): Promise<string[]> {
+  const folder = viewFolder(offlineStorePath, viewName);
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  const first = range.start === undefined ? '' : utcDate(range.start);
+  const last = utcDate(range.end);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const m = /^date=(\d{4}-\d{2}-\d{2})$/.exec(entry.name);
+    if (!entry.isDirectory() || !m) continue;
+    const date = m[1]!;
+    if (date < first || date > last) continue;
+    const inner = await readdir(path.join(folder, entry.name)).catch(() => []);
+    for (const f of inner)
+      if (f.endsWith('.parquet') && !f.startsWith('.')) files.push(path.join(folder, entry.name, f));
+  }
+  return files.sort();
+}
+
+function asMicros(expr: string, type: ValueType): string {
+  if (type === 'timestamp') return `epoch_us(${expr})`;
+  if (listElementType(type) === 'timestamp') return `list_transform(${expr}, x -> epoch_us(x))`;
+  return expr;
+}
+
+/** Columns of the query, in order: join keys, event µs, created µs, features. */
+export async function newestRowsSql(
+  connection: DuckDBConnection,
+  files: readonly string[],
+  view: FeatureView,
+  joinKeys: readonly JoinKey[],
+  range: MicrosRange,
+): Promise<string> {
+  const from = `read_parquet([${files.map(quoteString).join(', ')}], union_by_name = true)`;
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
+  const present = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
+  const column = (name: string, type: ValueType): string =>
+    present.has(name)
+      ? asMicros(`CAST(${quoteIdentifier(name)} AS ${duckdbTypeOf(type)})`, type)
+      : `NULL::${duckdbTypeOf(type === 'timestamp' ? 'int64' : type)}`;
+  const ev = quoteIdentifier(EVENT_TIMESTAMP);
+  const cr = present.has(CREATED_TIMESTAMP)
+    ? `CAST(${quoteIdentifier(CREATED_TIMESTAMP)} AS TIMESTAMPTZ)`
+    : 'NULL::TIMESTAMPTZ';
+  const keys = joinKeys.map((k) => quoteIdentifier(k.name));
+  const where = [`${ev} <= make_timestamp(${range.end})::TIMESTAMPTZ`];
+  if (range.start !== undefined) where.push(`${ev} >= make_timestamp(${range.start})::TIMESTAMPTZ`);
+  const select = [
+    ...joinKeys.map((k) => column(k.name, k.type)),
+    `epoch_us(${ev})`,
+    `epoch_us(${cr})`,
+    ...view.features.map((f) => column(f.name, f.type)),
+  ];
+  return `SELECT ${select.join(', ')} FROM ${from} WHERE ${where.join(' AND ')}
+QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${ev} DESC, ${cr} DESC NULLS LAST) = 1`;
+}

@@ -1,0 +1,43 @@
+/**
+ * Names of everything Trove keeps in Redis for a project, all under `<keyPrefix>:<project>:`.
+ *
+ * - `…:o1:{<entity>}`: a hash per entity (format version 1), one field per feature view keyed on
+ *   that entity. The entity text is the hash tag, so all of an entity's values share a slot.
+ * - `…:wm:{<view>}`: a view's materialization watermarks, one field per schema fingerprint.
+ * - `…:lock:{<view>}`: the lock of a view's materialization, in the same slot as its watermarks
+ *   so one script can check the lock and move the watermark.
+ */
+export const ONLINE_KEY_FORMAT = 'o1';
+
+export class OnlineKeys {
+  /** `<keyPrefix>:<project>`, the root of every key of the project. */
+  readonly base: string;
+  private readonly entityPrefix: string;
+
+  constructor(keyPrefix: string, project: string) {
+    this.base = keyPrefix ? `${keyPrefix}:${project}` : project;
+    this.entityPrefix = `${this.base}:${ONLINE_KEY_FORMAT}:{`;
+  }
+
+  entity(entityText: string): string {
+    return `${this.entityPrefix}${entityText}}`;
+  }
+
+  /** Glob matching every entity hash of the project. */
+  get entityPattern(): string {
+    return `${this.base}:${ONLINE_KEY_FORMAT}:*`;
+  }
+
+  /** Glob matching every key of the project. */
+  get projectPattern(): string {
+    return `${this.base}:*`;
+  }
+
+  watermarks(viewName: string): string {
+    return `${this.base}:wm:{${viewName}}`;
+  }
+
+  lock(viewName: string): string {
+    return `${this.base}:lock:{${viewName}}`;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The online store of one project in Redis: reads, newest-wins writes, health, teardown and the
+ * background reclaiming of values no view reads any more. Key and value layout:
+ * docs/online-store.md.
+ */
+import type { Redis } from 'ioredis';
+import type { Registry } from '../registry/registry.ts';
+import { OnlineKeys } from './online-keys.ts';
+import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online-response.ts';
+import { readOnline } from './read-online.ts';
+import {
+  createRedisClient,
+  describeTarget,
+  isCluster,
+  type OnlineStoreConfig,
+  type RedisClient,
+  redisFailure,
+  withDeadline,
+} from './redis-client.ts';
+import { ViewCodec } from './view-codec.ts';
+import { type OnlineWrite, writeNewest } from './write-newest.ts';
+
+const SCAN_COUNT = 1000;
+
+export class OnlineStore {
+  readonly client: RedisClient;
+  readonly keys: OnlineKeys;
+  readonly target: string;
+  private readonly config: OnlineStoreConfig;
+  private codecs = new WeakMap<Registry, Map<string, ViewCodec>>();
+
+  constructor(config: OnlineStoreConfig, project: string, client?: RedisClient) {
+    this.config = config;
+    this.client = client ?? createRedisClient(config);
+    this.keys = new OnlineKeys(config.keyPrefix, project);
+    this.target = describeTarget(config);
+  }
+
+  /** Longest a single request may take before it is reported as unavailable. */
+  get deadlineMs(): number {
+    return this.config.connectTimeoutMs + this.config.commandTimeoutMs;
+  }
+
+  /** The codec of a view in a registry version; built once per registry. */
+  codec(registry: Registry, viewName: string): ViewCodec {
+    let map = this.codecs.get(registry);
+    if (!map) {
+      map = new Map();
+      this.codecs.set(registry, map);
+    }
+    let codec = map.get(viewName);
+    if (!codec) {
+      const view = registry.featureView(viewName);
+      if (!view) throw new Error(`unknown feature view ${viewName}`);
+      codec = ViewCodec.of(registry, view);
+      map.set(viewName, codec);
+    }
+    return codec;
+  }
+
+  async read(
+    registry: Registry,
+    request: OnlineFeaturesRequest,
+    nowMs = Date.now(),
+  ): Promise<OnlineFeaturesResponse> {
+    return withDeadline(
+      readOnline(this.client, this.keys, registry, (name) => this.codec(registry, name), request, nowMs),
+      this.deadlineMs,
+      this.target,
+      'online read',
+    );
+  }
+
+  /** Writes rows under the newest-wins rule; resolves to how many replaced the stored value. */
+  async write(writes: readonly OnlineWrite[]): Promise<number> {
+    try {
+      return await writeNewest(this.client, writes);
+    } catch (err) {
+      throw redisFailure(err, this.target, 'online write');
+    }
+  }
+
+  async ping(): Promise<void> {
+    await withDeadline(this.client.ping(), this.deadlineMs, this.target, 'ping');
+  }
+
+  private masters(): Redis[] {
+    return isCluster(this.client) ? this.client.nodes('master') : [this.client];
+  }
+
+  private async scanEach(
+    pattern: string,
+    visit: (node: Redis, keys: string[]) => Promise<void>,
+  ): Promise<void> {
+    for (const node of this.masters()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+        cursor = next;
+        if (keys.length > 0) await visit(node, keys);
+      } while (cursor !== '0');
+    }
+  }
+
+  /** Removes every key of the project (values, watermarks, locks); resolves to the keys removed. */
+  async teardown(): Promise<number> {
+    let removed = 0;
+    try {
+      await this.scanEach(this.keys.projectPattern, async (node, keys) => {
+        // One key per command: keys of a scan batch are in different slots.
+        const pipeline = node.pipeline();
+        for (const key of keys) pipeline.unlink(key);
+        for (const [err, n] of (await pipeline.exec()) ?? []) {
+          if (err) throw err;
+          removed += Number(n);
+        }
+      });
+    } catch (err) {
+      throw redisFailure(err, this.target, 'teardown');
+    }
+    return removed;
+  }
+
+  /**
+   * Frees values that no view of `registry` reads: fields of deleted views and of old schemas.
+   * Readers never see them (they ask for current fields only), so this can run any time, slowly.
+   */
+  async reclaimStaleFields(registry: Registry): Promise<number> {
+    const live = new Set(registry.featureViews().map((v) => this.codec(registry, v.name).field));
+    let removed = 0;
+    try {
+      await this.scanEach(this.keys.entityPattern, async (node, keys) => {
+        const read = node.pipeline();
+        for (const key of keys) read.hkeys(key);
+        const fieldLists = (await read.exec()) ?? [];
+        const del = node.pipeline();
+        let pending = 0;
+        fieldLists.forEach(([err, fields], i) => {
+          if (err) throw err;
+          const stale = (fields as string[]).filter((f) => !live.has(f));
+          if (stale.length > 0) {
+            del.hdel(keys[i]!, ...stale);
+            pending++;
+          }
+        });
+        if (pending === 0) return;
+        for (const [err, n] of (await del.exec()) ?? []) {
+          if (err) throw err;
+          removed += Number(n);
+        }
+      });
+    } catch (err) {
+      throw redisFailure(err, this.target, 'reclaiming stale values');
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await withDeadline(this.client.quit(), this.deadlineMs, this.target, 'quit');
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}

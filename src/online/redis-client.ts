@@ -1,0 +1,78 @@
+/**
+ * Redis connections for the online store, configured so a missing or slow Redis fails fast:
+ * commands time out after `commandTimeoutMs`, queued commands are dropped after one failed
+ * reconnect instead of waiting forever, and every failure surfaces as an UnavailableError.
+ */
+import { Cluster, Redis } from 'ioredis';
+import type { TroveConfig } from '../config/trove-config.ts';
+import { TroveError, UnavailableError } from '../errors.ts';
+
+export type RedisClient = Redis | Cluster;
+export type OnlineStoreConfig = TroveConfig['onlineStore'];
+
+/** Where a client points, for error messages (without credentials). */
+export function describeTarget(config: OnlineStoreConfig): string {
+  if (config.cluster && config.cluster.length > 0) return `Redis cluster ${config.cluster.join(',')}`;
+  try {
+    const url = new URL(config.redis);
+    return `Redis at ${url.host}`;
+  } catch {
+    return 'Redis';
+  }
+}
+
+/** Opens a client (standalone or cluster) for the online store. */
+export function createRedisClient(config: OnlineStoreConfig): RedisClient {
+  const common = {
+    connectTimeout: config.connectTimeoutMs,
+    commandTimeout: config.commandTimeoutMs,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+  };
+  let client: RedisClient;
+  if (config.cluster && config.cluster.length > 0) {
+    client = new Cluster(config.cluster, {
+      redisOptions: common,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000),
+    });
+  } else {
+    client = new Redis(config.redis, common);
+  }
+  // Without a listener ioredis reports connection errors as unhandled; failures reach callers
+  // through their commands instead.
+  client.on('error', () => {});
+  return client;
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
+
+/** Maps a Redis failure to the error callers see; TroveErrors pass through. */
+export function redisFailure(err: unknown, target: string, what: string): TroveError {
+  if (err instanceof TroveError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new UnavailableError(`${target}: ${what} failed: ${message}`);
+}
+
+/** Rejects with an UnavailableError when `promise` takes longer than `ms`. */
+export async function withDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  target: string,
+  what: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnavailableError(`${target}: ${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } catch (err) {
+    throw redisFailure(err, target, what);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * Binary encoding of one row of a view's features, in definition order, after the row header.
+ * Types come from the view's schema (its fingerprint is in the field name), so values carry no
+ * type tags: each is a presence byte (0 null, 1 present) and then the value:
+ * int32 4 bytes, int64 8 bytes, float32 4 bytes, float64 8 bytes (little endian, exact),
+ * bool 1 byte, string/bytes varint length + bytes, timestamp int64 microseconds,
+ * list varint count + elements encoded the same way.
+ */
+import { listElementType, type ScalarType, type ValueType } from '../definitions/value-type.ts';
+
+/** A value that does not decode: corrupt, truncated, or written by an incompatible version. */
+export class ValueDecodeError extends Error {
+  override name = 'ValueDecodeError';
+}
+
+/** Growable byte buffer reused across rows, so encoding allocates only the finished value. */
+export class ByteWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialSize = 1024) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  latin1(text: string): void {
+    this.ensure(text.length);
+    this.pos += this.buf.write(text, this.pos, 'latin1');
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  varint(v: number): void {
+    this.ensure(5);
+    let n = v >>> 0;
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  i32(v: number): void {
+    this.ensure(4);
+    this.pos = this.buf.writeInt32LE(v, this.pos);
+  }
+
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.pos = this.buf.writeBigInt64LE(v, this.pos);
+  }
+
+  f32(v: number): void {
+    this.ensure(4);
+    this.pos = this.buf.writeFloatLE(v, this.pos);
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.pos = this.buf.writeDoubleLE(v, this.pos);
+  }
+
+  utf8(text: string): void {
+    const n = Buffer.byteLength(text, 'utf8');
+    this.varint(n);
+    this.ensure(n);
+    this.pos += this.buf.write(text, this.pos, n, 'utf8');
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.varint(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** A copy of what was written since the last reset. */
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+}
+
+/** Bytes of a BLOB as DuckDB returns them (`{ bytes }`) or as given by a caller. */
+function bytesOf(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return (value as { bytes: Uint8Array }).bytes;
+}
+
+/** Items of a list as DuckDB returns them (`{ items }`) or as given by a caller. */
+function itemsOf(value: unknown): readonly unknown[] {
+  if (Array.isArray(value)) return value;
+  return (value as { items: readonly unknown[] }).items;
+}
+
+function writeScalar(w: ByteWriter, type: ScalarType, value: unknown): void {
+  switch (type) {
+    case 'int32':
+      w.i32(value as number);
+      return;
+    case 'int64':
+      w.i64(value as bigint);
+      return;
+    case 'float32':
+      w.f32(value as number);
+      return;
+    case 'float64':
+      w.f64(value as number);
+      return;
+    case 'string':
+      w.utf8(value as string);
+      return;
+    case 'bool':
+      w.u8(value ? 1 : 0);
+      return;
+    case 'bytes':
+      w.bytes(bytesOf(value));
+      return;
+    case 'timestamp':
+      w.i64(value as bigint);
+      return;
+  }
+}
+
+/**
+ * Appends one value of `type`. Expects the canonical form: int64 and timestamp (µs) as bigint,
+ * bytes as Uint8Array, lists as arrays; null/undefined for null.
+ */
+export function writeValue(w: ByteWriter, type: ValueType, value: unknown): void {
+  if (value === null || value === undefined) {
+    w.u8(0);
+    return;
+  }
+  w.u8(1);
+  const element = listElementType(type);
+  if (!element) {
+    writeScalar(w, type as ScalarType, value);
+    return;
+  }
+  const items = itemsOf(value);
+  w.varint(items.length);
+  for (const item of items) {
+    if (item === null || item === undefined) w.u8(0);
+    else {
+      w.u8(1);
+      writeScalar(w, element, item);
+    }
+  }
+}
+
+/** Reads values back; every read is bounds-checked so a corrupt value fails instead of misreading. */
+export class ByteReader {
+  pos: number;
+  constructor(
+    private readonly buf: Buffer,
+    start: number,
+  ) {
+    this.pos = start;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new ValueDecodeError('value is truncated');
+  }
+
+  /** Offset of the next `n` bytes, which are then consumed. */
+  private take(n: number): number {
+    this.need(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  get done(): boolean {
+    return this.pos === this.buf.length;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  varint(): number {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = this.u8();
+      result += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return result;
+    }
+    throw new ValueDecodeError('bad length');
+  }
+
+  chunk(n: number): Buffer {
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  scalar(type: ScalarType): unknown {
+    switch (type) {
+      case 'int32':
+        return this.buf.readInt32LE(this.take(4));
+      case 'int64':
+        return this.buf.readBigInt64LE(this.take(8));
+      case 'float32':
+        return this.buf.readFloatLE(this.take(4));
+      case 'float64':
+        return this.buf.readDoubleLE(this.take(8));
+      case 'string': {
+        const n = this.varint();
+        return this.chunk(n).toString('utf8');
+      }
+      case 'bool': {
+        const b = this.u8();
+        if (b > 1) throw new ValueDecodeError('bad bool');
+        return b === 1;
+      }
+      case 'bytes': {
+        const n = this.varint();
+        return new Uint8Array(this.chunk(n));
+      }
+      case 'timestamp': {
+        const micros = this.buf.readBigInt64LE(this.take(8));
+        return new Date(Number(micros / 1000n) - (micros % 1000n < 0n ? 1 : 0));
+      }
+    }
+  }
+
+  /** One value of `type` as the read API returns it (timestamps as Date). */
+  value(type: ValueType): unknown {
+    const present = this.u8();
+    if (present === 0) return null;
+    if (present !== 1) throw new ValueDecodeError('bad presence byte');
+    const element = listElementType(type);
+    if (!element) return this.scalar(type as ScalarType);
+    const n = this.varint();
+    if (n > this.buf.length) throw new ValueDecodeError('bad list length');
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = this.u8();
+      if (p === 0) out[i] = null;
+      else if (p === 1) out[i] = this.scalar(element);
+      else throw new ValueDecodeError('bad presence byte');
+    }
+    return out;
+  }
+}

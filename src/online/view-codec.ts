@@ -1,0 +1,89 @@
+/**
+ * How one feature view lives in the online store: its hash field name and the encoding of its rows.
+ *
+ * The field name is `<view>#<fingerprint>`, the fingerprint being a hash of the view's join keys
+ * and feature names and types. Changing any of them (or deleting the view) changes what readers
+ * ask for, so old values become unreadable at once without touching them; `reclaimStaleFields`
+ * frees their memory later.
+ */
+import type { JoinKey } from '../definitions/entity.ts';
+import type { FeatureView } from '../definitions/feature-view.ts';
+import { canonicalJson, sha256 } from '../registry/canonical-json.ts';
+import type { Registry } from '../registry/registry.ts';
+import { EntityKeyBuilder } from './entity-key.ts';
+import { HEADER_BYTES, headerEventMicros, rowHeader } from './row-header.ts';
+import { ByteReader, ByteWriter, ValueDecodeError, writeValue } from './value-codec.ts';
+
+/** A decoded online row: event time in microseconds and every feature of the view. */
+export interface DecodedRow {
+  eventMicros: number;
+  values: unknown[];
+}
+
+export function viewFingerprint(view: FeatureView, joinKeys: readonly JoinKey[]): string {
+  const shape = {
+    joinKeys: joinKeys.map((k) => [k.name, k.type]),
+    features: view.features.map((f) => [f.name, f.type]),
+  };
+  return sha256(canonicalJson(shape)).slice(0, 12);
+}
+
+export class ViewCodec {
+  readonly view: FeatureView;
+  readonly joinKeys: readonly JoinKey[];
+  readonly fingerprint: string;
+  /** Hash field holding this view's row in an entity hash. */
+  readonly field: string;
+  readonly entityKeys: EntityKeyBuilder;
+  private readonly writer = new ByteWriter();
+  private readonly featureIndex: Map<string, number>;
+
+  constructor(view: FeatureView, joinKeys: readonly JoinKey[]) {
+    this.view = view;
+    this.joinKeys = joinKeys;
+    this.fingerprint = viewFingerprint(view, joinKeys);
+    this.field = `${view.name}#${this.fingerprint}`;
+    this.entityKeys = new EntityKeyBuilder(joinKeys);
+    this.featureIndex = new Map(view.features.map((f, i) => [f.name, i]));
+  }
+
+  static of(registry: Registry, view: FeatureView): ViewCodec {
+    return new ViewCodec(view, registry.joinKeysOf(view));
+  }
+
+  /** Identifies join key sets: views with the same one share the entity's hash. */
+  get joinKeySignature(): string {
+    return this.joinKeys.map((k) => `${k.name}:${k.type}`).join(',');
+  }
+
+  indexOf(featureName: string): number {
+    const i = this.featureIndex.get(featureName);
+    if (i === undefined) throw new Error(`view ${this.view.name} has no feature ${featureName}`);
+    return i;
+  }
+
+  /**
+   * Encodes one row. `features(i)` gives the canonical value of feature i (int64 and timestamps as
+   * bigint, bytes as Uint8Array, lists as arrays).
+   */
+  encode(eventMicros: bigint, createdMicros: bigint | null, features: (i: number) => unknown): Buffer {
+    const w = this.writer;
+    w.reset();
+    w.latin1(rowHeader(eventMicros, createdMicros));
+    const list = this.view.features;
+    for (let i = 0; i < list.length; i++) writeValue(w, list[i]!.type, features(i));
+    return w.finish();
+  }
+
+  /** Decodes a stored row; throws ValueDecodeError when it is not a row of this schema. */
+  decode(value: Buffer): DecodedRow {
+    const eventMicros = headerEventMicros(value);
+    if (eventMicros === undefined) throw new ValueDecodeError('unknown value header');
+    const r = new ByteReader(value, HEADER_BYTES);
+    const list = this.view.features;
+    const values: unknown[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) values[i] = r.value(list[i]!.type);
+    if (!r.done) throw new ValueDecodeError('trailing bytes after the last feature');
+    return { eventMicros, values };
+  }
+}
