@@ -4,6 +4,7 @@ import { registerApplyCommand } from './commands/apply.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerRegistryDumpCommand } from './commands/registry-dump.ts';
+import { registerServeCommand } from './commands/serve.ts';
 
 /** Builds the `trove` program; each command lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerApplyCommand(program);
   registerRegistryDumpCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

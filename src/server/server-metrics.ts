@@ -10,7 +10,8 @@ import type { OutputFeature } from '../registry/resolve-features.ts';
 /** Newest event time materialized or pushed per view, when the store can tell. */
 export type FreshnessSource = () => Promise<Iterable<[string, Date | null]> | Record<string, Date | null>>;
 
-const STATUSES = ['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE'] as const;
+const STATUSES = ['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE', 'INVALID'] as const;
+const STATUS_INDEX: Record<string, number> = Object.fromEntries(STATUSES.map((s, i) => [s, i]));
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -33,7 +34,7 @@ export class ServerMetrics {
     });
     this.onlineValues = new Counter({
       name: 'trove_online_feature_values_total',
-      help: 'Feature values answered by get-online-features, by view and status (PRESENT, NULL_VALUE: found; NOT_FOUND; OUTSIDE_MAX_AGE: stale).',
+      help: 'Feature values answered by get-online-features, by view and status (PRESENT, NULL_VALUE: found; NOT_FOUND; OUTSIDE_MAX_AGE: stale; INVALID: undecodable).',
       labelNames: ['feature_view', 'status'],
       registers,
     });
@@ -87,20 +88,12 @@ export class ServerMetrics {
       const statuses = results[first + i]?.statuses;
       if (!statuses) continue;
       const children = this.childrenOf(outputs[i]!.view.name);
-      let present = 0;
-      let nullValue = 0;
-      let notFound = 0;
-      let stale = 0;
+      const counts = [0, 0, 0, 0, 0];
       for (const s of statuses) {
-        if (s === 'PRESENT') present++;
-        else if (s === 'NOT_FOUND') notFound++;
-        else if (s === 'NULL_VALUE') nullValue++;
-        else stale++;
+        const index = STATUS_INDEX[s];
+        if (index !== undefined) counts[index]!++;
       }
-      if (present) children[0]!.inc(present);
-      if (nullValue) children[1]!.inc(nullValue);
-      if (notFound) children[2]!.inc(notFound);
-      if (stale) children[3]!.inc(stale);
+      for (let k = 0; k < counts.length; k++) if (counts[k]) children[k]!.inc(counts[k]);
     }
   }
 

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { FeatureStore } from '../../feature-store.ts';
+import { buildServer, SECRET_HEADERS, serverOptionsFromConfig } from '../../server/app.ts';
+import { type RepoOptions, withRepoOption } from '../repo-option.ts';
+
+interface ServeOptions extends RepoOptions {
+  host?: string;
+  port?: string;
+  logLevel: string;
+}
+
+/** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * `trove serve`: the HTTP API. Host and port come from the flags, else `server` in trove.yaml (after
+ * TROVE_SERVER_HOST / TROVE_SERVER_PORT). On SIGTERM or SIGINT the server stops accepting
+ * connections, finishes the requests under way, then the store closes its connections.
+ */
+export function registerServeCommand(program: Command): void {
+  withRepoOption(
+    program
+      .command('serve')
+      .description('serve the HTTP API (Feast-compatible feature server)')
+      .option('--host <host>', 'address to bind (default: server.host of trove.yaml)')
+      .option('--port <port>', 'port to listen on (default: server.port of trove.yaml, 6566)')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info'),
+  ).action(async (options: ServeOptions) => {
+    const store = await FeatureStore.open(options.repo);
+    const config = store.config;
+    const host = options.host ?? config.server.host;
+    const port = options.port !== undefined ? Number(options.port) : config.server.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      await store.close();
+      throw new Error(`--port: expected a port number, got ${options.port}`);
+    }
+    let app: Awaited<ReturnType<typeof buildServer>>;
+    try {
+      app = await buildServer(
+        store,
+        serverOptionsFromConfig(config, {
+          host,
+          logger: { level: options.logLevel, redact: { paths: SECRET_HEADERS, censor: '[redacted]' } },
+        }),
+      );
+      await app.listen({ host, port });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        app.log.info({ signal }, 'shutting down');
+        const force = setTimeout(() => {
+          app.log.error('requests did not finish in time; exiting');
+          process.exit(1);
+        }, SHUTDOWN_GRACE_MS);
+        force.unref();
+        app
+          .close()
+          .catch((err: unknown) => app.log.error({ err }, 'closing the server failed'))
+          .then(() => store.close())
+          .catch((err: unknown) => app.log.error({ err }, 'closing the store failed'))
+          .finally(resolve);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+  });
+}
