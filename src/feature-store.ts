@@ -1,5 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
+import {
+  type MaterializeContext,
+  materialize,
+  materializeIncremental,
+  type ViewMaterialization,
+} from './materialize/materialize.ts';
+import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';
+import { OnlineStore } from './online/online-store.ts';
+import { type PushRequest, type PushResult, pushRows } from './push/push-rows.ts';
 import { Registry } from './registry/registry.ts';
 import { readRegistryFile } from './registry/registry-file.ts';
 
@@ -17,6 +26,7 @@ export interface FeatureStoreOptions {
 export class FeatureStore {
   readonly config: ResolvedConfig;
   private cached: { registry: Registry; mtimeMs: number; size: number } | undefined;
+  private onlineStore: OnlineStore | undefined;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -38,6 +48,62 @@ export class FeatureStore {
     return registry;
   }
 
+  /** The project's online store; connects to Redis on first use. */
+  online(): OnlineStore {
+    this.onlineStore ??= new OnlineStore(this.config.onlineStore, this.config.project);
+    return this.onlineStore;
+  }
+
+  /** Online features of entities: one Redis round trip whatever the number of views. */
+  async getOnlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse> {
+    return this.online().read(await this.registry(), request);
+  }
+
+  private async materializeContext(
+    options: Pick<MaterializeContext, 'log' | 'progressBar'>,
+  ): Promise<MaterializeContext> {
+    return { config: this.config, registry: await this.registry(), online: this.online(), ...options };
+  }
+
+  /** Loads offline rows with event time in [start, end] into the online store. */
+  async materialize(
+    options: { start: Date; end: Date; views?: readonly string[] } & Pick<
+      MaterializeContext,
+      'log' | 'progressBar'
+    >,
+  ): Promise<ViewMaterialization[]> {
+    return materialize(await this.materializeContext(options), options);
+  }
+
+  /** Loads each view's rows from its watermark (less the late-arrival window) to `end`. */
+  async materializeIncremental(
+    options: { end: Date; views?: readonly string[] } & Pick<MaterializeContext, 'log' | 'progressBar'>,
+  ): Promise<ViewMaterialization[]> {
+    return materializeIncremental(await this.materializeContext(options), options);
+  }
+
+  /**
+   * Pushes rows to a push source, online and/or offline; every row is checked against the views'
+   * types before anything is written.
+   */
+  async push(request: PushRequest): Promise<PushResult> {
+    return pushRows(await this.registry(), () => this.online(), this.config.offlineStorePath, request);
+  }
+
+  /** Removes the project's online data (values, watermarks, locks); resolves to the keys removed. */
+  async teardown(): Promise<number> {
+    return this.online().teardown();
+  }
+
+  /** Throws UnavailableError unless Redis answers within the configured timeouts. */
+  async pingOnline(): Promise<void> {
+    await this.online().ping();
+  }
+
   /** Releases connections held by the store. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const online = this.onlineStore;
+    this.onlineStore = undefined;
+    await online?.close();
+  }
 }

@@ -17,3 +17,12 @@ export type { Feature, FeatureView } from './definitions/feature-view.ts';
 export type { RepoDefinitions } from './definitions/repo-definitions.ts';
 export type { Source } from './definitions/source.ts';
 export type { ValueType } from './definitions/value-type.ts';
+export type { ViewMaterialization } from './materialize/materialize.ts';
+export type {
+  FeatureStatus,
+  OnlineFeatureColumn,
+  OnlineFeaturesRequest,
+  OnlineFeaturesResponse,
+} from './online/online-response.ts';
+export { OnlineStore } from './online/online-store.ts';
+export type { PushRequest, PushResult, PushTarget } from './push/push-rows.ts';
