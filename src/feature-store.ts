@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import type { Table } from 'apache-arrow';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
 import {
   type MaterializeContext,
@@ -6,6 +7,17 @@ import {
   materializeIncremental,
   type ViewMaterialization,
 } from './materialize/materialize.ts';
+import { type ComputeOptions, computeViews, type ViewComputeResult } from './offline/compute-views.ts';
+import {
+  type DatasetFile,
+  type HistoricalBatches,
+  historicalBatches,
+  historicalIpcStream,
+  historicalTable,
+  writeHistoricalFile,
+} from './offline/historical-output.ts';
+import type { HistoricalRequest } from './offline/historical-query.ts';
+import { type TimeInput, toInstant } from './offline/parse-timestamp.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';
 import { OnlineStore } from './online/online-store.ts';
 import { type PushRequest, type PushResult, pushRows } from './push/push-rows.ts';
@@ -98,6 +110,45 @@ export class FeatureStore {
   /** Throws UnavailableError unless Redis answers within the configured timeouts. */
   async pingOnline(): Promise<void> {
     await this.online().ping();
+  }
+
+  /**
+   * Computes feature views into the offline store. With `start`/`end` (ISO text without a zone is
+   * UTC), exactly the rows with event time in `[start, end)` are replaced.
+   */
+  async compute(
+    options: Omit<ComputeOptions, 'start' | 'end'> & { start?: TimeInput; end?: TimeInput } = {},
+  ): Promise<ViewComputeResult[]> {
+    const { start, end, ...rest } = options;
+    return computeViews(this.config, await this.registry(), {
+      ...rest,
+      ...(start !== undefined ? { start: toInstant(start, 'start') } : {}),
+      ...(end !== undefined ? { end: toInstant(end, 'end') } : {}),
+    });
+  }
+
+  /**
+   * A point-in-time-correct training dataset (SPEC §4): an Arrow table, or with `out` a Parquet,
+   * CSV or Arrow IPC file (by extension) whose path and row count are returned.
+   */
+  async getHistoricalFeatures(request: HistoricalRequest & { out: string }): Promise<DatasetFile>;
+  async getHistoricalFeatures(request: HistoricalRequest & { out?: undefined }): Promise<Table>;
+  async getHistoricalFeatures(request: HistoricalRequest & { out?: string }): Promise<Table | DatasetFile> {
+    const { out, ...rest } = request;
+    const registry = await this.registry();
+    return out === undefined
+      ? historicalTable(this.config, registry, rest)
+      : writeHistoricalFile(this.config, registry, rest, out);
+  }
+
+  /** The training dataset as Arrow record batches, produced as they are consumed. */
+  async getHistoricalFeaturesBatches(request: HistoricalRequest): Promise<HistoricalBatches> {
+    return historicalBatches(this.config, await this.registry(), request);
+  }
+
+  /** The training dataset as Arrow IPC stream bytes, for `pyarrow.ipc.open_stream` clients. */
+  async getHistoricalFeaturesIpcStream(request: HistoricalRequest): Promise<AsyncIterable<Uint8Array>> {
+    return historicalIpcStream(this.config, await this.registry(), request);
   }
 
   /** Releases connections held by the store. */

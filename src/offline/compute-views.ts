@@ -1,0 +1,264 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { FeatureView } from '../definitions/feature-view.ts';
+import { featureViewRowsSql, pushFolder, type SourceContext } from '../definitions/source-sql.ts';
+import { duckdbTypeOf, type ValueType } from '../definitions/value-type.ts';
+import { registerSourceViews } from '../duckdb/register-source-views.ts';
+import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
+import { NotFoundError, TroveError } from '../errors.ts';
+import type { Registry } from '../registry/registry.ts';
+import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
+import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, partitionFolder, viewFolder } from './offline-layout.ts';
+import { type Instant, instantSql, utcDateOf } from './parse-timestamp.ts';
+import {
+  commitSwap,
+  newSwapId,
+  partitionDates,
+  recoverView,
+  type SwapFailpoint,
+  stagingFolder,
+} from './partition-swap.ts';
+import { lockView } from './view-lock.ts';
+
+/** What to compute: some or all views, over an event-time range `[start, end)`. */
+export interface ComputeOptions {
+  /** View names; all views with `offline` set when absent. */
+  views?: readonly string[];
+  /** Inclusive lower bound of event time; none when absent. */
+  start?: Instant;
+  /** Exclusive upper bound of event time; none when absent. */
+  end?: Instant;
+  /** Called as each step starts and ends, for progress display. */
+  onProgress?: (event: ComputeProgress) => void;
+  /** Test hook to simulate a crash inside the partition swap. */
+  failpoint?: SwapFailpoint;
+}
+
+export interface ComputeProgress {
+  view: string;
+  step: 'start' | 'staged' | 'done';
+  index: number;
+  total: number;
+  rows?: number;
+  partitions?: number;
+}
+
+/** What one view's compute wrote. */
+export interface ViewComputeResult {
+  view: string;
+  /** Rows written to the replaced partitions (new rows in the range and kept rows beside it). */
+  rows: number;
+  /** Partitions (dates) replaced or removed. */
+  partitions: string[];
+}
+
+function rangeSql(column: string, start?: Instant, end?: Instant): string {
+  const parts: string[] = [];
+  if (start) parts.push(`${column} >= ${instantSql(start)}`);
+  if (end) parts.push(`${column} < ${instantSql(end)}`);
+  return parts.length > 0 ? parts.join(' AND ') : 'true';
+}
+
+async function parquetFilesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.parquet'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+/** The push files and columns of every push source, as `SourceContext` wants them. */
+export async function offlineSourceContext(
+  config: OfflineConfig,
+  registry: Registry,
+): Promise<SourceContext> {
+  const pushFiles: Record<string, string[]> = {};
+  const pushColumns: Record<string, { name: string; type: ValueType }[]> = {};
+  for (const source of registry.definitions.sources) {
+    if (source.kind !== 'push') continue;
+    pushFiles[source.name] = await parquetFilesUnder(pushFolder(config.offlineStorePath, source.name));
+    const columns = new Map<string, ValueType>();
+    for (const view of registry.featureViews()) {
+      if (view.source !== source.name) continue;
+      for (const k of registry.joinKeysOf(view)) columns.set(k.name, k.type);
+      for (const f of view.features) columns.set(f.name, f.type);
+    }
+    pushColumns[source.name] = [...columns].map(([name, type]) => ({ name, type }));
+  }
+  return { repoDir: config.repoDir, offlineStorePath: config.offlineStorePath, pushFiles, pushColumns };
+}
+
+/**
+ * The canonical rows of a view from its source: join keys, `event_timestamp`, `created_timestamp`
+ * and features, each cast to its declared type, so every file of the store has the same schema
+ * whatever the source's own types are.
+ */
+export function canonicalRowsSql(registry: Registry, view: FeatureView): string {
+  const source = registry.source(view.source);
+  if (!source)
+    throw new NotFoundError('UNKNOWN_SOURCE', `feature view ${view.name}: unknown source ${view.source}`);
+  // A mapped timestamp column is found under its new name.
+  const renamed = (column: string) => source.fieldMapping?.[column] ?? column;
+  const created = source.createdTimestampField
+    ? `CAST(${quoteIdentifier(renamed(source.createdTimestampField))} AS TIMESTAMPTZ)`
+    : 'NULL::TIMESTAMPTZ';
+  const columns = [
+    ...registry
+      .joinKeysOf(view)
+      .map(
+        (k) => `CAST(${quoteIdentifier(k.name)} AS ${duckdbTypeOf(k.type)}) AS ${quoteIdentifier(k.name)}`,
+      ),
+    `CAST(${quoteIdentifier(renamed(source.timestampField))} AS TIMESTAMPTZ) AS ${EVENT_TIMESTAMP}`,
+    `${created} AS ${CREATED_TIMESTAMP}`,
+    ...view.features.map(
+      (f) => `CAST(${quoteIdentifier(f.name)} AS ${duckdbTypeOf(f.type)}) AS ${quoteIdentifier(f.name)}`,
+    ),
+  ];
+  return `SELECT ${columns.join(', ')} FROM (${featureViewRowsSql(view, source)})`;
+}
+
+function canonicalColumnList(registry: Registry, view: FeatureView): string {
+  return [
+    ...registry.joinKeysOf(view).map((k) => k.name),
+    EVENT_TIMESTAMP,
+    CREATED_TIMESTAMP,
+    ...view.features.map((f) => f.name),
+  ]
+    .map(quoteIdentifier)
+    .join(', ');
+}
+
+async function computeView(
+  connection: DuckDBConnection,
+  config: OfflineConfig,
+  registry: Registry,
+  view: FeatureView,
+  options: ComputeOptions,
+): Promise<ViewComputeResult> {
+  const store = config.offlineStorePath;
+  await recoverView(store, view.name);
+  const live = await partitionDates(viewFolder(store, view.name));
+  // Partitions the range touches; only these can change. Without a range, every partition can.
+  const touched = new Set(
+    options.start || options.end
+      ? live.filter(
+          (d) =>
+            (!options.start || d >= utcDateOf(options.start)) &&
+            (!options.end || d <= utcDateOf({ micros: options.end.micros - 1n })),
+        )
+      : live,
+  );
+  const id = newSwapId();
+  const staging = stagingFolder(store, view.name, id);
+  const columns = canonicalColumnList(registry, view);
+  const keys = registry.joinKeysOf(view).map((k) => quoteIdentifier(k.name));
+  const inRange = rangeSql(EVENT_TIMESTAMP, options.start, options.end);
+  // Rows without an event time can never be joined and have no partition, so they are dropped.
+  let newRows = `SELECT * FROM (${canonicalRowsSql(registry, view)}) WHERE ${EVENT_TIMESTAMP} IS NOT NULL AND ${inRange}`;
+  // Rows of touched partitions outside the range are kept: a range edge inside a day must not
+  // drop the rest of that day.
+  const keptFiles = [...touched].map((d) => path.join(partitionFolder(store, view.name, d), '*.parquet'));
+  if (keptFiles.length > 0 && (options.start || options.end)) {
+    newRows = `SELECT ${columns} FROM (${newRows}) UNION ALL BY NAME SELECT ${columns} FROM read_parquet([${keptFiles
+      .map(quoteString)
+      .join(', ')}], union_by_name = true, hive_partitioning = false) WHERE NOT (${inRange})`;
+  }
+  const order = [...keys, EVENT_TIMESTAMP].join(', ');
+  let rows: number;
+  try {
+    const copied = await connection.runAndReadAll(
+      `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date FROM (${newRows}) ORDER BY ${order})
+       TO ${quoteString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+    );
+    rows = Number(copied.getColumns()[0]?.[0] ?? 0);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw new TroveError(
+      'COMPUTE_FAILED',
+      `feature view ${view.name}: computing from source ${view.source} failed: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+  const staged = new Set(await partitionDates(staging));
+  const dates = [...new Set([...touched, ...staged])].sort();
+  options.onProgress?.({
+    view: view.name,
+    step: 'staged',
+    index: 0,
+    total: 0,
+    rows,
+    partitions: dates.length,
+  });
+  await commitSwap(
+    store,
+    view.name,
+    { id, dates: dates.map((date) => ({ date, staged: staged.has(date) })) },
+    options.failpoint,
+  );
+  return { view: view.name, rows, partitions: dates };
+}
+
+/** The views a compute covers, checked by name. */
+export function selectViews(registry: Registry, names?: readonly string[]): FeatureView[] {
+  if (!names || names.length === 0) return registry.featureViews().filter((v) => v.offline);
+  return names.map((name) => {
+    const view = registry.featureView(name);
+    if (!view) throw new NotFoundError('UNKNOWN_FEATURE_VIEW', `unknown feature view ${name}`);
+    return view;
+  });
+}
+
+/**
+ * Computes views into the offline store (see offline-layout.ts). With a range, exactly the rows
+ * with event time in `[start, end)` are replaced; without one, the view is rebuilt. Each view is
+ * swapped in on its own (see partition-swap.ts), so a failure leaves earlier views computed and
+ * later ones as they were.
+ */
+export async function computeViews(
+  config: OfflineConfig,
+  registry: Registry,
+  options: ComputeOptions = {},
+): Promise<ViewComputeResult[]> {
+  if (options.start && options.end && options.start.micros >= options.end.micros) {
+    throw new TroveError('INVALID_RANGE', 'compute: start must be before end');
+  }
+  const views = selectViews(registry, options.views);
+  const db = await openOfflineDuckDb(config);
+  const results: ViewComputeResult[] = [];
+  try {
+    const failures = await registerSourceViews(
+      db.connection,
+      registry.definitions.sources,
+      await offlineSourceContext(config, registry),
+    );
+    const failed = new Map(failures.map((f) => [f.source.name, f.message]));
+    for (const [index, view] of views.entries()) {
+      const reason = failed.get(view.source);
+      if (reason !== undefined) {
+        throw new TroveError(
+          'COMPUTE_FAILED',
+          `feature view ${view.name}: source ${view.source} cannot be read: ${reason.split('\n')[0]}`,
+        );
+      }
+      options.onProgress?.({ view: view.name, step: 'start', index, total: views.length });
+      const unlock = await lockView(config.offlineStorePath, view.name);
+      try {
+        const result = await computeView(db.connection, config, registry, view, options);
+        results.push(result);
+        options.onProgress?.({
+          view: view.name,
+          step: 'done',
+          index,
+          total: views.length,
+          rows: result.rows,
+          partitions: result.partitions.length,
+        });
+      } finally {
+        await unlock();
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return results;
+}

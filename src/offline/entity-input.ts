@@ -1,0 +1,264 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BIGINT,
+  BLOB,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  DuckDBBlobValue,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBDateValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBType,
+  type DuckDBValue,
+  FLOAT,
+  INTEGER,
+  TIMESTAMP,
+  TIMESTAMPTZ,
+  VARCHAR,
+} from '@duckdb/node-api';
+import {
+  Binary,
+  Bool,
+  type DataType,
+  DateDay,
+  DateMillisecond,
+  Dictionary,
+  Float,
+  Int,
+  LargeUtf8,
+  type Table,
+  Timestamp,
+  Utf8,
+} from 'apache-arrow';
+import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
+import { TroveError } from '../errors.ts';
+
+/**
+ * An entity table: a Parquet or CSV file, a SQL query over the offline store (views visible by
+ * name), an Arrow table, plain row objects, or columns (name → values, as JSON bodies carry them).
+ */
+export type EntityInput =
+  | string
+  | { path: string }
+  | { sql: string }
+  | { columns: Readonly<Record<string, readonly unknown[]>> }
+  | Table
+  | readonly Readonly<Record<string, unknown>>[];
+
+/** Name of the table the entity rows are loaded into; its rowid is the input order. */
+export const ENTITY_TABLE = '__trove_entity_input';
+
+interface InputColumn {
+  name: string;
+  type: DuckDBType;
+  values: DuckDBValue[];
+}
+
+function badInput(message: string): TroveError {
+  return new TroveError('INVALID_ENTITY_TABLE', message);
+}
+
+function isArrowTable(value: unknown): value is Table {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'schema' in value &&
+    'batches' in value &&
+    typeof (value as Table).getChildAt === 'function'
+  );
+}
+
+function arrowColumn(table: Table, index: number): InputColumn {
+  const field = table.schema.fields[index]!;
+  const vector = table.getChildAt(index)!;
+  const t: DataType = field.type;
+  const values: DuckDBValue[] = new Array(table.numRows);
+  const each = (convert: (v: unknown) => DuckDBValue) => {
+    for (let i = 0; i < table.numRows; i++) {
+      const v: unknown = vector.get(i);
+      values[i] = v === null || v === undefined ? null : convert(v);
+    }
+  };
+  let type: DuckDBType;
+  if (t instanceof Int) {
+    type = t.bitWidth === 64 || (!t.isSigned && t.bitWidth === 32) ? BIGINT : INTEGER;
+    each((v) => (type === BIGINT ? BigInt(v as number | bigint) : Number(v)));
+  } else if (t instanceof Float) {
+    type = t.precision === 1 ? FLOAT : DOUBLE;
+    each((v) => Number(v));
+  } else if (t instanceof Bool) {
+    type = BOOLEAN;
+    each((v) => Boolean(v));
+  } else if (t instanceof Timestamp) {
+    // Arrow JS reads timestamps as fractional milliseconds; microseconds survive the rounding.
+    type = t.timezone ? TIMESTAMPTZ : TIMESTAMP;
+    each((v) => {
+      const micros = BigInt(Math.round((v as number) * 1000));
+      return t.timezone ? new DuckDBTimestampTZValue(micros) : new DuckDBTimestampValue(micros);
+    });
+  } else if (t instanceof DateDay || t instanceof DateMillisecond) {
+    type = DATE;
+    each((v) => new DuckDBDateValue(Math.floor((v instanceof Date ? v.getTime() : Number(v)) / 86_400_000)));
+  } else if (t instanceof Binary) {
+    type = BLOB;
+    each((v) => new DuckDBBlobValue(v as Uint8Array));
+  } else if (t instanceof Utf8 || t instanceof LargeUtf8 || t instanceof Dictionary) {
+    type = VARCHAR;
+    each((v) => String(v));
+  } else {
+    throw badInput(`entity column ${field.name}: Arrow type ${String(t)} is not supported`);
+  }
+  return { name: field.name, type, values };
+}
+
+/** Types a column of plain JS values: the one DuckDB type every non-null value fits. */
+function jsColumn(name: string, raw: readonly unknown[]): InputColumn {
+  const kinds = new Set<string>();
+  let fractional = false;
+  for (const v of raw) {
+    if (v === null || v === undefined) continue;
+    if (v instanceof Date) kinds.add('date');
+    else if (v instanceof Uint8Array) kinds.add('bytes');
+    else kinds.add(typeof v);
+    if (typeof v === 'number' && !Number.isSafeInteger(v)) fractional = true;
+  }
+  if (kinds.has('bigint') && kinds.has('number') && !fractional) kinds.delete('number');
+  if (kinds.size > 1) {
+    throw badInput(`entity column ${name} mixes value kinds (${[...kinds].join(', ')})`);
+  }
+  const kind = [...kinds][0] ?? 'string';
+  const map = (f: (v: never) => DuckDBValue): DuckDBValue[] =>
+    raw.map((v) => (v === null || v === undefined ? null : f(v as never)));
+  switch (kind) {
+    case 'bigint':
+      return { name, type: BIGINT, values: map((v: bigint | number) => BigInt(v)) };
+    case 'number':
+      return fractional
+        ? { name, type: DOUBLE, values: map((v: number) => v) }
+        : { name, type: BIGINT, values: map((v: number) => BigInt(v)) };
+    case 'string':
+      return { name, type: VARCHAR, values: map((v: string) => v) };
+    case 'boolean':
+      return { name, type: BOOLEAN, values: map((v: boolean) => v) };
+    case 'date':
+      return {
+        name,
+        type: TIMESTAMPTZ,
+        values: map((v: Date) => {
+          if (Number.isNaN(v.getTime())) throw badInput(`entity column ${name} holds an invalid Date`);
+          return new DuckDBTimestampTZValue(BigInt(v.getTime()) * 1000n);
+        }),
+      };
+    case 'bytes':
+      return { name, type: BLOB, values: map((v: Uint8Array) => new DuckDBBlobValue(v)) };
+    default:
+      throw badInput(`entity column ${name}: values of type ${kind} are not supported`);
+  }
+}
+
+async function loadColumns(connection: DuckDBConnection, columns: InputColumn[]): Promise<void> {
+  if (columns.length === 0) throw badInput('the entity table has no columns');
+  const names = new Set<string>();
+  for (const c of columns) {
+    if (names.has(c.name)) throw badInput(`entity column ${c.name} appears twice`);
+    names.add(c.name);
+  }
+  await connection.run(
+    `CREATE TABLE ${ENTITY_TABLE} (${columns.map((c) => `${quoteIdentifier(c.name)} ${c.type.toString()}`).join(', ')})`,
+  );
+  const rows = columns[0]?.values.length ?? 0;
+  const types = columns.map((c) => c.type);
+  const appender = await connection.createAppender(ENTITY_TABLE);
+  const size = 2048;
+  for (let offset = 0; offset < rows; offset += size) {
+    const n = Math.min(size, rows - offset);
+    const chunk = DuckDBDataChunk.create(types, n);
+    chunk.setColumns(columns.map((c) => c.values.slice(offset, offset + n)));
+    appender.appendDataChunk(chunk);
+  }
+  appender.closeSync();
+}
+
+async function checkFile(file: string): Promise<void> {
+  const st = await stat(file).catch(() => undefined);
+  if (!st?.isFile()) throw badInput(`entity file ${file} does not exist`);
+}
+
+/**
+ * Loads an entity table into DuckDB as `ENTITY_TABLE`, keeping its row order (insertion order is
+ * preserved, and the table's rowid numbers rows in that order).
+ */
+export async function loadEntityInput(
+  connection: DuckDBConnection,
+  input: EntityInput,
+  baseDir: string = process.cwd(),
+): Promise<void> {
+  if (typeof input === 'string' || (typeof input === 'object' && input !== null && 'path' in input)) {
+    const file = path.resolve(baseDir, typeof input === 'string' ? input : input.path);
+    const ext = path.extname(file).toLowerCase();
+    await checkFile(file);
+    let reader: string;
+    if (ext === '.parquet') reader = `read_parquet(${quoteString(file)})`;
+    else if (ext === '.csv') reader = `read_csv(${quoteString(file)}, header = true, auto_detect = true)`;
+    else throw badInput(`entity file ${file}: expected a .parquet or .csv file`);
+    try {
+      await connection.run(`CREATE TABLE ${ENTITY_TABLE} AS SELECT * FROM ${reader}`);
+    } catch (err) {
+      throw badInput(`entity file ${file} cannot be read: ${(err as Error).message.split('\n')[0]}`);
+    }
+    return;
+  }
+  if (isArrowTable(input)) {
+    await loadColumns(
+      connection,
+      input.schema.fields.map((_, i) => arrowColumn(input, i)),
+    );
+    return;
+  }
+  if (Array.isArray(input)) {
+    const rows = input as readonly Readonly<Record<string, unknown>>[];
+    const names: string[] = [];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      for (const k of Object.keys(row)) {
+        if (!seen.has(k)) {
+          seen.add(k);
+          names.push(k);
+        }
+      }
+    }
+    await loadColumns(
+      connection,
+      names.map((n) =>
+        jsColumn(
+          n,
+          rows.map((r) => r[n]),
+        ),
+      ),
+    );
+    return;
+  }
+  if ('columns' in input) {
+    const entries = Object.entries(input.columns);
+    const lengths = new Set(entries.map(([, v]) => v.length));
+    if (lengths.size > 1) throw badInput('entity columns have different lengths');
+    await loadColumns(
+      connection,
+      entries.map(([n, v]) => jsColumn(n, v)),
+    );
+    return;
+  }
+  if ('sql' in input) {
+    try {
+      await connection.run(`CREATE TABLE ${ENTITY_TABLE} AS ${input.sql}`);
+    } catch (err) {
+      throw badInput(`entity query failed: ${(err as Error).message.split('\n')[0]}`);
+    }
+    return;
+  }
+  throw badInput('unsupported entity input');
+}

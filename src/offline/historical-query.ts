@@ -1,0 +1,287 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { FeatureView } from '../definitions/feature-view.ts';
+import { duckdbTypeOf } from '../definitions/value-type.ts';
+import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
+import { ConflictError, TroveError } from '../errors.ts';
+import type { Registry } from '../registry/registry.ts';
+import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
+import { ENTITY_TABLE, type EntityInput, loadEntityInput } from './entity-input.ts';
+import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from './offline-duckdb.ts';
+import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, partitionFolder, viewFolder } from './offline-layout.ts';
+import { hasPendingSwap, partitionDates, recoverView } from './partition-swap.ts';
+import { type PitOutputColumn, type PitView, pointInTimeSql } from './point-in-time-sql.ts';
+import { lockView } from './view-lock.ts';
+
+/** A request for a training dataset. */
+export interface HistoricalRequest {
+  entities: EntityInput;
+  /** Feature references (`view:feature`, `view:*`); or give `service`. */
+  features?: readonly string[];
+  service?: string;
+  fullFeatureNames?: boolean;
+  /** Folder relative entity file paths are resolved against; the current folder by default. */
+  baseDir?: string;
+}
+
+/** A prepared training-dataset query: run `sql` on `db.connection`, then `close()`. */
+export interface HistoricalQuery {
+  db: OfflineDuckDb;
+  sql: string;
+  outputs: OutputFeature[];
+  close(): void;
+}
+
+const TIMESTAMP_TYPES = new Set([
+  'TIMESTAMP WITH TIME ZONE',
+  'TIMESTAMP',
+  'TIMESTAMP_NS',
+  'TIMESTAMP_MS',
+  'TIMESTAMP_S',
+  'DATE',
+]);
+
+function invalid(message: string): TroveError {
+  return new TroveError('INVALID_ENTITY_TABLE', message);
+}
+
+async function firstValue(connection: DuckDBConnection, sql: string): Promise<unknown> {
+  const reader = await connection.runAndReadAll(sql);
+  return reader.getColumnsJS()[0]?.[0];
+}
+
+/** Finishes a swap a crashed compute left behind, unless a live compute is still doing it. */
+async function ensureReadable(store: string, view: string): Promise<void> {
+  if (!(await hasPendingSwap(store, view))) return;
+  try {
+    const unlock = await lockView(store, view);
+    try {
+      await recoverView(store, view);
+    } finally {
+      await unlock();
+    }
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+  }
+}
+
+/** The stored Parquet files of a view whose partitions may hold rows in `[from, to]` (dates, UTC). */
+async function viewFiles(store: string, view: string, from?: string, to?: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const date of await partitionDates(viewFolder(store, view))) {
+    if ((from && date < from) || (to && date > to)) continue;
+    const folder = partitionFolder(store, view, date);
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const n of names.sort()) if (n.endsWith('.parquet')) files.push(path.join(folder, n));
+  }
+  return files;
+}
+
+function storedColumns(registry: Registry, view: FeatureView): { name: string; sqlType: string }[] {
+  return [
+    ...registry.joinKeysOf(view).map((k) => ({ name: k.name, sqlType: duckdbTypeOf(k.type) })),
+    { name: EVENT_TIMESTAMP, sqlType: 'TIMESTAMPTZ' },
+    { name: CREATED_TIMESTAMP, sqlType: 'TIMESTAMPTZ' },
+    ...view.features.map((f) => ({ name: f.name, sqlType: duckdbTypeOf(f.type) })),
+  ];
+}
+
+/** A relation of a view's stored rows read from `files`; typed and empty when there are none. */
+function storedRelation(
+  registry: Registry,
+  view: FeatureView,
+  files: readonly string[],
+  where = 'true',
+): string {
+  const columns = storedColumns(registry, view);
+  if (files.length === 0) {
+    return `(SELECT ${columns.map((c) => `NULL::${c.sqlType} AS ${quoteIdentifier(c.name)}`).join(', ')} WHERE false)`;
+  }
+  return `(SELECT ${columns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM read_parquet([${files
+    .map(quoteString)
+    .join(', ')}], union_by_name = true, hive_partitioning = false) WHERE ${where})`;
+}
+
+/** Makes every view visible by name, for entity tables given as SQL over the offline store. */
+async function registerStoredViews(connection: DuckDBConnection, config: OfflineConfig, registry: Registry) {
+  for (const view of registry.featureViews()) {
+    await ensureReadable(config.offlineStorePath, view.name);
+    const files = await viewFiles(config.offlineStorePath, view.name);
+    await connection.run(
+      `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(view.name)} AS SELECT * FROM ${storedRelation(registry, view, files)}`,
+    );
+  }
+}
+
+/** The UTC date of a microsecond epoch time. */
+function dateOfMicros(micros: bigint): string {
+  return new Date(Number(micros / 1000n)).toISOString().slice(0, 10);
+}
+
+/**
+ * Checks the entity table against the request and builds the point-in-time query (SPEC §4). The
+ * caller runs the query (COPY to a file, or streamed as Arrow) and closes the returned handle.
+ */
+export async function prepareHistoricalQuery(
+  config: OfflineConfig,
+  registry: Registry,
+  request: HistoricalRequest,
+): Promise<HistoricalQuery> {
+  const selections = resolveFeatures(registry, {
+    ...(request.features ? { features: request.features } : {}),
+    ...(request.service !== undefined ? { service: request.service } : {}),
+  });
+  const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
+  const db = await openOfflineDuckDb(config);
+  try {
+    const { connection } = db;
+    const store = config.offlineStorePath;
+    const isSql =
+      typeof request.entities === 'object' && request.entities !== null && 'sql' in request.entities;
+    if (isSql) await registerStoredViews(connection, config, registry);
+    await loadEntityInput(connection, request.entities, request.baseDir);
+
+    const described = await connection.runAndReadAll(`DESCRIBE ${ENTITY_TABLE}`);
+    const columns = described
+      .getRowObjectsJS()
+      .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const typeOf = new Map(columns.map((c) => [c.name, c.type]));
+    const rowCount = Number(await firstValue(connection, `SELECT count(*) FROM ${ENTITY_TABLE}`));
+    if (rowCount === 0) throw invalid('the entity table is empty');
+    for (const c of columns) {
+      if (c.name.startsWith('__trove_'))
+        throw invalid(`entity column ${c.name}: names starting with __trove_ are reserved`);
+    }
+    for (const o of outputs) {
+      if (typeOf.has(o.outputName)) {
+        throw invalid(
+          `entity column ${o.outputName} has the same name as the requested feature ${o.view.name}:${o.feature.name}; rename the column or ask for full feature names`,
+        );
+      }
+    }
+
+    // The entity timestamp: `event_timestamp`, or the only timestamp-typed column.
+    let tsColumn: string;
+    if (typeOf.has(EVENT_TIMESTAMP)) tsColumn = EVENT_TIMESTAMP;
+    else {
+      const candidates = columns.filter((c) => TIMESTAMP_TYPES.has(c.type));
+      if (candidates.length !== 1) {
+        throw invalid(
+          candidates.length === 0
+            ? `the entity table needs an ${EVENT_TIMESTAMP} column (or exactly one timestamp column); it has ${columns.map((c) => c.name).join(', ')}`
+            : `the entity table has no ${EVENT_TIMESTAMP} column and several timestamp columns (${candidates.map((c) => c.name).join(', ')}); name one ${EVENT_TIMESTAMP}`,
+        );
+      }
+      tsColumn = candidates[0]!.name;
+    }
+    const tsType = typeOf.get(tsColumn)!;
+    const tsQuoted = quoteIdentifier(tsColumn);
+    if (!TIMESTAMP_TYPES.has(tsType) && tsType !== 'VARCHAR') {
+      throw invalid(`entity column ${tsColumn} must hold timestamps, not ${tsType}`);
+    }
+    const tsExpr =
+      tsType === 'VARCHAR' ? `TRY_CAST(${tsQuoted} AS TIMESTAMPTZ)` : `CAST(${tsQuoted} AS TIMESTAMPTZ)`;
+    const badTs = await connection.runAndReadAll(
+      `SELECT rowid, ${tsQuoted}::VARCHAR FROM ${ENTITY_TABLE} WHERE ${tsExpr} IS NULL LIMIT 1`,
+    );
+    const badRow = badTs.getRowsJS()[0];
+    if (badRow) {
+      throw invalid(
+        badRow[1] === null
+          ? `entity column ${tsColumn} is null in row ${Number(badRow[0]) + 1}`
+          : `entity column ${tsColumn}: cannot parse ${JSON.stringify(badRow[1])} (row ${Number(badRow[0]) + 1}) as a timestamp`,
+      );
+    }
+
+    // Join keys of every requested view, cast to the key's declared type.
+    const keyCasts = new Map<string, string>();
+    const missing: string[] = [];
+    for (const { view } of selections) {
+      for (const key of registry.joinKeysOf(view)) {
+        if (keyCasts.has(key.name)) continue;
+        const type = typeOf.get(key.name);
+        if (type === undefined) {
+          missing.push(`${key.name} (needed by feature view ${view.name})`);
+          continue;
+        }
+        const sqlType = duckdbTypeOf(key.type);
+        const col = quoteIdentifier(key.name);
+        if (type !== sqlType) {
+          const bad = await connection.runAndReadAll(
+            `SELECT ${col}::VARCHAR FROM ${ENTITY_TABLE} WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${sqlType}) IS NULL LIMIT 1`,
+          );
+          const value = bad.getRowsJS()[0]?.[0];
+          if (value !== undefined) {
+            throw invalid(
+              `entity column ${key.name}: ${JSON.stringify(value)} is not a valid ${key.type} join key`,
+            );
+          }
+        }
+        keyCasts.set(key.name, `CAST(${col} AS ${sqlType})`);
+      }
+    }
+    if (missing.length > 0) {
+      throw invalid(
+        `the entity table lacks join key ${missing.join(', ')}; its columns are ${columns.map((c) => c.name).join(', ')}`,
+      );
+    }
+    const keyNames = [...keyCasts.keys()];
+    const keyAlias = (key: string) => `__trove_k${keyNames.indexOf(key)}`;
+    const entitySelect = [
+      'rowid AS __trove_row',
+      '*',
+      `${tsExpr} AS __trove_ts`,
+      ...keyNames.map((k) => `${keyCasts.get(k)} AS ${keyAlias(k)}`),
+    ];
+    const entities = `(SELECT ${entitySelect.join(', ')} FROM ${ENTITY_TABLE})`;
+
+    const bounds = (
+      await connection.runAndReadAll(
+        `SELECT epoch_us(min(${tsExpr})), epoch_us(max(${tsExpr})) FROM ${ENTITY_TABLE}`,
+      )
+    ).getRowsJS()[0] as [bigint, bigint];
+    const [minTs, maxTs] = bounds;
+    const views: PitView[] = [];
+    for (const { view, features } of selections) {
+      await ensureReadable(store, view.name);
+      const ttlMicros = BigInt(Math.round(view.ttl * 1e6));
+      const lower = ttlMicros > 0n ? minTs - ttlMicros : undefined;
+      const files = await viewFiles(
+        store,
+        view.name,
+        lower === undefined ? undefined : dateOfMicros(lower),
+        dateOfMicros(maxTs),
+      );
+      const where = [`${EVENT_TIMESTAMP} <= make_timestamptz(${maxTs}::BIGINT)`];
+      if (lower !== undefined) where.push(`${EVENT_TIMESTAMP} >= make_timestamptz(${lower}::BIGINT)`);
+      views.push({
+        relation: storedRelation(registry, view, files, where.join(' AND ')),
+        keys: registry.joinKeysOf(view).map((k) => k.name),
+        ttlMicros,
+        features: features.map((f) => ({
+          name: f.name,
+          outputName: outputs.find((o) => o.view === view && o.feature === f)!.outputName,
+        })),
+      });
+    }
+    const order: PitOutputColumn[] = outputs.map((o) => ({
+      view: selections.findIndex((s) => s.view === o.view),
+      name: o.feature.name,
+      outputName: o.outputName,
+    }));
+    const sql = pointInTimeSql(
+      {
+        entities,
+        keyColumn: keyAlias,
+        passThrough: columns.map((c) => c.name),
+        views,
+      },
+      order,
+    );
+    return { db, sql, outputs, close: () => db.close() };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

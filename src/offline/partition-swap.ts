@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { viewFolder } from './offline-layout.ts';
+
+/**
+ * Replacing partitions of a view so that a crash at any point leaves complete data:
+ *
+ * 1. New partitions are written under `<view>/_staging-<id>/date=D/` (invisible to readers, whose
+ *    glob is `date=*`).
+ * 2. A journal `<view>/_swap-<id>.json` lists every date to replace and whether a new partition
+ *    exists for it. Writing it (atomically, by rename) is the commit point.
+ * 3. Each `date=D` is renamed to `_trash-<id>/date=D`, and the staged folder renamed into its place.
+ * 4. The journal, trash and staging folders are removed.
+ *
+ * A crash before step 2 leaves the old partitions untouched (the staging folder is garbage); after
+ * it, `recoverView` rolls the swap forward. Every reader and writer of the view runs recovery first.
+ */
+export interface SwapPlan {
+  id: string;
+  /** Dates (YYYY-MM-DD) whose partition is replaced; `staged` false means the partition is removed. */
+  dates: { date: string; staged: boolean }[];
+}
+
+const JOURNAL = /^_swap-([0-9a-f-]+)\.json$/;
+
+export function newSwapId(): string {
+  return randomUUID();
+}
+
+export function stagingFolder(offlineStorePath: string, view: string, id: string): string {
+  return path.join(viewFolder(offlineStorePath, view), `_staging-${id}`);
+}
+
+function trashFolder(offlineStorePath: string, view: string, id: string): string {
+  return path.join(viewFolder(offlineStorePath, view), `_trash-${id}`);
+}
+
+function journalPath(offlineStorePath: string, view: string, id: string): string {
+  return path.join(viewFolder(offlineStorePath, view), `_swap-${id}.json`);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Dates of the partitions a folder holds (`date=YYYY-MM-DD` sub-folders). */
+export async function partitionDates(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isDirectory() && /^date=\d{4}-\d{2}-\d{2}$/.test(e.name))
+    .map((e) => e.name.slice(5))
+    .sort();
+}
+
+/** Test hook: called between steps of a swap, so a test can simulate a crash at that point. */
+export type SwapFailpoint = (step: 'journal-written' | 'partition-swapped') => void;
+
+/** Steps 2–4 of the protocol for a plan whose staging folder is complete. */
+export async function commitSwap(
+  offlineStorePath: string,
+  view: string,
+  plan: SwapPlan,
+  failpoint?: SwapFailpoint,
+): Promise<void> {
+  const journal = journalPath(offlineStorePath, view, plan.id);
+  await writeFile(`${journal}.tmp`, JSON.stringify(plan));
+  await rename(`${journal}.tmp`, journal);
+  failpoint?.('journal-written');
+  await applySwap(offlineStorePath, view, plan, failpoint);
+}
+
+/** Idempotent: moves each date's old partition to trash and the staged one in, then cleans up. */
+async function applySwap(
+  offlineStorePath: string,
+  view: string,
+  plan: SwapPlan,
+  failpoint?: SwapFailpoint,
+): Promise<void> {
+  const folder = viewFolder(offlineStorePath, view);
+  const staging = stagingFolder(offlineStorePath, view, plan.id);
+  const trash = trashFolder(offlineStorePath, view, plan.id);
+  await mkdir(trash, { recursive: true });
+  for (const { date, staged } of plan.dates) {
+    const live = path.join(folder, `date=${date}`);
+    const next = path.join(staging, `date=${date}`);
+    const old = path.join(trash, `date=${date}`);
+    // Once the staged folder has moved in, this date is done; a re-run must not touch it.
+    if (staged && !(await exists(next))) continue;
+    if (await exists(live)) {
+      if (await exists(old)) await rm(old, { recursive: true, force: true });
+      await rename(live, old);
+    }
+    if (staged) await rename(next, live);
+    failpoint?.('partition-swapped');
+  }
+  await rm(journalPath(offlineStorePath, view, plan.id), { force: true });
+  await rm(trash, { recursive: true, force: true });
+  await rm(staging, { recursive: true, force: true });
+}
+
+/**
+ * Finishes swaps a crash interrupted (journal present) and removes staging folders of computes that
+ * died before committing. Call with the view's compute lock held, or before reading when no
+ * compute can be running.
+ */
+export async function recoverView(offlineStorePath: string, view: string): Promise<void> {
+  const folder = viewFolder(offlineStorePath, view);
+  const entries = await readdir(folder).catch(() => [] as string[]);
+  const committed = new Set<string>();
+  for (const name of entries) {
+    const m = JOURNAL.exec(name);
+    if (!m?.[1]) continue;
+    const plan = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as SwapPlan;
+    await applySwap(offlineStorePath, view, plan);
+    committed.add(m[1]);
+  }
+  for (const name of entries) {
+    if (/^_(staging|trash)-/.test(name) || name.endsWith('.json.tmp')) {
+      await rm(path.join(folder, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Whether a view has an unfinished swap (a reader must not trust the partitions until recovery). */
+export async function hasPendingSwap(offlineStorePath: string, view: string): Promise<boolean> {
+  const entries = await readdir(viewFolder(offlineStorePath, view)).catch(() => [] as string[]);
+  return entries.some((n) => JOURNAL.test(n));
+}

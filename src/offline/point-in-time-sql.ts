@@ -1,0 +1,75 @@
+import { quoteIdentifier } from '../duckdb/sql-literals.ts';
+
+/** One requested view as the join sees it. */
+export interface PitView {
+  /** Relation of the view's stored rows (join keys, `event_timestamp`, `created_timestamp`, features). */
+  relation: string;
+  /** Join key names, in the view's entity order. */
+  keys: readonly string[];
+  /** Time to live in microseconds; 0 means no lower bound. */
+  ttlMicros: bigint;
+  /** Features to output: stored name and output name, in request order. */
+  features: readonly { name: string; outputName: string }[];
+}
+
+/** The join's inputs besides the views. */
+export interface PitRequest {
+  /** Relation of the entity rows; must have `__trove_row` (input order) and `__trove_ts`. */
+  entities: string;
+  /** Entity column holding each join key, already cast to the key's declared type. */
+  keyColumn: (key: string) => string;
+  /** Columns passed through unchanged, in order. */
+  passThrough: readonly string[];
+  views: readonly PitView[];
+}
+
+/** Output order of feature columns, which may interleave views when the request does. */
+export interface PitOutputColumn {
+  view: number;
+  name: string;
+  outputName: string;
+}
+
+/**
+ * The point-in-time join as one DuckDB query (SPEC §4):
+ *
+ * - Each view is joined with `ASOF LEFT JOIN ... ON keys = keys AND sort_key(e) >= sort_key(v)`.
+ *   The sort key is the struct `(event_timestamp, coalesce(created_timestamp, -infinity))`, and the
+ *   entity side uses `(t, +infinity)`, so the match is the row with the greatest event time `<= t`
+ *   and, among rows at that event time, the greatest created timestamp (null ranking lowest). This
+ *   avoids a window pass that pre-deduplicates the view on (keys, event time).
+ * - The ttl is checked after the match: the chosen row is the newest at or before `t`, so if it is
+ *   older than `t - ttl` every other candidate is older still, and the answer is null. Both bounds
+ *   are inclusive.
+ * - Entity rows carry their input row number; the output is ordered by it, so every input row
+ *   appears once, in order, duplicates included (ASOF LEFT JOIN yields exactly one row per left row).
+ */
+export function pointInTimeSql(request: PitRequest, order: readonly PitOutputColumn[]): string {
+  const select: string[] = request.passThrough.map((c) => `e.${quoteIdentifier(c)}`);
+  for (const col of order) {
+    const view = request.views[col.view]!;
+    const alias = `v${col.view}`;
+    const value = `${alias}.${quoteIdentifier(col.name)}`;
+    const expr =
+      view.ttlMicros > 0n
+        ? `CASE WHEN ${alias}.__trove_ets >= e.__trove_ts - to_microseconds(${view.ttlMicros}::BIGINT) THEN ${value} END`
+        : value;
+    select.push(`${expr} AS ${quoteIdentifier(col.outputName)}`);
+  }
+  const joins = request.views.map((view, i) => {
+    const alias = `v${i}`;
+    const keys = view.keys.map((k) => `${quoteIdentifier(k)}`);
+    const columns = [
+      ...keys,
+      '"event_timestamp" AS __trove_ets',
+      `{'t': "event_timestamp", 'c': coalesce("created_timestamp", '-infinity'::TIMESTAMPTZ)} AS __trove_sk`,
+      ...view.features.map((f) => quoteIdentifier(f.name)),
+    ];
+    const on = [
+      ...view.keys.map((k) => `e.${request.keyColumn(k)} = ${alias}.${quoteIdentifier(k)}`),
+      `{'t': e.__trove_ts, 'c': 'infinity'::TIMESTAMPTZ} >= ${alias}.__trove_sk`,
+    ];
+    return `ASOF LEFT JOIN (SELECT ${columns.join(', ')} FROM ${view.relation}) ${alias} ON ${on.join(' AND ')}`;
+  });
+  return `SELECT ${select.join(', ')} FROM ${request.entities} e ${joins.join(' ')} ORDER BY e.__trove_row`;
+}

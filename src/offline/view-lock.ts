@@ -1,0 +1,42 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConflictError } from '../errors.ts';
+import { viewFolder } from './offline-layout.ts';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the compute lock of a view: one compute per view at a time, since two swaps of the same
+ * partitions would interleave. The lock is a folder (mkdir is atomic) holding the owner's pid, so
+ * a lock left by a killed process is taken over instead of blocking the view forever.
+ */
+export async function lockView(offlineStorePath: string, view: string): Promise<() => Promise<void>> {
+  const folder = viewFolder(offlineStorePath, view);
+  await mkdir(folder, { recursive: true });
+  const lock = path.join(folder, '_lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(lock);
+      await writeFile(path.join(lock, 'pid'), String(process.pid));
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
+      if (Number.isFinite(pid) && alive(pid)) {
+        throw new ConflictError(
+          'COMPUTE_RUNNING',
+          `feature view ${view} is being computed by process ${pid}`,
+        );
+      }
+      await rm(lock, { recursive: true, force: true });
+    }
+  }
+  throw new ConflictError('COMPUTE_RUNNING', `could not take the compute lock of feature view ${view}`);
+}
