@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { DefinitionError } from '../definitions/definition-problem.ts';
 import { registerApplyCommand } from './commands/apply.ts';
+import { registerComputeCommand } from './commands/compute.ts';
+import { registerHistoricalCommand } from './commands/historical.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerRegistryDumpCommand } from './commands/registry-dump.ts';
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerApplyCommand(program);
   registerRegistryDumpCommand(program);
+  registerComputeCommand(program);
+  registerHistoricalCommand(program);
   registerServeCommand(program);
   return program;
 }

@@ -243,7 +243,11 @@ export async function computeViews(
       options.onProgress?.({ view: view.name, step: 'start', index, total: views.length });
       const unlock = await lockView(config.offlineStorePath, view.name);
       try {
-        const result = await computeView(db.connection, config, registry, view, options);
+        const report = options.onProgress;
+        const result = await computeView(db.connection, config, registry, view, {
+          ...options,
+          ...(report ? { onProgress: (e) => report({ ...e, index, total: views.length }) } : {}),
+        });
         results.push(result);
         options.onProgress?.({
           view: view.name,
