@@ -82,7 +82,8 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   registerErrorHandler(app);
   registerAuthHook(app, keys);
 
-  const metrics = new ServerMetrics(options.freshness);
+  const newest = store.newestEventTimes?.bind(store);
+  const metrics = new ServerMetrics(options.freshness ?? newest);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
       request.method,

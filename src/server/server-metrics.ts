@@ -8,7 +8,14 @@ import type { OnlineFeaturesResponse } from '../online/online-response.ts';
 import type { OutputFeature } from '../registry/resolve-features.ts';
 
 /** Newest event time materialized or pushed per view, when the store can tell. */
-export type FreshnessSource = () => Promise<Iterable<[string, Date | null]> | Record<string, Date | null>>;
+export type FreshnessSource = () => Promise<Record<string, Date | null>>;
+
+/** What one view's materialization did. */
+export interface ViewRun {
+  view: string;
+  rows: number;
+  seconds?: number;
+}
 
 const STATUSES = ['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE', 'INVALID'] as const;
 const STATUS_INDEX: Record<string, number> = Object.fromEntries(STATUSES.map((s, i) => [s, i]));
@@ -19,6 +26,7 @@ export class ServerMetrics {
   private readonly onlineValues: Counter<'feature_view' | 'status'>;
   private readonly materializeRows: Counter<'feature_view'>;
   private readonly materializeDuration: Histogram<'endpoint'>;
+  private readonly materializeViewDuration: Histogram<'feature_view'>;
   /** Label children by view, so the hot path does not hash label sets. */
   private readonly onlineChildren = new Map<string, Counter.Internal[]>();
 
@@ -51,6 +59,13 @@ export class ServerMetrics {
       buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
       registers,
     });
+    this.materializeViewDuration = new Histogram({
+      name: 'trove_materialize_view_duration_seconds',
+      help: 'Duration of one view within materializations started over HTTP.',
+      labelNames: ['feature_view'],
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+      registers,
+    });
     new Gauge({
       name: 'trove_feature_view_freshness_seconds',
       help: 'Now minus the newest event time in the online store, per feature view.',
@@ -59,16 +74,15 @@ export class ServerMetrics {
       async collect() {
         this.reset();
         if (!freshness) return;
-        let newest: Iterable<[string, Date | null]> | Record<string, Date | null>;
+        let newest: Record<string, Date | null>;
         try {
           newest = await freshness();
         } catch {
           // A scrape must not fail because Redis is down; /health reports that.
           return;
         }
-        const entries = Symbol.iterator in newest ? [...newest] : Object.entries(newest);
         const now = Date.now();
-        for (const [view, at] of entries) {
+        for (const [view, at] of Object.entries(newest)) {
           if (at) this.set({ feature_view: view }, (now - at.getTime()) / 1000);
         }
       },
@@ -106,8 +120,11 @@ export class ServerMetrics {
     return children;
   }
 
-  observeMaterialization(endpoint: string, seconds: number, rowsByView: Iterable<[string, number]>): void {
+  observeMaterialization(endpoint: string, seconds: number, runs: readonly ViewRun[]): void {
     this.materializeDuration.labels(endpoint).observe(seconds);
-    for (const [view, rows] of rowsByView) this.materializeRows.labels(view).inc(rows);
+    for (const run of runs) {
+      this.materializeRows.labels(run.view).inc(run.rows);
+      if (run.seconds !== undefined) this.materializeViewDuration.labels(run.view).observe(run.seconds);
+    }
   }
 }

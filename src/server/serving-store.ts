@@ -1,21 +1,32 @@
 /**
  * What the HTTP server needs of a feature store. FeatureStore satisfies it structurally; the server
- * depends on this narrow shape so it can be tested and built without the rest of the store.
+ * depends on this narrow shape so it can be tested with stand-ins (a stalled store, a failing one)
+ * and so optional capabilities are feature-detected rather than assumed.
  */
+import type { MaterializeLog } from '../materialize/progress.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
+import type { PushRequest } from '../push/push-rows.ts';
 import type { Registry } from '../registry/registry.ts';
 
-/** Where pushed rows go (Feast's `to`). */
-export type PushTarget = 'online' | 'offline' | 'online_and_offline';
+export type { PushTarget } from '../push/push-rows.ts';
+
+/** Options of a materialization started over HTTP: never a progress bar, logs to the server log. */
+interface MaterializeRunOptions {
+  views?: readonly string[];
+  log?: MaterializeLog;
+  progressBar?: boolean;
+}
 
 export interface ServingStore {
   /** The registry as last applied; re-read when its file changes. */
   registry(): Promise<Registry>;
-  getOnlineFeatures?(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse>;
-  materialize?(options: { start: Date; end: Date; views?: string[] }): Promise<unknown>;
-  materializeIncremental?(options: { end: Date; views?: string[] }): Promise<unknown>;
-  push?(options: { pushSourceName: string; df: Record<string, unknown[]>; to: PushTarget }): Promise<unknown>;
+  getOnlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse>;
+  materialize(options: { start: Date; end: Date } & MaterializeRunOptions): Promise<unknown>;
+  materializeIncremental(options: { end: Date } & MaterializeRunOptions): Promise<unknown>;
+  push(request: PushRequest): Promise<unknown>;
   /** Resolves when the online store answers; rejects otherwise. */
-  ping?(): Promise<unknown>;
+  pingOnline(): Promise<void>;
+  /** Newest event time in the online store per view, for the freshness gauge (optional). */
+  newestEventTimes?(): Promise<Record<string, Date | null>>;
   close(): Promise<void>;
 }

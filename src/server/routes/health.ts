@@ -10,8 +10,7 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { c
   const { store } = context;
   app.get('/health', { config: { scope: 'public' } }, async (request) => {
     const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
-    const ping = store.ping?.bind(store);
-    if (ping) await callStore(() => ping(), context.storeTimeoutMs, 'the online store', request.log);
+    await callStore(() => store.pingOnline(), context.storeTimeoutMs, 'the online store', request.log);
     return { status: 'ok', project: registry.project, registry_version: registry.version };
   });
 };

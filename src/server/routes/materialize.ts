@@ -2,12 +2,15 @@
  * `POST /materialize` and `POST /materialize-incremental` with Feast's bodies. Both run to
  * completion before answering (as in Feast); a view already being materialized answers 409.
  */
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, TroveError } from '../../errors.ts';
+import type { MaterializeLog } from '../../materialize/progress.ts';
 import { parseTimestamp } from '../../offline/parse-timestamp.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { RouteOptions } from '../server-context.ts';
+import type { ViewRun } from '../server-metrics.ts';
 import { callStore, readRegistry } from '../with-timeout.ts';
 
 const featureViews = z.array(z.string().min(1)).nullish();
@@ -39,16 +42,24 @@ function checkViews(registry: Registry, names: readonly string[] | null | undefi
   return [...names];
 }
 
-/** Rows written per view, when the store's summary says so. */
-function rowsByView(summary: unknown): [string, number][] {
-  const views = (summary as { views?: unknown } | null)?.views;
-  if (!Array.isArray(views)) return [];
-  const out: [string, number][] = [];
-  for (const v of views as { view?: unknown; name?: unknown; rows?: unknown }[]) {
-    const name = typeof v?.view === 'string' ? v.view : typeof v?.name === 'string' ? v.name : undefined;
-    if (name !== undefined && typeof v.rows === 'number') out.push([name, v.rows]);
+/** Per-view rows and seconds of a run, when the store's summary lists them. */
+function viewRuns(summary: unknown): ViewRun[] {
+  if (!Array.isArray(summary)) return [];
+  const out: ViewRun[] = [];
+  for (const v of summary as { view?: unknown; rows?: unknown; seconds?: unknown }[]) {
+    if (typeof v?.view === 'string' && typeof v.rows === 'number') {
+      out.push({
+        view: v.view,
+        rows: v.rows,
+        seconds: typeof v.seconds === 'number' ? v.seconds : undefined,
+      });
+    }
   }
   return out;
+}
+
+function logTo(log: FastifyBaseLogger): MaterializeLog {
+  return (message, fields) => log.info(fields, message);
 }
 
 export const materializeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
@@ -58,8 +69,6 @@ export const materializeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
     '/materialize',
     { schema: { body: materializeBody }, config: { scope: 'admin' } },
     async (request) => {
-      const materialize = store.materialize?.bind(store);
-      if (!materialize) throw new TroveError('NOT_AVAILABLE', 'this server cannot materialize', 503);
       const start = toDate(request.body.start_ts, 'start_ts');
       const end = toDate(request.body.end_ts, 'end_ts');
       if (start.getTime() > end.getTime())
@@ -68,13 +77,13 @@ export const materializeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
       const views = checkViews(registry, request.body.feature_views);
       const began = performance.now();
       const summary = await callStore(
-        () => materialize({ start, end, ...(views ? { views } : {}) }),
+        () => store.materialize({ start, end, views, progressBar: false, log: logTo(request.log) }),
         undefined,
         'the materialization',
         request.log,
       );
-      metrics.observeMaterialization('materialize', (performance.now() - began) / 1000, rowsByView(summary));
-      return summary ?? {};
+      metrics.observeMaterialization('materialize', (performance.now() - began) / 1000, viewRuns(summary));
+      return { views: summary };
     },
   );
 
@@ -82,15 +91,12 @@ export const materializeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
     '/materialize-incremental',
     { schema: { body: materializeIncrementalBody }, config: { scope: 'admin' } },
     async (request) => {
-      const materializeIncremental = store.materializeIncremental?.bind(store);
-      if (!materializeIncremental)
-        throw new TroveError('NOT_AVAILABLE', 'this server cannot materialize', 503);
       const end = toDate(request.body.end_ts, 'end_ts');
       const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
       const views = checkViews(registry, request.body.feature_views);
       const began = performance.now();
       const summary = await callStore(
-        () => materializeIncremental({ end, ...(views ? { views } : {}) }),
+        () => store.materializeIncremental({ end, views, progressBar: false, log: logTo(request.log) }),
         undefined,
         'the materialization',
         request.log,
@@ -98,9 +104,9 @@ export const materializeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
       metrics.observeMaterialization(
         'materialize-incremental',
         (performance.now() - began) / 1000,
-        rowsByView(summary),
+        viewRuns(summary),
       );
-      return summary ?? {};
+      return { views: summary };
     },
   );
 };

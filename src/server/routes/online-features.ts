@@ -25,10 +25,6 @@ export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     '/get-online-features',
     { schema: { body: getOnlineFeaturesBody }, config: { scope: 'read' } },
     async (request, reply) => {
-      const getOnlineFeatures = store.getOnlineFeatures?.bind(store);
-      if (!getOnlineFeatures) {
-        throw new TroveError('NOT_AVAILABLE', 'this server has no online store', 503);
-      }
       const body = request.body;
       const features = body.features ?? undefined;
       const service = body.feature_service ?? undefined;
@@ -40,7 +36,7 @@ export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
       const plan = planOnlineRequest(registry, features, service, fullFeatureNames);
       const entities = checkEntities(plan, body.entities, context.maxEntities);
       const response = await callStore(
-        () => getOnlineFeatures({ entities, features, service, fullFeatureNames }),
+        () => store.getOnlineFeatures({ entities, features, service, fullFeatureNames }),
         context.storeTimeoutMs,
         'the online store',
         request.log,

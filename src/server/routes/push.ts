@@ -35,8 +35,6 @@ export function checkColumns(df: Record<string, unknown[]>): number {
 export const pushRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
   const { store } = context;
   app.post('/push', { schema: { body: pushBody }, config: { scope: 'write' } }, async (request) => {
-    const push = store.push?.bind(store);
-    if (!push) throw new TroveError('NOT_AVAILABLE', 'this server cannot accept pushes', 503);
     const { push_source_name: pushSourceName, df, to } = request.body;
     const rows = checkColumns(df);
     const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
@@ -51,7 +49,7 @@ export const pushRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { con
     }
     // Offline writes touch files; give them longer than an online write.
     const deadline = to === 'online' ? context.storeTimeoutMs : Math.max(context.storeTimeoutMs, 60_000);
-    await callStore(() => push({ pushSourceName, df, to }), deadline, 'the push', request.log);
+    await callStore(() => store.push({ pushSourceName, df, to }), deadline, 'the push', request.log);
     return { push_source_name: pushSourceName, to, rows };
   });
 };
