@@ -1,0 +1,91 @@
+/**
+ * Test fixtures for materialization: a config for a temp offline store and Parquet files written in
+ * the offline store's layout (`views/<view>/date=YYYY-MM-DD/*.parquet`) straight from DuckDB SQL.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type ResolvedConfig, troveConfigSchema } from '../../src/config/trove-config.ts';
+import { openDuckDb } from '../../src/duckdb/open-duckdb.ts';
+import { quoteString } from '../../src/duckdb/sql-literals.ts';
+import type { MaterializeContext } from '../../src/materialize/materialize.ts';
+import { viewFolder } from '../../src/offline/offline-layout.ts';
+import type { OnlineStore } from '../../src/online/online-store.ts';
+import type { Registry } from '../../src/registry/registry.ts';
+import { PROJECT, REDIS_URL } from '../online/online-fixture.ts';
+
+export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = path.join(os.tmpdir(), `trove-mat-${randomUUID()}`);
+  await mkdir(dir, { recursive: true });
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function makeConfig(
+  dir: string,
+  keyPrefix: string,
+  materialize: Record<string, unknown> = {},
+): ResolvedConfig {
+  const config = troveConfigSchema.parse({
+    project: PROJECT,
+    onlineStore: { redis: REDIS_URL, keyPrefix },
+    offlineStore: { memoryLimit: '512MB', threads: 2 },
+    materialize,
+  });
+  return {
+    ...config,
+    repoDir: dir,
+    registryPath: path.join(dir, 'registry.json'),
+    offlineStorePath: path.join(dir, 'offline'),
+  };
+}
+
+export function makeContext(
+  config: ResolvedConfig,
+  registry: Registry,
+  online: OnlineStore,
+): MaterializeContext {
+  return { config, registry, online, progressBar: false, log: () => {} };
+}
+
+/**
+ * Writes the rows of `select` (which must produce the view's canonical columns) into the view's
+ * folder, one Parquet file per event date. `tag` keeps file names of separate calls apart.
+ */
+export async function writeOfflineRows(
+  offlineStorePath: string,
+  viewName: string,
+  select: string,
+  tag: string = randomUUID(),
+): Promise<void> {
+  const { instance, connection } = await openDuckDb({ threads: 2 });
+  try {
+    const folder = viewFolder(offlineStorePath, viewName);
+    await mkdir(folder, { recursive: true });
+    await connection.run(
+      `COPY (SELECT *, strftime(event_timestamp, '%Y-%m-%d') AS date FROM (${select}))
+       TO ${quoteString(folder)} (FORMAT parquet, PARTITION_BY (date), OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${quoteString(`part-${tag}-{i}`)})`,
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Every entity hash of a project, field → value (hex), for comparing whole online states. */
+export async function dumpOnline(store: OnlineStore): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await store.client.scan(cursor, 'MATCH', store.keys.entityPattern, 'COUNT', 5000);
+    cursor = next;
+    const pipeline = store.client.pipeline();
+    for (const k of keys) pipeline.hgetallBuffer(k);
+    const results = (await pipeline.exec()) ?? [];
+    keys.forEach((k, i) => {
+      const h = results[i]![1] as Record<string, Buffer>;
+      out.set(k, Object.fromEntries(Object.entries(h).map(([f, v]) => [f, v.toString('hex')])));
+    });
+  } while (cursor !== '0');
+  return out;
+}

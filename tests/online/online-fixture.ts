@@ -1,0 +1,83 @@
+/**
+ * Test fixtures for the online store: a registry built in code and an OnlineStore on the real
+ * Redis at REDIS_URL under a key prefix of its own, removed afterwards.
+ */
+import { randomUUID } from 'node:crypto';
+import { troveConfigSchema } from '../../src/config/trove-config.ts';
+import { entitySchema } from '../../src/definitions/entity.ts';
+import { featureServiceSchema } from '../../src/definitions/feature-service.ts';
+import { type FeatureViewInput, featureViewSchema } from '../../src/definitions/feature-view.ts';
+import { type SourceInput, sourceSchema } from '../../src/definitions/source.ts';
+import { OnlineStore } from '../../src/online/online-store.ts';
+import type { OnlineStoreConfig } from '../../src/online/redis-client.ts';
+import { Registry } from '../../src/registry/registry.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const PROJECT = 'proj';
+
+export function uniquePrefix(): string {
+  return `trove-test-${randomUUID().slice(0, 8)}`;
+}
+
+export function onlineConfig(
+  keyPrefix: string,
+  overrides: Partial<OnlineStoreConfig> = {},
+): OnlineStoreConfig {
+  return {
+    ...troveConfigSchema.parse({ project: PROJECT }).onlineStore,
+    redis: REDIS_URL,
+    keyPrefix,
+    ...overrides,
+  };
+}
+
+export function openStore(
+  keyPrefix = uniquePrefix(),
+  overrides: Partial<OnlineStoreConfig> = {},
+): OnlineStore {
+  return new OnlineStore(onlineConfig(keyPrefix, overrides), PROJECT);
+}
+
+export interface RegistrySpec {
+  views: FeatureViewInput[];
+  sources?: SourceInput[];
+  services?: { name: string; features: string[] }[];
+}
+
+/** Entities `driver` (driver_id int64) and `customer` (customer_id string), plus the given views. */
+export function makeRegistry(spec: RegistrySpec): Registry {
+  const sources = spec.sources ?? [{ kind: 'push', name: 'src', timestampField: 'event_timestamp' }];
+  return new Registry({
+    formatVersion: 1,
+    project: PROJECT,
+    version: 1,
+    hash: '',
+    appliedAt: null,
+    objects: {
+      entities: [
+        entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] }),
+        entitySchema.parse({ name: 'customer', joinKeys: [{ name: 'customer_id', type: 'string' }] }),
+      ],
+      sources: sources.map((s) => sourceSchema.parse(s)),
+      featureViews: spec.views.map((v) => featureViewSchema.parse(v)),
+      featureServices: (spec.services ?? []).map((s) => featureServiceSchema.parse(s)),
+    },
+  });
+}
+
+/** Encodes and writes rows of a view directly (the path push and materialize share). */
+export async function writeRows(
+  store: OnlineStore,
+  registry: Registry,
+  viewName: string,
+  rows: { key: unknown[]; event: bigint; created?: bigint | null; values: unknown[] }[],
+): Promise<number> {
+  const codec = store.codec(registry, viewName);
+  return store.write(
+    rows.map((r) => ({
+      key: store.keys.entity(codec.entityKeys.text(r.key)),
+      field: codec.field,
+      value: codec.encode(r.event, r.created ?? null, (i) => r.values[i]),
+    })),
+  );
+}
