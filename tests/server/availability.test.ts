@@ -1,0 +1,88 @@
+/**
+ * Health and bounded waiting: a Redis that refuses or never answers gives 503 within the store
+ * deadline, /health reports it, and the server keeps serving what does not need Redis.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeatureStore } from '../../src/feature-store.ts';
+import type { ServingStore } from '../../src/server/serving-store.ts';
+import { errorOf, startTestServer, type TestServer } from './server-fixture.ts';
+
+/** A TCP server that accepts connections and never answers: a stalled Redis. */
+let silent: Server;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  silent = createServer((socket) => {
+    sockets.push(socket);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise((resolve) => silent.close(resolve));
+});
+
+const online = { entities: { driver_id: [1] }, features: ['driver_hourly_stats:conv_rate'] };
+
+describe('availability', () => {
+  it('answers /health 200 when the registry and Redis answer', async () => {
+    const server = await startTestServer();
+    try {
+      const health = await server.get('/health');
+      expect(health.status).toBe(200);
+      expect(health.json).toMatchObject({ status: 'ok', registry_version: 1 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  for (const [what, url] of [
+    ['refuses connections', 'redis://127.0.0.1:1'],
+    ['never answers', 'silent'],
+  ] as const) {
+    it(`answers 503 in bounded time when Redis ${what}`, async () => {
+      const port = (silent.address() as { port: number }).port;
+      const server: TestServer = await startTestServer({
+        redisUrl: url === 'silent' ? `redis://127.0.0.1:${port}` : url,
+        options: { storeTimeoutMs: 500 },
+      });
+      try {
+        for (const call of [() => server.get('/health'), () => server.post('/get-online-features', online)]) {
+          const began = performance.now();
+          const answer = await call();
+          expect(answer.status).toBe(503);
+          expect(errorOf(answer).code).toBe('STORE_UNAVAILABLE');
+          expect(performance.now() - began).toBeLessThan(3000);
+        }
+        // What needs only the registry still works.
+        expect((await server.get('/feature-views/driver_profile')).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it('answers 503, not 500, when the store fails unexpectedly, and 503 when the registry is unreadable', async () => {
+    const failing = (store: FeatureStore): ServingStore =>
+      Object.assign(Object.create(store) as FeatureStore, {
+        getOnlineFeatures: async () => {
+          throw new TypeError('socket hang up');
+        },
+      });
+    const server = await startTestServer({ wrap: failing });
+    try {
+      const answer = await server.post('/get-online-features', online);
+      expect(answer.status).toBe(503);
+      expect(errorOf(answer).message).toMatch(/socket hang up/);
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(server.store.config.registryPath, '{not json');
+      const registry = await server.get('/feature-views');
+      expect([registry.status, errorOf(registry).code]).toEqual([503, 'STORE_UNAVAILABLE']);
+      expect((await server.get('/health')).status).toBe(503);
+    } finally {
+      await server.close();
+    }
+  });
+});
