@@ -50,12 +50,13 @@ const push = {
 
 describe('API keys', () => {
   it('asks for a key (401) when none or an unknown one is given', async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       bearer('not-a-key-0123456789'),
       { authorization: 'Basic abc' },
       { 'x-api-key': 'x' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const answer = await server.post('/get-online-features', online, headers);
       expect(answer.status).toBe(401);
       expect(errorOf(answer).code).toBe('UNAUTHENTICATED');
