@@ -4,9 +4,13 @@ import { registerApplyCommand } from './commands/apply.ts';
 import { registerComputeCommand } from './commands/compute.ts';
 import { registerHistoricalCommand } from './commands/historical.ts';
 import { registerInitCommand } from './commands/init.ts';
+import { registerMaterializeCommand } from './commands/materialize.ts';
+import { registerMaterializeIncrementalCommand } from './commands/materialize-incremental.ts';
+import { registerOnlineCommand } from './commands/online.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerRegistryDumpCommand } from './commands/registry-dump.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerTeardownCommand } from './commands/teardown.ts';
 
 /** Builds the `trove` program; each command lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -18,6 +22,10 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerApplyCommand(program);
   registerRegistryDumpCommand(program);
+  registerMaterializeCommand(program);
+  registerMaterializeIncrementalCommand(program);
+  registerOnlineCommand(program);
+  registerTeardownCommand(program);
   registerComputeCommand(program);
   registerHistoricalCommand(program);
   registerServeCommand(program);

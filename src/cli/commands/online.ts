@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import type { ValueType } from '../../definitions/value-type.ts';
+import { TroveError } from '../../errors.ts';
+import { FeatureStore } from '../../feature-store.ts';
+import { onlineJson } from '../../online/online-json.ts';
+import type { Registry } from '../../registry/registry.ts';
+import { type RepoOptions, withRepoOption } from '../repo-option.ts';
+
+interface OnlineOptions extends RepoOptions {
+  entity: string[];
+  features?: string;
+  service?: string;
+  fullFeatureNames?: boolean;
+}
+
+function joinKeyType(registry: Registry, name: string): ValueType | undefined {
+  for (const e of registry.definitions.entities) {
+    const k = e.joinKeys.find((j) => j.name === name);
+    if (k) return k.type;
+  }
+  return undefined;
+}
+
+/** A command-line value as the read expects it for the join key's type. */
+function entityValue(type: ValueType | undefined, text: string): unknown {
+  switch (type) {
+    case 'bool':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'float32':
+    case 'float64':
+      return text.trim() === '' ? text : Number(text);
+    default:
+      return text;
+  }
+}
+
+/**
+ * `trove online --entity key=value ... --features v:f,... | --service NAME`: online features as
+ * Feast-shaped JSON. Repeating a key gives several entity rows.
+ */
+export function registerOnlineCommand(program: Command): void {
+  withRepoOption(
+    program
+      .command('online')
+      .description('read online features as JSON')
+      .requiredOption(
+        '--entity <key=value>',
+        'join key value; repeat for more keys or rows',
+        (v: string, acc: string[]) => [...acc, v],
+        [] as string[],
+      )
+      .option('--features <refs>', 'comma-separated view:feature or view:* references')
+      .option('--service <name>', 'a feature service')
+      .option('--full-feature-names', 'name features view__feature'),
+  ).action(async (options: OnlineOptions) => {
+    const store = await FeatureStore.open(options.repo);
+    try {
+      const registry = await store.registry();
+      const entities: Record<string, unknown[]> = {};
+      for (const pair of options.entity) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new TroveError('INVALID_ARGUMENT', `--entity expects key=value, got ${pair}`);
+        const key = pair.slice(0, eq);
+        const column = entities[key] ?? [];
+        column.push(entityValue(joinKeyType(registry, key), pair.slice(eq + 1)));
+        entities[key] = column;
+      }
+      const response = await store.getOnlineFeatures({
+        entities,
+        features: options.features
+          ?.split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
+        service: options.service,
+        fullFeatureNames: options.fullFeatureNames ?? false,
+      });
+      process.stdout.write(`${onlineJson(response, 2)}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+}
