@@ -3,14 +3,12 @@ import {
   Field,
   Int64,
   makeData,
-  makeVector,
   RecordBatch,
   Schema,
   Struct,
   Table,
   TimestampMicrosecond,
   Utf8,
-  type Vector,
   vectorFromArray,
 } from 'apache-arrow';
 import fc from 'fast-check';
