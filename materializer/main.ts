@@ -1,0 +1,79 @@
+/**
+ * Entry point of the materializer worker (`npm run materializer -- --repo DIR`): incremental
+ * materialization on the configured interval, JSON logs on stdout, a health endpoint, and a clean
+ * stop on SIGTERM/SIGINT. Settings: --repo / TROVE_REPO, --health-port /
+ * TROVE_MATERIALIZER_HEALTH_PORT (default 6567, 0 disables), --health-host /
+ * TROVE_MATERIALIZER_HEALTH_HOST (default 0.0.0.0), TROVE_RECLAIM_EVERY (seconds, default 3600).
+ */
+import type { Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { FeatureStore } from '../src/feature-store.ts';
+import { startHealthServer } from './health-server.ts';
+import { MaterializerWorker } from './worker.ts';
+
+const logger = pino({ base: { service: 'trove-materializer' } });
+
+const { values } = parseArgs({
+  options: {
+    repo: { type: 'string', default: process.env.TROVE_REPO ?? '.' },
+    'health-port': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_PORT ?? '6567' },
+    'health-host': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_HOST ?? '0.0.0.0' },
+  },
+});
+
+async function main(): Promise<void> {
+  const store = await FeatureStore.open(values.repo);
+  const worker = new MaterializerWorker(store, logger, {
+    reclaimEverySeconds: Number(process.env.TROVE_RECLAIM_EVERY ?? 3600),
+  });
+  const port = Number(values['health-port']);
+  let server: Server | undefined;
+  if (port > 0) {
+    server = await startHealthServer(port, values['health-host'], async () => {
+      let redis = 'ok';
+      try {
+        await store.pingOnline();
+      } catch (err) {
+        redis = (err as Error).message;
+      }
+      return {
+        healthy: redis === 'ok' && (worker.lastCycleAt === null || worker.lastCycleOk),
+        redis,
+        lastCycleAt: worker.lastCycleAt,
+        views: Object.fromEntries(worker.views),
+      };
+    });
+  }
+  logger.info(
+    {
+      repo: store.config.repoDir,
+      project: store.config.project,
+      interval: store.config.materialize.interval,
+      healthPort: port,
+    },
+    'materializer started',
+  );
+  worker.start();
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping after the view under way');
+    void (async () => {
+      await worker.stop();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await store.close();
+      logger.info('materializer stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err: (err as Error).message }, 'materializer could not start');
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+/**
+ * The materializer worker: every `materialize.interval` it runs an incremental materialization of
+ * each online view up to now, one view at a time so one failing or locked view does not hold up the
+ * others; now and then it reclaims values no view reads any more. `stop()` lets the view under way
+ * finish (so its lock is released and its watermark consistent) and then returns.
+ */
+import type { Logger } from 'pino';
+import { ConflictError } from '../src/errors.ts';
+import type { FeatureStore } from '../src/feature-store.ts';
+
+export interface WorkerOptions {
+  /** Seconds between reclaiming passes over the keyspace; 0 disables them. */
+  reclaimEverySeconds: number;
+}
+
+export interface ViewStatus {
+  lastSuccess: string | null;
+  lastError: string | null;
+  watermark: string | null;
+}
+
+export class MaterializerWorker {
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private lastReclaim = Date.now();
+  readonly views = new Map<string, ViewStatus>();
+  lastCycleAt: string | null = null;
+  lastCycleOk = false;
+
+  constructor(
+    private readonly store: FeatureStore,
+    private readonly logger: Logger,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      await this.cycle();
+      if (this.stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.store.config.materialize.interval * 1000);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** One pass over every online view; never throws. */
+  async cycle(): Promise<void> {
+    let ok = true;
+    try {
+      const registry = await this.store.registry();
+      const log = (msg: string, fields: Record<string, unknown>) => this.logger.info(fields, msg);
+      for (const view of registry.featureViews()) {
+        if (this.stopping) break;
+        if (!view.online) continue;
+        const status = this.views.get(view.name) ?? { lastSuccess: null, lastError: null, watermark: null };
+        this.views.set(view.name, status);
+        try {
+          const [result] = await this.store.materializeIncremental({
+            end: new Date(),
+            views: [view.name],
+            log,
+            progressBar: false,
+          });
+          status.lastSuccess = new Date().toISOString();
+          status.lastError = null;
+          status.watermark = result?.watermark ?? status.watermark;
+        } catch (err) {
+          if (err instanceof ConflictError) {
+            this.logger.info({ view: view.name }, 'view is being materialized elsewhere; skipped this time');
+            continue;
+          }
+          ok = false;
+          status.lastError = (err as Error).message;
+          this.logger.error({ view: view.name, err: (err as Error).message }, 'materialization failed');
+        }
+      }
+      const every = this.options.reclaimEverySeconds;
+      if (!this.stopping && every > 0 && Date.now() - this.lastReclaim >= every * 1000) {
+        this.lastReclaim = Date.now();
+        const removed = await this.store.online().reclaimStaleFields(registry);
+        this.logger.info({ removed }, 'reclaimed values of deleted or changed views');
+      }
+    } catch (err) {
+      ok = false;
+      this.logger.error({ err: (err as Error).message }, 'materialization cycle failed');
+    }
+    this.lastCycleAt = new Date().toISOString();
+    this.lastCycleOk = ok;
+  }
+}
