@@ -9,7 +9,7 @@ import type { ApiKeyConfig, ResolvedConfig } from '../config/trove-config.ts';
 import { TroveError } from '../errors.ts';
 import { ApiKeySet } from './api-keys.ts';
 import { registerAuthHook } from './auth-hook.ts';
-import { registerErrorHandler } from './error-handler.ts';
+import { registerErrorHandler, toApiError } from './error-handler.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { serializeJson } from './json-writer.ts';
 import { isLoopbackHost } from './loopback.ts';
@@ -74,6 +74,17 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
     bodyLimit: options.bodyLimitBytes,
     // A client must not hold a socket open forever by sending slowly.
     requestTimeout: 120_000,
+    // Errors raised before routing (a malformed URL, a bad content type header) bypass the error
+    // handler; answer them in the same shape.
+    frameworkErrors: (err, request, reply) => {
+      const apiError = toApiError(err, request);
+      const body = JSON.stringify({ error: { code: apiError.code, message: apiError.message } });
+      reply.raw.writeHead(apiError.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      reply.raw.end(body);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
