@@ -14,6 +14,7 @@ import { registerJsonBodyParser } from './json-body-parser.ts';
 import { serializeJson } from './json-writer.ts';
 import { isLoopbackHost } from './loopback.ts';
 import { healthRoutes } from './routes/health.ts';
+import { historicalFeaturesRoutes } from './routes/historical-features.ts';
 import { materializeRoutes } from './routes/materialize.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { onlineFeaturesRoutes } from './routes/online-features.ts';
@@ -113,6 +114,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await typed.register(onlineFeaturesRoutes, { context });
+  await typed.register(historicalFeaturesRoutes, { context });
   await typed.register(pushRoutes, { context });
   await typed.register(materializeRoutes, { context });
   await typed.register(registryRoutes, { context });

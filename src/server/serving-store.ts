@@ -4,6 +4,7 @@
  * and so optional capabilities are feature-detected rather than assumed.
  */
 import type { MaterializeLog } from '../materialize/progress.ts';
+import type { HistoricalRequest } from '../offline/historical-query.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
 import type { PushRequest } from '../push/push-rows.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -24,6 +25,8 @@ export interface ServingStore {
   materialize(options: { start: Date; end: Date } & MaterializeRunOptions): Promise<unknown>;
   materializeIncremental(options: { end: Date } & MaterializeRunOptions): Promise<unknown>;
   push(request: PushRequest): Promise<unknown>;
+  /** Training rows as Arrow IPC stream bytes; rejects before the first byte if the request is bad. */
+  getHistoricalFeaturesIpcStream(request: HistoricalRequest): Promise<AsyncIterable<Uint8Array>>;
   /** Resolves when the online store answers; rejects otherwise. */
   pingOnline(): Promise<void>;
   /** Newest event time in the online store per view, for the freshness gauge (optional). */
