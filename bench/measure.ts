@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What one measured run in a child process reported. */
+export interface Measurement {
+  ms: number;
+  /** Peak resident set size of the child, in MiB (includes DuckDB's native memory). */
+  maxRssMb: number;
+  result: unknown;
+}
+
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.ts');
+
+/**
+ * Runs `module`'s export `fn(args)` in a fresh Node process and returns its wall time (measured
+ * around the call only, not process start) and the process's peak RSS. A fresh process per run
+ * keeps one run's caches and heap from flattering the next, and makes peak RSS per run exact.
+ */
+export function measureInChild(module: string, fn: string, args: unknown): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, module, fn, JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`${module}#${fn} exited with ${code}: ${line}`));
+      try {
+        resolve(JSON.parse(line) as Measurement);
+      } catch {
+        reject(new Error(`${module}#${fn}: no measurement in output: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Measures a target and its baseline alternately (target, baseline, target, ...) so drift in the
+ * machine's state affects both alike; returns the medians of time and peak RSS of each.
+ */
+export async function measurePair(
+  repetitions: number,
+  target: () => Promise<Measurement>,
+  baseline: () => Promise<Measurement>,
+): Promise<{ target: { ms: number; maxRssMb: number }; baseline: { ms: number; maxRssMb: number } }> {
+  const t: Measurement[] = [];
+  const b: Measurement[] = [];
+  for (let i = 0; i < repetitions; i++) {
+    t.push(await target());
+    b.push(await baseline());
+  }
+  return {
+    target: { ms: median(t.map((m) => m.ms)), maxRssMb: median(t.map((m) => m.maxRssMb)) },
+    baseline: { ms: median(b.map((m) => m.ms)), maxRssMb: median(b.map((m) => m.maxRssMb)) },
+  };
+}

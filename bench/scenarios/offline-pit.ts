@@ -1,0 +1,106 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureInChild, measurePair } from '../measure.ts';
+import type { BenchResult, Scenario } from '../scenario.ts';
+
+const TASKS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tasks', 'offline-pit-tasks.ts');
+
+function pair(
+  name: string,
+  unit: string,
+  value: number,
+  baseline: number,
+  baselineName: string,
+): BenchResult {
+  return {
+    name,
+    value,
+    unit,
+    baseline,
+    baseline_name: baselineName,
+    ratio: value / baseline,
+    higher_is_better: false,
+  };
+}
+
+/**
+ * Training datasets: entity rows × 3 views (one with a composite key) through Trove's point-in-time
+ * join, against a hand-written DuckDB ASOF JOIN over the same Parquet files. Also the scaling of
+ * both with the number of feature rows.
+ */
+export const scenario: Scenario = {
+  name: 'offline.pit',
+  description: 'point-in-time join: Trove vs a hand-written DuckDB ASOF query over the same files',
+  async run(ctx) {
+    const main = ctx.quick
+      ? { entities: 10_000, features: 100_000 }
+      : { entities: 1_000_000, features: 10_000_000 };
+    const series = ctx.quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000];
+    const seriesEntities = ctx.quick ? 10_000 : 100_000;
+    await mkdir(ctx.workDir, { recursive: true });
+    const storeDir = (rows: number) => path.join(ctx.workDir, `store-${rows}`);
+    const entityFile = (rows: number, featureRows: number) =>
+      path.join(ctx.workDir, `entities-${rows}-${featureRows}.parquet`);
+    const out = path.join(ctx.workDir, 'out.parquet');
+    const results: BenchResult[] = [];
+
+    const measure = async (featureRows: number, entityRows: number) => {
+      const dir = storeDir(featureRows);
+      ctx.log(
+        `store of ${featureRows} feature rows: ${(await measureInChild(TASKS, 'generateStore', { dir, featureRows })).result}`,
+      );
+      const entities = entityFile(entityRows, featureRows);
+      await measureInChild(TASKS, 'generateEntities', { file: entities, rows: entityRows, featureRows });
+      const args = { dir, entities, out };
+      const m = await measurePair(
+        ctx.repetitions,
+        () => measureInChild(TASKS, 'trovePit', args),
+        () => measureInChild(TASKS, 'asofBaseline', args),
+      );
+      ctx.log(
+        `${entityRows} × ${featureRows}: trove ${m.target.ms.toFixed(0)} ms / ${m.target.maxRssMb.toFixed(0)} MiB, ` +
+          `asof ${m.baseline.ms.toFixed(0)} ms / ${m.baseline.maxRssMb.toFixed(0)} MiB`,
+      );
+      return m;
+    };
+
+    const m = await measure(main.features, main.entities);
+    const label = `${main.entities / 1000}k entity rows × 3 views × ${main.features / 1_000_000}M feature rows`;
+    results.push(pair(`time, ${label}`, 'ms', m.target.ms, m.baseline.ms, 'hand-written DuckDB ASOF query'));
+    results.push(
+      pair(
+        `peak RSS, ${label}`,
+        'MiB',
+        m.target.maxRssMb,
+        m.baseline.maxRssMb,
+        'hand-written DuckDB ASOF query',
+      ),
+    );
+    results.push({
+      name: `peak RSS vs 1.5 GiB budget, ${label}`,
+      value: m.target.maxRssMb,
+      unit: 'MiB',
+      baseline: 1536,
+      baseline_name: 'budget',
+      ratio: m.target.maxRssMb / 1536,
+      higher_is_better: false,
+    });
+    for (const featureRows of series) {
+      const s =
+        featureRows === main.features && seriesEntities === main.entities
+          ? m
+          : await measure(featureRows, seriesEntities);
+      results.push(
+        pair(
+          `scaling: time, ${seriesEntities / 1000}k entity rows × ${featureRows / 1000}k feature rows`,
+          'ms',
+          s.target.ms,
+          s.baseline.ms,
+          'hand-written DuckDB ASOF query',
+        ),
+      );
+    }
+    return results;
+  },
+};
