@@ -68,7 +68,7 @@ function invalid(column: string, row: number, expected: string, value: unknown):
  * Checks one join key column and returns it in the form the store takes: int64 as bigint (a JSON
  * number or, as proto3 JSON writes int64, a string of digits), int32 as number.
  */
-function normalizeColumn(key: JoinKey, values: readonly unknown[]): unknown[] {
+export function normalizeJoinKeyColumn(key: JoinKey, values: readonly unknown[]): unknown[] {
   const out = new Array<unknown>(values.length);
   const type: ValueType = key.type;
   for (let i = 0; i < values.length; i++) {
@@ -153,7 +153,7 @@ export function checkEntities(
         `entities: the requested features need join key ${key.name}; got ${names.join(', ')}`,
       );
     }
-    out[key.name] = normalizeColumn(key, values);
+    out[key.name] = normalizeJoinKeyColumn(key, values);
   }
   return out;
 }

@@ -12,7 +12,13 @@ export interface FuzzRequest {
   body: string | undefined;
 }
 
-const POST_ROUTES = ['/get-online-features', '/push', '/materialize', '/materialize-incremental'];
+const POST_ROUTES = [
+  '/get-online-features',
+  '/get-historical-features',
+  '/push',
+  '/materialize',
+  '/materialize-incremental',
+];
 const FEATURES = ['driver_hourly_stats:conv_rate', 'driver_profile:*', 'customer_profile:current_balance'];
 
 /** JSON text of a value, with any of `NaN`, `Infinity` or big integers spliced in as raw tokens. */

@@ -12,10 +12,12 @@ import { Readable } from 'node:stream';
 import { type Table, tableFromIPC } from 'apache-arrow';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TroveError } from '../../errors.ts';
+import type { JoinKey } from '../../definitions/entity.ts';
+import { TroveError, UnavailableError } from '../../errors.ts';
 import { parseTimestamp } from '../../offline/parse-timestamp.ts';
+import { normalizeJoinKeyColumn, planOnlineRequest } from '../online-request-plan.ts';
 import type { RouteOptions } from '../server-context.ts';
-import { callStore } from '../with-timeout.ts';
+import { readRegistry } from '../with-timeout.ts';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 const TIMESTAMP_COLUMN = 'event_timestamp';
@@ -40,7 +42,16 @@ interface Selection {
   fullFeatureNames: boolean;
 }
 
-function jsonEntities(columns: Record<string, unknown[]>): Record<string, unknown[]> {
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** DuckDB's messages for values it cannot take: the entity table's fault, not the store's. */
+const INPUT_ERROR = /Conversion Error|Binder Error|Invalid Input Error|Mismatch Type|out of (int64 )?range/i;
+
+function jsonEntities(
+  columns: Record<string, unknown[]>,
+  joinKeys: readonly JoinKey[],
+): Record<string, unknown[]> {
   const names = Object.keys(columns);
   if (names.length === 0) throw new TroveError('INVALID_REQUEST', 'entities: give at least one column');
   const rows = columns[names[0]!]!.length;
@@ -56,9 +67,13 @@ function jsonEntities(columns: Record<string, unknown[]>): Record<string, unknow
     values.forEach((v, i) => {
       if (v !== null && typeof v === 'object')
         throw new TroveError('INVALID_REQUEST', `entities.${name}[${i}]: expected a scalar value`);
+      if (typeof v === 'bigint' && (v < INT64_MIN || v > INT64_MAX))
+        throw new TroveError('INVALID_REQUEST', `entities.${name}[${i}]: ${v} is beyond the int64 range`);
     });
-    out[name] =
-      name === TIMESTAMP_COLUMN
+    const key = joinKeys.find((k) => k.name === name);
+    out[name] = key
+      ? normalizeJoinKeyColumn(key, values)
+      : name === TIMESTAMP_COLUMN
         ? values.map((v, i) => {
             if (typeof v !== 'string')
               throw new TroveError('INVALID_REQUEST', `entities.${name}[${i}]: expected ISO 8601 text`);
@@ -69,6 +84,12 @@ function jsonEntities(columns: Record<string, unknown[]>): Record<string, unknow
   }
   if (rows === 0) throw new TroveError('INVALID_REQUEST', 'entities: give at least one entity row');
   return out;
+}
+
+function checkSelection(selection: Selection): void {
+  if (selection.features && selection.features.length > 0 && selection.service !== undefined) {
+    throw new TroveError('INVALID_REQUEST', 'give either features or feature_service, not both');
+  }
 }
 
 function arrowEntities(body: Buffer): Table {
@@ -114,33 +135,47 @@ export const historicalFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = asy
         };
       } else {
         const body = historicalJsonBody.parse(request.body);
-        entities = jsonEntities(body.entities);
         selection = {
           features: body.features ?? undefined,
           service: body.feature_service ?? undefined,
           fullFeatureNames: body.full_feature_names ?? false,
         };
+        checkSelection(selection);
+        const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
+        const plan = planOnlineRequest(
+          registry,
+          selection.features,
+          selection.service,
+          selection.fullFeatureNames,
+        );
+        entities = jsonEntities(body.entities, plan.joinKeys);
       }
-      if (selection.features && selection.features.length > 0 && selection.service !== undefined) {
-        throw new TroveError('INVALID_REQUEST', 'give either features or feature_service, not both');
-      }
+      checkSelection(selection);
       const input = Buffer.isBuffer(request.body)
         ? (entities as Table)
         : { columns: entities as Record<string, unknown[]> };
       // Preparing the query checks the request (views, join keys); failures there are answered
       // with their status. Failures while streaming can only cut the stream short.
-      const bytes = await callStore(
-        () =>
-          store.getHistoricalFeaturesIpcStream({
-            entities: input,
-            features: selection.features,
-            service: selection.service,
-            fullFeatureNames: selection.fullFeatureNames,
-          }),
-        undefined,
-        'the offline store',
-        request.log,
-      );
+      let bytes: AsyncIterable<Uint8Array>;
+      try {
+        bytes = await store.getHistoricalFeaturesIpcStream({
+          entities: input,
+          features: selection.features,
+          service: selection.service,
+          fullFeatureNames: selection.fullFeatureNames,
+        });
+      } catch (err) {
+        if (err instanceof TroveError) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        if (INPUT_ERROR.test(message)) {
+          throw new TroveError(
+            'INVALID_ENTITY_TABLE',
+            `the entity table cannot be joined: ${message.split('\n')[0]}`,
+          );
+        }
+        request.log.error({ err }, 'the offline store failed');
+        throw new UnavailableError(`the offline store failed: ${message.split('\n')[0]}`);
+      }
       return reply.type(ARROW_STREAM).send(Readable.from(bytes, { objectMode: false }));
     },
   );
