@@ -21,13 +21,38 @@ import type { DecodedRow, ViewCodec } from './view-codec.ts';
 
 export const NO_EVENT_TIME = '1970-01-01T00:00:00Z';
 
-/** ISO 8601 UTC of microseconds since the epoch, with as many fraction digits as needed. */
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * ISO 8601 UTC of microseconds since the epoch, with as many fraction digits as needed. Computed
+ * with integer arithmetic (days to civil date) because it runs once per (view, entity) of a read.
+ */
 export function formatMicros(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const base = new Date(ms).toISOString().slice(0, 19);
-  const fracMicros = micros - Math.floor(micros / 1_000_000) * 1_000_000;
-  if (fracMicros === 0) return `${base}Z`;
-  return `${base}.${String(fracMicros).padStart(6, '0').replace(/0+$/, '')}Z`;
+  const seconds = Math.floor(micros / 1_000_000);
+  let frac = micros - seconds * 1_000_000;
+  const days = Math.floor(seconds / 86_400);
+  const secOfDay = seconds - days * 86_400;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const h = Math.floor(secOfDay / 3600);
+  const m = Math.floor((secOfDay % 3600) / 60);
+  const base = `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(m)}:${pad2(secOfDay % 60)}`;
+  if (frac === 0) return `${base}Z`;
+  let digits = 6;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  return `${base}.${String(frac).padStart(digits, '0')}Z`;
 }
 
 /** Fetches raw values: one HMGET per (entity, key group), all in one round trip. */
@@ -127,6 +152,8 @@ export async function readOnline(
 
   // decoded[viewName][row]: a row, null (absent) or an Error (undecodable).
   const decoded = new Map<string, (DecodedRow | null | Error)[]>();
+  // Formatted once per (view, row), however many of the view's features are asked for.
+  const eventTimes = new Map<string, (string | undefined)[]>();
   groupList.forEach((group, g) => {
     group.codecs.forEach((codec, f) => {
       const rows: (DecodedRow | null | Error)[] = new Array(rowCount);
@@ -142,6 +169,7 @@ export async function readOnline(
         }
       }
       decoded.set(codec.view.name, rows);
+      eventTimes.set(codec.view.name, new Array(rowCount));
     });
   });
 
@@ -165,6 +193,7 @@ export async function readOnline(
     const index = codec.indexOf(out.feature.name);
     const ttlMicros = out.view.ttl * 1_000_000;
     const rows = decoded.get(out.view.name)!;
+    const times = eventTimes.get(out.view.name)!;
     const column: OnlineFeatureColumn = {
       values: new Array(rowCount),
       statuses: new Array(rowCount),
@@ -181,7 +210,12 @@ export async function readOnline(
         column.statuses[row] = 'INVALID';
         column.event_timestamps[row] = NO_EVENT_TIME;
       } else {
-        column.event_timestamps[row] = formatMicros(r.eventMicros);
+        let time = times[row];
+        if (time === undefined) {
+          time = formatMicros(r.eventMicros);
+          times[row] = time;
+        }
+        column.event_timestamps[row] = time;
         const value = r.values[index];
         if (ttlMicros > 0 && nowMicros - ttlMicros > r.eventMicros) {
           column.values[row] = null;
