@@ -20,7 +20,11 @@ export const killRegistry = makeRegistry({
 export const KILL_START = '2024-01-01T00:00:00Z';
 export const KILL_END = '2024-01-08T00:00:00Z';
 
-export async function writeKillData(offlineStorePath: string, rows = 1_000_000, drivers = 200_000): Promise<void> {
+export async function writeKillData(
+  offlineStorePath: string,
+  rows = 1_000_000,
+  drivers = 200_000,
+): Promise<void> {
   await writeOfflineRows(
     offlineStorePath,
     'big',

@@ -35,7 +35,12 @@ afterAll(async () => {
 function runChild(prefix: string): { child: ChildProcess; done: Promise<number | null> } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify({ dir: dir.dir, prefix, start: KILL_START, end: KILL_END, lockTtlMs: LOCK_TTL_MS })],
+    [
+      '--import',
+      'tsx',
+      CHILD,
+      JSON.stringify({ dir: dir.dir, prefix, start: KILL_START, end: KILL_END, lockTtlMs: LOCK_TTL_MS }),
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -4,10 +4,16 @@
  */
 import { materialize } from '../../src/materialize/materialize.ts';
 import { openStore } from '../online/online-fixture.ts';
-import { makeConfig, makeContext } from './offline-fixture.ts';
 import { killRegistry } from './kill-fixture.ts';
+import { makeConfig, makeContext } from './offline-fixture.ts';
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { dir: string; prefix: string; start: string; end: string; lockTtlMs: number };
+const args = JSON.parse(process.argv[2] ?? '{}') as {
+  dir: string;
+  prefix: string;
+  start: string;
+  end: string;
+  lockTtlMs: number;
+};
 const store = openStore(args.prefix);
 const config = makeConfig(args.dir, args.prefix, { batchSize: 20_000 });
 await materialize(
