@@ -1,32 +1,157 @@
-// The main job end to end on the bundled example: generate data, register the definitions, and
-// each later stage of the pipeline, printing every command as a user would type it.
-import { spawnSync } from 'node:child_process';
+// The main job end to end on the bundled example: generate data, register the definitions,
+// compute the offline store, build a training dataset, materialize, read online features from the
+// CLI and over HTTP. Every step is printed as the command a user would type.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
-import { generateExampleData } from '../src/example/generate-example-data.ts';
+import { openDuckDb } from '../src/duckdb/open-duckdb.ts';
+import { quoteString } from '../src/duckdb/sql-literals.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const repo = path.join(root, 'feature_repo');
 const bin = path.join(root, 'bin', 'trove.mjs');
+const data = path.join(repo, 'data');
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`quickstart: ${message}\n`);
+  process.exit(1);
+}
 
 function trove(...args: string[]): void {
-  process.stdout.write(`\n$ trove ${args.join(' ')}\n`);
+  say(`\n$ trove ${args.join(' ')}`);
   const result = spawnSync(process.execPath, [bin, ...args, '--repo', repo], { stdio: 'inherit' });
-  if (result.status !== 0) {
-    process.stderr.write(`quickstart: "trove ${args.join(' ')}" failed (exit ${result.status})\n`);
-    process.exit(result.status ?? 1);
+  if (result.status !== 0) fail(`"trove ${args.join(' ')}" failed (exit ${result.status})`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitForHealth(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) fail(`trove serve exited with code ${server.exitCode}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  fail('trove serve did not become healthy within 20 s');
+}
+
+async function query(sql: string): Promise<{ names: string[]; rows: unknown[][] }> {
+  const { instance, connection } = await openDuckDb();
+  try {
+    const reader = await connection.runAndReadAll(sql);
+    return { names: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
   }
 }
 
-process.stdout.write('Trove quick start on the ride-hailing example (feature_repo/)\n');
-process.stdout.write('\n$ npm run generate-data\n');
-await generateExampleData(path.join(repo, 'data'), { rows: 100_000 });
-process.stdout.write(
-  'Generated driver_stats, customer_profile, trips and training_rows in feature_repo/data\n',
+async function printRows(file: string, limit: number): Promise<void> {
+  const { names, rows } = await query(
+    `SELECT * FROM read_parquet(${quoteString(file)}) WHERE fare_per_km IS NOT NULL LIMIT ${limit}`,
+  );
+  say(names.join(' | '));
+  for (const row of rows) say(row.map((v) => (v === null ? 'null' : String(v))).join(' | '));
+}
+
+/** The driver and customer of the latest trip: a pair every view has a value for. */
+async function latestTripPair(): Promise<{ driver: string; customer: string }> {
+  const { rows } = await query(
+    `SELECT driver_id, customer_id FROM read_parquet(${quoteString(path.join(data, 'trips.parquet'))}) ORDER BY event_timestamp DESC LIMIT 2`,
+  );
+  const [first] = rows;
+  if (!first) fail('the example has no trips');
+  return { driver: String(first[0]), customer: String(first[1]) };
+}
+
+say('Trove quick start on the ride-hailing example (feature_repo/)');
+
+const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+const start = new Date(end.getTime() - 31 * 86_400_000);
+say('\n$ npm run generate-data');
+const generated = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', path.join(repo, 'scripts', 'generate-data.ts'), '--end', end.toISOString()],
+  { stdio: 'inherit' },
 );
+if (generated.status !== 0) fail('generating the example data failed');
 
 trove('plan');
 trove('apply');
+trove('compute');
 
-process.stdout.write(
-  '\nDone: the example is registered (trove registry-dump --repo feature_repo shows it).\n',
+const training = path.join(data, 'training.parquet');
+trove(
+  'historical',
+  '--entities',
+  path.join(data, 'training_rows.parquet'),
+  '--service',
+  'driver_ranking_v1',
+  '--out',
+  training,
 );
+say("\nA few training rows (labels with the features as they were at each row's event time):");
+await printRows(training, 5);
+
+trove('materialize', start.toISOString(), end.toISOString());
+const pair = await latestTripPair();
+trove(
+  'online',
+  '--entity',
+  `driver_id=${pair.driver}`,
+  '--entity',
+  `customer_id=${pair.customer}`,
+  '--service',
+  'driver_ranking_v1',
+);
+
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+say(`\n$ trove serve --port ${port}`);
+const server = spawn(
+  process.execPath,
+  [bin, 'serve', '--repo', repo, '--port', String(port), '--log-level', 'warn'],
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
+try {
+  await waitForHealth(url, server);
+  const body = {
+    entities: { driver_id: [Number(pair.driver), 1001], customer_id: [Number(pair.customer), 5001] },
+    feature_service: 'driver_ranking_v1',
+  };
+  say(`\n$ curl -s -X POST ${url}/get-online-features -d '${JSON.stringify(body)}'`);
+  const response = await fetch(`${url}/get-online-features`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) fail(`get-online-features answered ${response.status}: ${text}`);
+  say(text);
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+}
+
+say('\nDone: registered, computed, built a training dataset, materialized, and served online features.');

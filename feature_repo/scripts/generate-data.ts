@@ -1,5 +1,7 @@
 // Generates the example's data into feature_repo/data: `npm run generate-data -- --rows 1000000`.
-// Deterministic: the same --rows and --seed always give the same data.
+// Deterministic: the same --rows, --seed and --end always give the same data. The data spans the 30
+// days before --end, which defaults to the start of the current hour so that online values are
+// fresh (within their views' ttl) right after generation.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateExampleData } from '../../src/example/generate-example-data.ts';
@@ -9,14 +11,21 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '100000' },
     seed: { type: 'string', default: '42' },
     out: { type: 'string', default: path.resolve(import.meta.dirname, '..', 'data') },
+    end: { type: 'string' },
   },
 });
 const rows = Number(values.rows);
 const seed = Number(values.seed);
 if (!Number.isInteger(rows) || rows <= 0) throw new Error('--rows: expected a positive whole number');
 if (!Number.isInteger(seed)) throw new Error('--seed: expected a whole number');
+const end = values.end ? new Date(values.end) : startOfHour(new Date());
+if (Number.isNaN(end.getTime())) throw new Error('--end: expected an ISO 8601 time');
+function startOfHour(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 3_600_000) * 3_600_000);
+}
+
 const started = performance.now();
-await generateExampleData(values.out, { rows, seed });
+await generateExampleData(values.out, { rows, seed, end });
 process.stdout.write(
-  `Generated about ${rows} feature rows in ${values.out} (${Math.round(performance.now() - started)} ms)\n`,
+  `Generated about ${rows} feature rows ending ${end.toISOString()} in ${values.out} (${Math.round(performance.now() - started)} ms)\n`,
 );

@@ -79,12 +79,21 @@ export async function generateExampleData(dir: string, options: ExampleDataOptio
              (1 + hash(i, ${seed}, 26) % 5)::INTEGER AS rating
       FROM range(${s.tripRows}) t(i) ORDER BY event_timestamp
     ) TO ${out('trips')} (FORMAT parquet)`);
+    // Half the training rows follow a past trip of the same pair (a rider coming back to a driver),
+    // so pair features have history to find; the other half are random pairs.
+    const trip = (k: number) => `(hash(j, ${seed}, ${k}))`;
     await connection.run(`COPY (
-      SELECT (1000 + (hash(i, ${seed}, 31) % ${s.drivers}))::BIGINT AS driver_id,
-             (5000 + (hash(i, ${seed}, 32) % ${s.customers}))::BIGINT AS customer_id,
-             ${eventTs(33)} AS event_timestamp,
+      SELECT CASE WHEN i % 2 = 0 THEN 1000 + ${trip(21)} % ${s.drivers}
+                  ELSE 1000 + hash(i, ${seed}, 31) % ${s.drivers} END::BIGINT AS driver_id,
+             CASE WHEN i % 2 = 0 THEN 5000 + ${trip(22)} % ${s.customers}
+                  ELSE 5000 + hash(i, ${seed}, 32) % ${s.customers} END::BIGINT AS customer_id,
+             CASE WHEN i % 2 = 0
+                  THEN least(${start} + to_microseconds((${trip(23)} % ${spanUs / 1_000_000} * 1000000)::BIGINT)
+                             + to_microseconds((hash(i, ${seed}, 35) % ${7 * 86_400} * 1000000)::BIGINT),
+                             TIMESTAMPTZ ${quoteString(end.toISOString())})
+                  ELSE ${eventTs(33)} END AS event_timestamp,
              (hash(i, ${seed}, 34) % 3 <> 0) AS trip_completed
-      FROM range(${entityRows}) t(i)
+      FROM (SELECT i, hash(i, ${seed}, 36) % ${Math.max(1, s.tripRows)} AS j FROM range(${entityRows}) t(i))
     ) TO ${out('training_rows')} (FORMAT parquet)`);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
