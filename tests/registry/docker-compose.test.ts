@@ -9,13 +9,15 @@ interface ComposeFile {
 }
 
 describe('docker-compose.yml', () => {
-  it('parses and defines Redis for the online store', async () => {
+  it('parses and defines Redis, the API and the materializer', async () => {
     const compose = YAML.parse(
       await readFile(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'),
     ) as ComposeFile;
     const redis = compose.services.redis;
     expect(redis?.image).toMatch(/^redis:7/);
     expect(redis?.ports).toContain('6379:6379');
+    expect(compose.services.api?.command).toContain('serve');
+    expect(compose.services.materializer?.build).toBe('.');
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.image ?? service.build, `service ${name} needs an image or a build`).toBeTruthy();
     }
