@@ -20,6 +20,8 @@ describe('parseLosslessJson', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
         const text = JSON.stringify(value);
+        // __proto__ keys are refused on purpose (see the last test).
+        fc.pre(!text.includes('"__proto__"'));
         expect(parseLosslessJson(text)).toEqual(expected(JSON.parse(text)));
       }),
       { numRuns: 2000 },
@@ -50,6 +52,7 @@ describe('parseLosslessJson', () => {
   it('rejects whatever JSON.parse rejects', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 30 }), (text) => {
+        fc.pre(!text.includes('__proto__'));
         let native: unknown;
         let nativeFailed = false;
         try {
