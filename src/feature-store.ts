@@ -24,6 +24,12 @@ import { type PushRequest, type PushResult, pushRows } from './push/push-rows.ts
 import { Registry } from './registry/registry.ts';
 import { readRegistryFile } from './registry/registry-file.ts';
 
+/** Options of one online read. */
+export interface OnlineReadOptions {
+  /** Instant the view ttls are judged at; the current time by default. */
+  now?: Date;
+}
+
 /** How to open a store. */
 export interface FeatureStoreOptions {
   /** Environment for overrides (REDIS_URL, ...); defaults to process.env. */
@@ -66,9 +72,16 @@ export class FeatureStore {
     return this.onlineStore;
   }
 
-  /** Online features of entities: one Redis round trip whatever the number of views. */
-  async getOnlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse> {
-    return this.online().read(await this.registry(), request);
+  /**
+   * Online features of entities: one Redis round trip whatever the number of views. `now` is the
+   * read instant the ttl is judged at (default: the current time), so a caller can ask what a
+   * point-in-time join at that instant would give.
+   */
+  async getOnlineFeatures(
+    request: OnlineFeaturesRequest,
+    options: OnlineReadOptions = {},
+  ): Promise<OnlineFeaturesResponse> {
+    return this.online().read(await this.registry(), request, options.now?.getTime() ?? Date.now());
   }
 
   private async materializeContext(

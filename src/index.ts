@@ -17,7 +17,7 @@ export type { Feature, FeatureView } from './definitions/feature-view.ts';
 export type { RepoDefinitions } from './definitions/repo-definitions.ts';
 export type { Source } from './definitions/source.ts';
 export type { ValueType } from './definitions/value-type.ts';
-export { FeatureStore } from './feature-store.ts';
+export { FeatureStore, type FeatureStoreOptions, type OnlineReadOptions } from './feature-store.ts';
 export type { ViewMaterialization } from './materialize/materialize.ts';
 export type { ComputeOptions, ComputeProgress, ViewComputeResult } from './offline/compute-views.ts';
 export type { EntityInput } from './offline/entity-input.ts';
