@@ -54,7 +54,7 @@ function literal(value: Cell, type: string): string {
   if (value === null) return `NULL::${type}`;
   if (typeof value === 'object') return `make_timestamptz(${value.micros}::BIGINT)`;
   if (typeof value === 'string') return `${quoteString(value)}::${type}`;
-  return `${String(value)}::${type}`;
+  return `(${String(value)})::${type}`;
 }
 
 /** Writes rows to a Parquet file through DuckDB, with the given column types. */
