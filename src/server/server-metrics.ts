@@ -27,6 +27,11 @@ export class ServerMetrics {
   private readonly materializeRows: Counter<'feature_view'>;
   private readonly materializeDuration: Histogram<'endpoint'>;
   private readonly materializeViewDuration: Histogram<'feature_view'>;
+  /** Label children by method, route and status; the route label is bounded by the routes. */
+  private readonly requestChildren = new Map<
+    string,
+    Histogram.Internal<'method' | 'route' | 'status_code'>
+  >();
   /** Label children by view, so the hot path does not hash label sets. */
   private readonly onlineChildren = new Map<string, Counter.Internal[]>();
 
@@ -90,7 +95,13 @@ export class ServerMetrics {
   }
 
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
-    this.requestDuration.labels(method, route, String(statusCode)).observe(seconds);
+    const key = `${method} ${route} ${statusCode}`;
+    let child = this.requestChildren.get(key);
+    if (!child) {
+      child = this.requestDuration.labels(method, route, String(statusCode));
+      this.requestChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   /** Counts statuses per view; feature columns are the last `outputs.length` of the answer. */

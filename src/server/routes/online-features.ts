@@ -5,8 +5,9 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TroveError } from '../../errors.ts';
-import { checkEntities, planOnlineRequest } from '../online-request-plan.ts';
+import { NotFoundError, TroveError } from '../../errors.ts';
+import type { Registry } from '../../registry/registry.ts';
+import { checkEntities, type OnlineRequestPlan, planOnlineRequest } from '../online-request-plan.ts';
 import { writeOnlineResponse } from '../online-response-writer.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { callStore, readRegistry } from '../with-timeout.ts';
@@ -19,8 +20,23 @@ export const getOnlineFeaturesBody = z.looseObject({
   full_feature_names: z.boolean().nullish(),
 });
 
+/**
+ * How long the hot path reuses the registry it last read for planning, sparing a file stat per
+ * request; the store checks the file itself on every read, so a new apply is served at once for
+ * known references and within this time for new ones.
+ */
+const REGISTRY_RECHECK_MS = 500;
+
 export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
   const { store, metrics } = context;
+  let recent: { registry: Registry; at: number } | undefined;
+  const currentRegistry = async (): Promise<Registry> => {
+    const now = performance.now();
+    if (recent && now - recent.at < REGISTRY_RECHECK_MS) return recent.registry;
+    const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
+    recent = { registry, at: now };
+    return registry;
+  };
   app.post(
     '/get-online-features',
     { schema: { body: getOnlineFeaturesBody }, config: { scope: 'read' } },
@@ -32,8 +48,15 @@ export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
         throw new TroveError('INVALID_REQUEST', 'body: give either features or feature_service, not both');
       }
       const fullFeatureNames = body.full_feature_names ?? false;
-      const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
-      const plan = planOnlineRequest(registry, features, service, fullFeatureNames);
+      let plan: OnlineRequestPlan;
+      try {
+        plan = planOnlineRequest(await currentRegistry(), features, service, fullFeatureNames);
+      } catch (err) {
+        // A reference unknown to the reused registry may be new: check the file before answering 404.
+        if (!(err instanceof NotFoundError) || recent === undefined) throw err;
+        recent = undefined;
+        plan = planOnlineRequest(await currentRegistry(), features, service, fullFeatureNames);
+      }
       const entities = checkEntities(plan, body.entities, context.maxEntities);
       const response = await callStore(
         () => store.getOnlineFeatures({ entities, features, service, fullFeatureNames }),
