@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { JoinKey } from '../../definitions/entity.ts';
 import { TroveError, UnavailableError } from '../../errors.ts';
 import { parseTimestamp } from '../../offline/parse-timestamp.ts';
-import { normalizeJoinKeyColumn, planOnlineRequest } from '../online-request-plan.ts';
+import { normalizeJoinKeyColumn, planFeatureRequest } from '../feature-request-plan.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { readRegistry } from '../with-timeout.ts';
 
@@ -120,10 +120,10 @@ export const historicalFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = asy
     '/get-historical-features',
     { schema: { querystring: historicalQuery }, config: { scope: 'read' } },
     async (request, reply) => {
-      let entities: Record<string, unknown[]> | Table;
+      let input: Table | { columns: Record<string, unknown[]> };
       let selection: Selection;
       if (Buffer.isBuffer(request.body)) {
-        entities = arrowEntities(request.body);
+        input = arrowEntities(request.body);
         const q = request.query;
         selection = {
           features: q.features
@@ -142,18 +142,15 @@ export const historicalFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = asy
         };
         checkSelection(selection);
         const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
-        const plan = planOnlineRequest(
+        const plan = planFeatureRequest(
           registry,
           selection.features,
           selection.service,
           selection.fullFeatureNames,
         );
-        entities = jsonEntities(body.entities, plan.joinKeys);
+        input = { columns: jsonEntities(body.entities, plan.joinKeys) };
       }
       checkSelection(selection);
-      const input = Buffer.isBuffer(request.body)
-        ? (entities as Table)
-        : { columns: entities as Record<string, unknown[]> };
       // Preparing the query checks the request (views, join keys); failures there are answered
       // with their status. Failures while streaming can only cut the stream short.
       let bytes: AsyncIterable<Uint8Array>;

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, TroveError } from '../../errors.ts';
 import type { Registry } from '../../registry/registry.ts';
-import { checkEntities, type OnlineRequestPlan, planOnlineRequest } from '../online-request-plan.ts';
+import { checkEntities, type FeatureRequestPlan, planFeatureRequest } from '../feature-request-plan.ts';
 import { writeOnlineResponse } from '../online-response-writer.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { callStore, readRegistry } from '../with-timeout.ts';
@@ -48,14 +48,14 @@ export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
         throw new TroveError('INVALID_REQUEST', 'body: give either features or feature_service, not both');
       }
       const fullFeatureNames = body.full_feature_names ?? false;
-      let plan: OnlineRequestPlan;
+      let plan: FeatureRequestPlan;
       try {
-        plan = planOnlineRequest(await currentRegistry(), features, service, fullFeatureNames);
+        plan = planFeatureRequest(await currentRegistry(), features, service, fullFeatureNames);
       } catch (err) {
         // A reference unknown to the reused registry may be new: check the file before answering 404.
         if (!(err instanceof NotFoundError) || recent === undefined) throw err;
         recent = undefined;
-        plan = planOnlineRequest(await currentRegistry(), features, service, fullFeatureNames);
+        plan = planFeatureRequest(await currentRegistry(), features, service, fullFeatureNames);
       }
       const entities = checkEntities(plan, body.entities, context.maxEntities);
       const response = await callStore(

@@ -1,8 +1,8 @@
 /**
- * What a get-online-features request resolves to (views, output features, required join keys),
- * cached per registry version so the hot path does not resolve references on every request, and
- * the checks of the entity columns against it, so a bad request is a 400 naming the column and row
- * before the store is asked anything.
+ * What a request for features (online or historical) resolves to: output features and required
+ * join keys, cached per registry version so the hot path does not resolve references on every
+ * request; and the checks of entity columns against it, so a bad request is a 400 naming the column
+ * and row before the store is asked anything.
  */
 import type { JoinKey } from '../definitions/entity.ts';
 import type { ValueType } from '../definitions/value-type.ts';
@@ -10,7 +10,7 @@ import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
 
-export interface OnlineRequestPlan {
+export interface FeatureRequestPlan {
   outputs: OutputFeature[];
   /** Join keys of every requested view, each once. */
   joinKeys: JoinKey[];
@@ -18,14 +18,14 @@ export interface OnlineRequestPlan {
 
 /** Plans kept per registry version; bounded so random valid combinations cannot grow memory. */
 const MAX_PLANS_PER_REGISTRY = 1024;
-const plansByRegistry = new WeakMap<Registry, Map<string, OnlineRequestPlan>>();
+const plansByRegistry = new WeakMap<Registry, Map<string, FeatureRequestPlan>>();
 
-export function planOnlineRequest(
+export function planFeatureRequest(
   registry: Registry,
   features: readonly string[] | undefined,
   service: string | undefined,
   fullFeatureNames: boolean,
-): OnlineRequestPlan {
+): FeatureRequestPlan {
   let plans = plansByRegistry.get(registry);
   if (!plans) {
     plans = new Map();
@@ -119,7 +119,7 @@ export function normalizeJoinKeyColumn(key: JoinKey, values: readonly unknown[])
  * Columns that are not join keys of the request are passed on unchanged.
  */
 export function checkEntities(
-  plan: OnlineRequestPlan,
+  plan: FeatureRequestPlan,
   entities: Record<string, unknown[]>,
   maxEntities: number,
 ): Record<string, unknown[]> {
