@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
 import {
@@ -44,6 +44,11 @@ export interface FeatureStoreOptions {
 export class FeatureStore {
   readonly config: ResolvedConfig;
   private cached: { registry: Registry; mtimeMs: number; size: number } | undefined;
+  /** Set while the registry file was checked in the current turn of the event loop. */
+  private checkedThisTurn = false;
+  private readonly endTurn = (): void => {
+    this.checkedThisTurn = false;
+  };
   private onlineStore: OnlineStore | undefined;
 
   private constructor(config: ResolvedConfig) {
@@ -54,9 +59,17 @@ export class FeatureStore {
     return new FeatureStore(await loadConfig(repoDir, options.env ?? process.env));
   }
 
-  /** The registry as last applied; cheap when nothing changed (one stat of the file). */
+  /**
+   * The registry as last applied. The file is checked at most once per turn of the event loop:
+   * requests that arrive together share one check, and any request that arrives after an apply
+   * finished sees it. The check is a synchronous stat of a local file (microseconds), cheaper than
+   * a round trip through the thread pool on every read.
+   */
   async registry(): Promise<Registry> {
-    const st = await stat(this.config.registryPath).catch(() => undefined);
+    if (this.cached && this.checkedThisTurn) return this.cached.registry;
+    const st = statSync(this.config.registryPath, { throwIfNoEntry: false });
+    this.checkedThisTurn = true;
+    setImmediate(this.endTurn);
     const mtimeMs = st?.mtimeMs ?? -1;
     const size = st?.size ?? -1;
     if (this.cached && this.cached.mtimeMs === mtimeMs && this.cached.size === size)
@@ -112,7 +125,7 @@ export class FeatureStore {
    * types before anything is written.
    */
   async push(request: PushRequest): Promise<PushResult> {
-    return pushRows(await this.registry(), () => this.online(), this.config.offlineStorePath, request);
+    return pushRows(await this.registry(), () => this.online(), this.config, request);
   }
 
   /** Removes the project's online data (values, watermarks, locks); resolves to the keys removed. */

@@ -40,3 +40,23 @@ export async function lockView(offlineStorePath: string, view: string): Promise<
   }
   throw new ConflictError('COMPUTE_RUNNING', `could not take the compute lock of feature view ${view}`);
 }
+
+/**
+ * Like `lockView`, but waits for a running compute to finish (up to `timeoutMs`) instead of failing
+ * at once: for short writes, such as adding pushed rows, that must land after the compute's swap.
+ */
+export async function lockViewWaiting(
+  offlineStorePath: string,
+  view: string,
+  timeoutMs = 60_000,
+): Promise<() => Promise<void>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await lockView(offlineStorePath, view);
+    } catch (err) {
+      if (!(err instanceof ConflictError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+    }
+  }
+}

@@ -15,6 +15,8 @@ import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/va
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
+import { appendPushedRows } from '../offline/append-pushed-rows.ts';
+import type { OfflineConfig } from '../offline/offline-duckdb.ts';
 import { InvalidValueError, normalizeValue } from '../online/input-values.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';
@@ -35,6 +37,8 @@ export interface PushResult {
   online: Record<string, number>;
   /** Parquet file written, if any. */
   offlineFile: string | null;
+  /** Rows added to each offline view's partitions, visible to training datasets at once. */
+  offline: Record<string, number>;
 }
 
 /** A column of the pushed table: its name in the source, its type, its canonical values. */
@@ -95,7 +99,7 @@ async function writeParquet(
 export async function pushRows(
   registry: Registry,
   online: () => OnlineStore,
-  offlineStorePath: string,
+  offlineConfig: OfflineConfig,
   request: PushRequest,
 ): Promise<PushResult> {
   const source = registry.source(request.pushSourceName);
@@ -166,13 +170,14 @@ export async function pushRows(
     plans.push({ view, keys, features });
   }
 
-  const result: PushResult = { rows, online: {}, offlineFile: null };
+  const result: PushResult = { rows, online: {}, offlineFile: null, offline: {} };
   if (toOffline && rows > 0) {
     result.offlineFile = await writeParquet(
       [...checked.values()],
       rows,
-      pushFolder(offlineStorePath, source.name),
+      pushFolder(offlineConfig.offlineStorePath, source.name),
     );
+    result.offline = await appendPushedRows(offlineConfig, registry, source.name, result.offlineFile);
   }
   if (toOnline && rows > 0) {
     const store = online();

@@ -5,6 +5,7 @@ import { pushFolder } from '../../src/definitions/source-sql.ts';
 import { ConflictError, NotFoundError, TroveError, UnavailableError } from '../../src/errors.ts';
 import { materialize, materializeIncremental } from '../../src/materialize/materialize.ts';
 import { readWatermark } from '../../src/materialize/watermarks.ts';
+import { historicalTable } from '../../src/offline/historical-output.ts';
 import { OnlineStore } from '../../src/online/online-store.ts';
 import { pushRows } from '../../src/push/push-rows.ts';
 import {
@@ -241,7 +242,7 @@ describe('push', () => {
 
   it('writes online under the newest-wins rule and offline as a new Parquet file', async () => {
     const config = makeConfig(dir.dir, prefix);
-    const result = await pushRows(registry, () => store, config.offlineStorePath, {
+    const result = await pushRows(registry, () => store, config, {
       pushSourceName: 'src',
       df,
       to: 'online_and_offline',
@@ -251,8 +252,20 @@ describe('push', () => {
     const files = await readdir(pushFolder(config.offlineStorePath, 'src'));
     expect(files.filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
     expect(files.filter((f) => !f.endsWith('.parquet'))).toEqual([]);
+    // Training datasets see offline pushes at once, with no compute in between.
+    expect(result.offline).toEqual({ stats: 2, offline_only: 2 });
+    const training = await historicalTable(config, registry, {
+      entities: [
+        { driver_id: 1n, event_timestamp: new Date(Date.UTC(2024, 0, 1, 3)) },
+        { driver_id: 9_007_199_254_740_993n, event_timestamp: new Date(Date.UTC(2024, 0, 1, 1)) },
+        { driver_id: 1n, event_timestamp: new Date(Date.UTC(2024, 0, 1, 0)) },
+      ],
+      features: ['stats:trips', 'offline_only:x'],
+    });
+    expect([...(training.getChild('trips') ?? [])]).toEqual([5n, null, null]);
+    expect([...(training.getChild('x') ?? [])]).toEqual([1, null, null]);
     // An older row pushed later does not replace the newer one.
-    await pushRows(registry, () => store, config.offlineStorePath, {
+    await pushRows(registry, () => store, config, {
       pushSourceName: 'src',
       df: { ...df, event_timestamp: ['2023-12-31T00:00:00Z', '2023-12-31T00:00:00Z'], trips: [1, 1] },
       to: 'online',
@@ -264,7 +277,7 @@ describe('push', () => {
     const config = makeConfig(dir.dir, prefix);
     const bad = { ...df, trips: [5, 'many'] };
     await expect(
-      pushRows(registry, () => store, config.offlineStorePath, {
+      pushRows(registry, () => store, config, {
         pushSourceName: 'src',
         df: bad,
         to: 'online_and_offline',
@@ -274,17 +287,17 @@ describe('push', () => {
     await expect(readdir(pushFolder(config.offlineStorePath, 'src'))).rejects.toThrow();
     const { x: _x, ...missing } = df;
     await expect(
-      pushRows(registry, () => store, config.offlineStorePath, {
+      pushRows(registry, () => store, config, {
         pushSourceName: 'src',
         df: missing,
         to: 'online',
       }),
     ).rejects.toThrow(/lacks column x/);
     await expect(
-      pushRows(registry, () => store, config.offlineStorePath, { pushSourceName: 'nope', df, to: 'online' }),
+      pushRows(registry, () => store, config, { pushSourceName: 'nope', df, to: 'online' }),
     ).rejects.toBeInstanceOf(NotFoundError);
     await expect(
-      pushRows(registry, () => store, config.offlineStorePath, {
+      pushRows(registry, () => store, config, {
         pushSourceName: 'src',
         df: { ...df, rate: [1] },
         to: 'online',

@@ -1,0 +1,80 @@
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { registerSourceViews } from '../duckdb/register-source-views.ts';
+import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
+import { TroveError } from '../errors.ts';
+import type { Registry } from '../registry/registry.ts';
+import { canonicalRowsSql, offlineSourceContext } from './compute-views.ts';
+import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
+import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, partitionFolder } from './offline-layout.ts';
+import { newSwapId, partitionDates, recoverView, stagingFolder } from './partition-swap.ts';
+import { lockViewWaiting } from './view-lock.ts';
+
+/**
+ * Makes rows pushed to a push source part of the offline store at once, so the next training
+ * dataset sees them without a recompute. The new push file is run through each offline view's SQL
+ * (field mapping, transformation, casts to the declared types) and its rows are added to the view's
+ * date partitions as extra files, each moved in by rename. A later compute of those dates rebuilds
+ * them from the source, which reads the push folder too, so no row is counted twice.
+ *
+ * Returns the rows added per view.
+ */
+export async function appendPushedRows(
+  config: OfflineConfig,
+  registry: Registry,
+  sourceName: string,
+  pushFile: string,
+): Promise<Record<string, number>> {
+  const views = registry.featureViews().filter((v) => v.source === sourceName && v.offline);
+  const added: Record<string, number> = {};
+  if (views.length === 0) return added;
+  const store = config.offlineStorePath;
+  const db = await openOfflineDuckDb(config);
+  try {
+    const ctx = await offlineSourceContext(config, registry);
+    await registerSourceViews(db.connection, registry.definitions.sources, ctx);
+    // The push source stands for the new file alone here: its older rows are already in the views.
+    await db.connection.run(
+      `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(sourceName)} AS SELECT * FROM read_parquet(${quoteString(pushFile)})`,
+    );
+    for (const view of views) {
+      const unlock = await lockViewWaiting(store, view.name);
+      const id = newSwapId();
+      const staging = stagingFolder(store, view.name, id);
+      try {
+        await recoverView(store, view.name);
+        const keys = registry.joinKeysOf(view).map((k) => quoteIdentifier(k.name));
+        const columns = [
+          ...keys,
+          EVENT_TIMESTAMP,
+          CREATED_TIMESTAMP,
+          ...view.features.map((f) => quoteIdentifier(f.name)),
+        ].join(', ');
+        const copied = await db.connection.runAndReadAll(
+          `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date
+                 FROM (${canonicalRowsSql(registry, view)}) WHERE ${EVENT_TIMESTAMP} IS NOT NULL
+                 ORDER BY ${[...keys, EVENT_TIMESTAMP].join(', ')})
+           TO ${quoteString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN 'push-${id}-{i}')`,
+        );
+        added[view.name] = Number(copied.getColumns()[0]?.[0] ?? 0);
+        for (const date of await partitionDates(staging)) {
+          const from = path.join(staging, `date=${date}`);
+          const to = partitionFolder(store, view.name, date);
+          await mkdir(to, { recursive: true });
+          for (const file of await readdir(from)) await rename(path.join(from, file), path.join(to, file));
+        }
+      } catch (err) {
+        throw new TroveError(
+          'PUSH_OFFLINE_FAILED',
+          `feature view ${view.name}: adding pushed rows to the offline store failed: ${(err as Error).message.split('\n')[0]}; they are kept in ${pushFile} and the next compute includes them`,
+        );
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+        await unlock();
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return added;
+}
