@@ -7,6 +7,7 @@ import {
   materializeIncremental,
   type ViewMaterialization,
 } from './materialize/materialize.ts';
+import { readNewestEvents } from './materialize/newest-event.ts';
 import { type ComputeOptions, computeViews, type ViewComputeResult } from './offline/compute-views.ts';
 import {
   type DatasetFile,
@@ -44,10 +45,13 @@ export interface FeatureStoreOptions {
 export class FeatureStore {
   readonly config: ResolvedConfig;
   private cached: { registry: Registry; mtimeMs: number; size: number } | undefined;
-  /** Set while the registry file was checked in the current turn of the event loop. */
-  private checkedThisTurn = false;
+  /**
+   * Whether the registry file was checked in the current turn of the event loop. An object, not a
+   * field, so stores derived with Object.create share the flag the turn's end clears.
+   */
+  private readonly turn = { checked: false };
   private readonly endTurn = (): void => {
-    this.checkedThisTurn = false;
+    this.turn.checked = false;
   };
   private onlineStore: OnlineStore | undefined;
 
@@ -66,9 +70,9 @@ export class FeatureStore {
    * a round trip through the thread pool on every read.
    */
   async registry(): Promise<Registry> {
-    if (this.cached && this.checkedThisTurn) return this.cached.registry;
+    if (this.cached && this.turn.checked) return this.cached.registry;
     const st = statSync(this.config.registryPath, { throwIfNoEntry: false });
-    this.checkedThisTurn = true;
+    this.turn.checked = true;
     setImmediate(this.endTurn);
     const mtimeMs = st?.mtimeMs ?? -1;
     const size = st?.size ?? -1;
@@ -131,6 +135,11 @@ export class FeatureStore {
   /** Removes the project's online data (values, watermarks, locks); resolves to the keys removed. */
   async teardown(): Promise<number> {
     return this.online().teardown();
+  }
+
+  /** The newest event time materialized into the online store, per online view: for freshness. */
+  async newestEventTimes(): Promise<Record<string, Date | null>> {
+    return readNewestEvents(this.online(), await this.registry());
   }
 
   /** Throws UnavailableError unless Redis answers within the configured timeouts. */

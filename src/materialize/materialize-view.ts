@@ -19,6 +19,8 @@ export interface ViewRunStats {
   rows: number;
   /** Rows that replaced the stored value (the rest were not newer). */
   written: number;
+  /** Greatest event time (µs) among the rows sent; null when none were. */
+  newestEvent: bigint | null;
 }
 
 export interface ViewRunOptions {
@@ -42,7 +44,7 @@ function item(vector: DuckDBVector, row: number): unknown {
 export async function materializeViewRange(options: ViewRunOptions): Promise<ViewRunStats> {
   const { store, connection, codec, range, batchSize, lock, progress } = options;
   const files = await partitionFiles(options.offlineStorePath, codec.view.name, range);
-  const stats: ViewRunStats = { rows: 0, written: 0 };
+  const stats: ViewRunStats = { rows: 0, written: 0, newestEvent: null };
   if (files.length === 0) {
     progress.start(codec.view.name, 0);
     return stats;
@@ -94,7 +96,9 @@ export async function materializeViewRange(options: ViewRunOptions): Promise<Vie
     const field = codec.field;
     for (let row = 0; row < chunk.rowCount; row++) {
       for (let k = 0; k < keyCount; k++) keyValues[k] = item(vectors[k]!, row);
-      const value = codec.encode(item(eventVec, row) as bigint, item(createdVec, row) as bigint | null, (i) =>
+      const event = item(eventVec, row) as bigint;
+      if (stats.newestEvent === null || event > stats.newestEvent) stats.newestEvent = event;
+      const value = codec.encode(event, item(createdVec, row) as bigint | null, (i) =>
         item(featureVecs[i]!, row),
       );
       batch.push({ key: store.keys.entity(codec.entityKeys.text(keyValues)), field, value });

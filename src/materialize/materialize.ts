@@ -12,6 +12,7 @@ import { NotFoundError, TroveError } from '../errors.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import type { Registry } from '../registry/registry.ts';
 import { materializeViewRange } from './materialize-view.ts';
+import { recordNewestEvent } from './newest-event.ts';
 import type { MicrosRange } from './offline-rows.ts';
 import { createProgress, type MaterializeLog, stderrLog } from './progress.ts';
 import { DEFAULT_LOCK_TTL_MS, ViewLock } from './view-lock.ts';
@@ -120,6 +121,7 @@ async function run(
         countFirst: ctx.progressBar ?? process.stderr.isTTY === true,
       });
       lock.check();
+      if (stats.newestEvent !== null) await recordNewestEvent(online, codec, stats.newestEvent);
       const next = watermarkAfter(range, before);
       if (next !== undefined) await advanceWatermark(online, codec, lock, next);
       const after = next === undefined ? before : before === undefined || next > before ? next : before;

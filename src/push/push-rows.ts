@@ -15,6 +15,7 @@ import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/va
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
+import { recordNewestEvent } from '../materialize/newest-event.ts';
 import { appendPushedRows } from '../offline/append-pushed-rows.ts';
 import type { OfflineConfig } from '../offline/offline-duckdb.ts';
 import { InvalidValueError, normalizeValue } from '../online/input-values.ts';
@@ -181,6 +182,7 @@ export async function pushRows(
   }
   if (toOnline && rows > 0) {
     const store = online();
+    const newestEvent = (event.values as bigint[]).reduce((a, b) => (b > a ? b : a));
     for (const { view, keys, features } of plans) {
       if (!view.online) continue;
       const codec = store.codec(registry, view.name);
@@ -199,6 +201,7 @@ export async function pushRows(
         });
       }
       result.online[view.name] = await store.write(writes);
+      await recordNewestEvent(store, codec, newestEvent);
     }
   }
   return result;

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pushFolder } from '../../src/definitions/source-sql.ts';
 import { ConflictError, NotFoundError, TroveError, UnavailableError } from '../../src/errors.ts';
 import { materialize, materializeIncremental } from '../../src/materialize/materialize.ts';
+import { readNewestEvents } from '../../src/materialize/newest-event.ts';
 import { readWatermark } from '../../src/materialize/watermarks.ts';
 import { historicalTable } from '../../src/offline/historical-output.ts';
 import { OnlineStore } from '../../src/online/online-store.ts';
@@ -112,6 +113,8 @@ describe('materialize', () => {
     expect(await readWatermark(store, store.codec(registry, 'stats'))).toBe(
       BigInt(day(1, 23).getTime()) * 1000n,
     );
+    // Freshness counts from the newest event written, not from the end of the range.
+    expect(await readNewestEvents(store, registry)).toEqual({ stats: day(1, 5) });
     await expect(materialize(ctx, { start: day(1), end: day(2), views: ['nope'] })).rejects.toBeInstanceOf(
       NotFoundError,
     );
@@ -248,6 +251,7 @@ describe('push', () => {
       to: 'online_and_offline',
     });
     expect(result.online).toEqual({ stats: 2 });
+    expect(await readNewestEvents(store, registry)).toEqual({ stats: new Date(Date.UTC(2024, 0, 1, 2)) });
     expect(await trips([1, 9_007_199_254_740_993n])).toEqual([5n, 9_007_199_254_740_993n]);
     const files = await readdir(pushFolder(config.offlineStorePath, 'src'));
     expect(files.filter((f) => f.endsWith('.parquet'))).toHaveLength(1);

@@ -260,6 +260,13 @@ describe('POST /get-online-features', () => {
     expect(metrics.text).toMatch(
       /trove_online_feature_values_total\{feature_view="driver_profile",status="OUTSIDE_MAX_AGE"\} \d+/,
     );
+    // Freshness: now minus the newest event pushed (the third row above, pushed at "now").
+    const freshness =
+      /trove_feature_view_freshness_seconds\{feature_view="driver_hourly_stats"\} ([\d.e+-]+)/.exec(
+        metrics.text,
+      );
+    expect(Number(freshness?.[1])).toBeGreaterThanOrEqual(0);
+    expect(Number(freshness?.[1])).toBeLessThan(120);
     expect(metrics.text).toMatch(
       /trove_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/get-online-features",status_code="200"\}/,
     );
