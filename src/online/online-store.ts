@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from '../registry/registry.ts';
 import { OnlineKeys } from './online-keys.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online-response.ts';
-import { readOnline } from './read-online.ts';
+import { planKey, planRead, type ReadPlan, readOnline } from './read-online.ts';
 import {
   createRedisClient,
   describeTarget,
@@ -21,6 +21,8 @@ import { ViewCodec } from './view-codec.ts';
 import { type OnlineWrite, writeNewest } from './write-newest.ts';
 
 const SCAN_COUNT = 1000;
+/** Distinct feature lists remembered per registry version; past it the cache starts over. */
+const MAX_PLANS = 1000;
 
 export class OnlineStore {
   readonly client: RedisClient;
@@ -28,6 +30,7 @@ export class OnlineStore {
   readonly target: string;
   private readonly config: OnlineStoreConfig;
   private codecs = new WeakMap<Registry, Map<string, ViewCodec>>();
+  private plans = new WeakMap<Registry, Map<string, ReadPlan>>();
 
   constructor(config: OnlineStoreConfig, project: string, client?: RedisClient) {
     this.config = config;
@@ -58,17 +61,45 @@ export class OnlineStore {
     return codec;
   }
 
+  /** The resolved form of a request's features in a registry version; built once per version. */
+  plan(registry: Registry, request: OnlineFeaturesRequest): ReadPlan {
+    let map = this.plans.get(registry);
+    if (!map) {
+      map = new Map();
+      this.plans.set(registry, map);
+    }
+    const key = planKey(request);
+    let plan = map.get(key);
+    if (!plan) {
+      plan = planRead(registry, (name) => this.codec(registry, name), request);
+      if (map.size >= MAX_PLANS) map.clear();
+      map.set(key, plan);
+    }
+    return plan;
+  }
+
   async read(
     registry: Registry,
     request: OnlineFeaturesRequest,
     nowMs = Date.now(),
   ): Promise<OnlineFeaturesResponse> {
-    return withDeadline(
-      readOnline(this.client, this.keys, registry, (name) => this.codec(registry, name), request, nowMs),
-      this.deadlineMs,
-      this.target,
-      'online read',
-    );
+    const plan = this.plan(registry, request);
+    if (isCluster(this.client)) {
+      // Cluster clients queue commands while they discover slots, outside the per-command timeout.
+      return withDeadline(
+        readOnline(this.client, this.keys, plan, request, nowMs),
+        this.deadlineMs,
+        this.target,
+        'online read',
+      );
+    }
+    // A standalone client times out every command itself, queued ones included (`commandTimeout`
+    // is armed when a command is issued), so a read needs no timer of its own.
+    try {
+      return await readOnline(this.client, this.keys, plan, request, nowMs);
+    } catch (err) {
+      throw redisFailure(err, this.target, 'online read');
+    }
   }
 
   /** Writes rows under the newest-wins rule; resolves to how many replaced the stored value. */

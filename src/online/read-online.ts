@@ -8,6 +8,7 @@ import type { ValueType } from '../definitions/value-type.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
+import type { EntityKeyBuilder } from './entity-key.ts';
 import { normalizeValue, presentValue } from './input-values.ts';
 import type { OnlineKeys } from './online-keys.ts';
 import type {
@@ -75,17 +76,40 @@ export async function fetchFields(
 
 interface KeyGroup {
   joinKeys: readonly JoinKey[];
+  builder: EntityKeyBuilder;
   codecs: ViewCodec[];
+  fields: string[];
 }
 
-export async function readOnline(
-  client: RedisClient,
-  keys: OnlineKeys,
+/** One requested feature: where its value sits in the fetched answers and what it is called. */
+interface PlannedOutput {
+  outputName: string;
+  /** Index of its view among every group's codecs, in group order. */
+  slot: number;
+  index: number;
+  ttlMicros: number;
+}
+
+/**
+ * What a request resolves to against one registry version, independent of the entity values:
+ * which views, how they share entity hashes, which join keys they need. Built once per (registry,
+ * features or service, full names) and reused, so a read does no resolution work.
+ */
+export interface ReadPlan {
+  groups: KeyGroup[];
+  /** Codecs of every group, in group order; `PlannedOutput.slot` indexes this. */
+  codecs: ViewCodec[];
+  outputs: PlannedOutput[];
+  /** Join key name → type, with the view that first needs it (for the error when it is missing). */
+  keyTypes: Map<string, { type: ValueType; view: string }>;
+}
+
+/** Resolves a request's features against a registry; throws for unknown or offline-only views. */
+export function planRead(
   registry: Registry,
   codecOf: (viewName: string) => ViewCodec,
-  request: OnlineFeaturesRequest,
-  nowMs: number,
-): Promise<OnlineFeaturesResponse> {
+  request: Pick<OnlineFeaturesRequest, 'features' | 'service' | 'fullFeatureNames'>,
+): ReadPlan {
   const selections = resolveFeatures(registry, request);
   const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
   for (const { view } of selections) {
@@ -95,139 +119,183 @@ export async function readOnline(
         `feature view ${view.name} is not served online (online: false)`,
       );
   }
+  // Views sharing a join key set share an entity hash: one HMGET fetches all of them.
+  const groups = new Map<string, KeyGroup>();
+  const keyTypes = new Map<string, { type: ValueType; view: string }>();
+  for (const { view } of selections) {
+    const codec = codecOf(view.name);
+    for (const k of codec.joinKeys)
+      if (!keyTypes.has(k.name)) keyTypes.set(k.name, { type: k.type, view: view.name });
+    const group = groups.get(codec.joinKeySignature);
+    if (group) {
+      group.codecs.push(codec);
+      group.fields.push(codec.field);
+    } else {
+      groups.set(codec.joinKeySignature, {
+        joinKeys: codec.joinKeys,
+        builder: codec.entityKeys,
+        codecs: [codec],
+        fields: [codec.field],
+      });
+    }
+  }
+  const groupList = [...groups.values()];
+  const codecs = groupList.flatMap((g) => g.codecs);
+  return {
+    groups: groupList,
+    codecs,
+    outputs: outputs.map((out) => {
+      const slot = codecs.findIndex((c) => c.view.name === out.view.name);
+      return {
+        outputName: out.outputName,
+        slot,
+        index: codecs[slot]!.indexOf(out.feature.name),
+        ttlMicros: out.view.ttl * 1_000_000,
+      };
+    }),
+    keyTypes,
+  };
+}
 
-  const entityNames = Object.keys(request.entities);
+/** Key of a request's plan among the plans of one registry version. */
+export function planKey(
+  request: Pick<OnlineFeaturesRequest, 'features' | 'service' | 'fullFeatureNames'>,
+): string {
+  const names = request.fullFeatureNames ? 'f' : 's';
+  if (request.service !== undefined)
+    return `${names}@${request.service}${request.features && request.features.length > 0 ? '\n+' : ''}`;
+  return `${names}:${(request.features ?? []).join('\n')}`;
+}
+
+function noTimes(rowCount: number): string[] {
+  return new Array<string>(rowCount).fill(NO_EVENT_TIME);
+}
+
+export async function readOnline(
+  client: RedisClient,
+  keys: OnlineKeys,
+  plan: ReadPlan,
+  request: OnlineFeaturesRequest,
+  nowMs: number,
+): Promise<OnlineFeaturesResponse> {
+  const entities = request.entities;
+  const entityNames = Object.keys(entities);
   if (entityNames.length === 0) throw new TroveError('INVALID_REQUEST', 'no entities given');
-  const rowCount = request.entities[entityNames[0]!]!.length;
+  const first = entities[entityNames[0]!];
+  const rowCount = Array.isArray(first) ? first.length : 0;
   for (const name of entityNames) {
-    if (!Array.isArray(request.entities[name]) || request.entities[name]!.length !== rowCount)
+    const column = entities[name];
+    if (!Array.isArray(column) || column.length !== rowCount)
       throw new TroveError(
         'INVALID_REQUEST',
         `entity column ${name} must be a list of ${rowCount} values like the others`,
       );
   }
-
-  // Views sharing a join key set share an entity hash: one HMGET fetches all of them.
-  const groups = new Map<string, KeyGroup>();
-  const keyTypes = new Map<string, ValueType>();
-  for (const { view } of selections) {
-    const codec = codecOf(view.name);
-    for (const k of codec.joinKeys) {
-      if (!(k.name in request.entities))
-        throw new TroveError(
-          'MISSING_JOIN_KEY',
-          `feature view ${view.name} needs join key ${k.name} in the entities`,
-        );
-      if (!keyTypes.has(k.name)) keyTypes.set(k.name, k.type);
-    }
-    const sig = codec.joinKeySignature;
-    const group = groups.get(sig);
-    if (group) group.codecs.push(codec);
-    else groups.set(sig, { joinKeys: codec.joinKeys, codecs: [codec] });
+  for (const [name, { view }] of plan.keyTypes) {
+    if (!(name in entities))
+      throw new TroveError('MISSING_JOIN_KEY', `feature view ${view} needs join key ${name} in the entities`);
   }
 
   const normalized = new Map<string, unknown[]>();
   for (const name of entityNames) {
-    const type = keyTypes.get(name);
-    const column = request.entities[name]!;
-    normalized.set(
-      name,
-      type ? column.map((v, i) => normalizeValue(type, v, `entity ${name}, row ${i}`)) : [...column],
-    );
+    const key = plan.keyTypes.get(name);
+    const column = entities[name]!;
+    if (!key) {
+      normalized.set(name, [...column]);
+      continue;
+    }
+    const out = new Array(rowCount);
+    for (let i = 0; i < rowCount; i++)
+      out[i] = normalizeValue(key.type, column[i], `entity ${name}, row ${i}`);
+    normalized.set(name, out);
   }
 
-  const groupList = [...groups.values()];
-  const gets: { key: string; fields: string[] }[] = [];
-  for (const group of groupList) {
-    const fields = group.codecs.map((c) => c.field);
-    const builder = group.codecs[0]!.entityKeys;
+  const gets: { key: string; fields: readonly string[] }[] = [];
+  for (const group of plan.groups) {
     const columns = group.joinKeys.map((k) => normalized.get(k.name)!);
     const values: unknown[] = new Array(columns.length);
     for (let row = 0; row < rowCount; row++) {
       for (let j = 0; j < columns.length; j++) values[j] = columns[j]![row];
-      gets.push({ key: keys.entity(builder.text(values)), fields });
+      gets.push({ key: keys.entity(group.builder.text(values)), fields: group.fields });
     }
   }
   const fetched = await fetchFields(client, gets);
 
-  // decoded[viewName][row]: a row, null (absent) or an Error (undecodable).
-  const decoded = new Map<string, (DecodedRow | null | Error)[]>();
-  // Formatted once per (view, row), however many of the view's features are asked for.
-  const eventTimes = new Map<string, (string | undefined)[]>();
-  groupList.forEach((group, g) => {
-    group.codecs.forEach((codec, f) => {
+  // decoded[slot][row]: a row, null (absent) or an Error (undecodable); event times are formatted
+  // once per (view, row), however many of the view's features are asked for.
+  const decoded: (DecodedRow | null | Error)[][] = [];
+  const eventTimes: string[][] = [];
+  plan.groups.forEach((group, g) => {
+    for (let f = 0; f < group.codecs.length; f++) {
+      const codec = group.codecs[f]!;
       const rows: (DecodedRow | null | Error)[] = new Array(rowCount);
+      const times: string[] = new Array(rowCount);
       for (let row = 0; row < rowCount; row++) {
         const raw = fetched[g * rowCount + row]![f];
-        if (!raw) rows[row] = null;
-        else {
-          try {
-            rows[row] = codec.decode(raw);
-          } catch (err) {
-            rows[row] = err as Error;
-          }
+        if (!raw) {
+          rows[row] = null;
+          times[row] = NO_EVENT_TIME;
+          continue;
+        }
+        try {
+          const r = codec.decode(raw);
+          rows[row] = r;
+          times[row] = formatMicros(r.eventMicros);
+        } catch (err) {
+          rows[row] = err as Error;
+          times[row] = NO_EVENT_TIME;
         }
       }
-      decoded.set(codec.view.name, rows);
-      eventTimes.set(codec.view.name, new Array(rowCount));
-    });
+      decoded.push(rows);
+      eventTimes.push(times);
+    }
   });
 
   const feature_names: string[] = [];
   const results: OnlineFeatureColumn[] = [];
-  const noTimes = (): string[] => new Array<string>(rowCount).fill(NO_EVENT_TIME);
   for (const name of entityNames) {
-    const type = keyTypes.get(name);
+    const key = plan.keyTypes.get(name);
     const column = normalized.get(name)!;
     feature_names.push(name);
     results.push({
-      values: type ? column.map((v) => presentValue(type, v)) : column,
+      values: key ? column.map((v) => presentValue(key.type, v)) : column,
       statuses: new Array<FeatureStatus>(rowCount).fill('PRESENT'),
-      event_timestamps: noTimes(),
+      event_timestamps: noTimes(rowCount),
     });
   }
 
   const nowMicros = nowMs * 1000;
-  for (const out of outputs) {
-    const codec = codecOf(out.view.name);
-    const index = codec.indexOf(out.feature.name);
-    const ttlMicros = out.view.ttl * 1_000_000;
-    const rows = decoded.get(out.view.name)!;
-    const times = eventTimes.get(out.view.name)!;
-    const column: OnlineFeatureColumn = {
-      values: new Array(rowCount),
-      statuses: new Array(rowCount),
-      event_timestamps: new Array(rowCount),
-    };
+  for (const out of plan.outputs) {
+    const rows = decoded[out.slot]!;
+    const index = out.index;
+    const oldest = out.ttlMicros > 0 ? nowMicros - out.ttlMicros : Number.NEGATIVE_INFINITY;
+    const values: unknown[] = new Array(rowCount);
+    const statuses: FeatureStatus[] = new Array(rowCount);
     for (let row = 0; row < rowCount; row++) {
       const r = rows[row];
       if (r === null || r === undefined) {
-        column.values[row] = null;
-        column.statuses[row] = 'NOT_FOUND';
-        column.event_timestamps[row] = NO_EVENT_TIME;
+        values[row] = null;
+        statuses[row] = 'NOT_FOUND';
       } else if (r instanceof Error) {
-        column.values[row] = null;
-        column.statuses[row] = 'INVALID';
-        column.event_timestamps[row] = NO_EVENT_TIME;
+        values[row] = null;
+        statuses[row] = 'INVALID';
+      } else if (oldest > r.eventMicros) {
+        values[row] = null;
+        statuses[row] = 'OUTSIDE_MAX_AGE';
       } else {
-        let time = times[row];
-        if (time === undefined) {
-          time = formatMicros(r.eventMicros);
-          times[row] = time;
-        }
-        column.event_timestamps[row] = time;
         const value = r.values[index];
-        if (ttlMicros > 0 && nowMicros - ttlMicros > r.eventMicros) {
-          column.values[row] = null;
-          column.statuses[row] = 'OUTSIDE_MAX_AGE';
+        if (value === null || value === undefined) {
+          values[row] = null;
+          statuses[row] = 'NULL_VALUE';
         } else {
-          column.values[row] = value ?? null;
-          column.statuses[row] = value === null || value === undefined ? 'NULL_VALUE' : 'PRESENT';
+          values[row] = value;
+          statuses[row] = 'PRESENT';
         }
       }
     }
     feature_names.push(out.outputName);
-    results.push(column);
+    // Columns of one view share the event-time texts: copied so no two columns alias one array.
+    results.push({ values, statuses, event_timestamps: eventTimes[out.slot]!.slice() });
   }
   return { metadata: { feature_names }, results };
 }
