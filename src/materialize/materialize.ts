@@ -11,6 +11,7 @@ import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import type { Registry } from '../registry/registry.ts';
+import { finishPendingSwap } from './finish-pending-swap.ts';
 import { materializeViewRange } from './materialize-view.ts';
 import { recordNewestEvent } from './newest-event.ts';
 import type { MicrosRange } from './offline-rows.ts';
@@ -109,6 +110,8 @@ async function run(
       const started = Date.now();
       const before = await readWatermark(online, codec);
       const range = rangeOf(view, before);
+      if (await finishPendingSwap(config.offlineStorePath, view.name))
+        log('finished an interrupted offline swap before reading', { view: view.name });
       const stats = await materializeViewRange({
         store: online,
         connection,
