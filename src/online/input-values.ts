@@ -55,7 +55,14 @@ function scalar(type: ScalarType, value: unknown): unknown {
       return integer(value, INT64_MIN, INT64_MAX);
     case 'float32':
     case 'float64':
-      return typeof value === 'number' ? value : undefined;
+      if (typeof value === 'number') return type === 'float32' ? Math.fround(value) : value;
+      // A JSON integer too large for a double arrives as a bigint; as a float it is only rounded.
+      if (typeof value === 'bigint') return Number(value);
+      // JSON has no NaN or infinities; proto3 JSON, which Feast clients follow, spells them so.
+      if (value === 'NaN') return Number.NaN;
+      if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+      if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+      return undefined;
     case 'string':
       return typeof value === 'string' ? value : undefined;
     case 'bool':
