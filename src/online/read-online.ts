@@ -8,6 +8,7 @@ import type { ValueType } from '../definitions/value-type.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
+import { setColumnType } from './column-type.ts';
 import type { EntityKeyBuilder } from './entity-key.ts';
 import { normalizeValue, presentValue } from './input-values.ts';
 import type { OnlineKeys } from './online-keys.ts';
@@ -88,6 +89,7 @@ interface PlannedOutput {
   slot: number;
   index: number;
   ttlMicros: number;
+  type: ValueType;
 }
 
 /**
@@ -151,6 +153,7 @@ export function planRead(
         slot,
         index: codecs[slot]!.indexOf(out.feature.name),
         ttlMicros: out.view.ttl * 1_000_000,
+        type: out.feature.type,
       };
     }),
     keyTypes,
@@ -295,7 +298,9 @@ export async function readOnline(
     }
     feature_names.push(out.outputName);
     // Columns of one view share the event-time texts: copied so no two columns alias one array.
-    results.push({ values, statuses, event_timestamps: eventTimes[out.slot]!.slice() });
+    const column: OnlineFeatureColumn = { values, statuses, event_timestamps: eventTimes[out.slot]!.slice() };
+    setColumnType(column, out.type);
+    results.push(column);
   }
   return { metadata: { feature_names }, results };
 }
