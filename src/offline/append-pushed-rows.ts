@@ -6,7 +6,12 @@ import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { canonicalRowsSql, offlineSourceContext } from './compute-views.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
-import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, partitionFolder } from './offline-layout.ts';
+import {
+  CREATED_TIMESTAMP,
+  EVENT_TIMESTAMP,
+  partitionFolder,
+  UNIQUE_KEY_TIMES_MARKER,
+} from './offline-layout.ts';
 import { newSwapId, partitionDates, recoverView, stagingFolder } from './partition-swap.ts';
 import { lockViewWaiting } from './view-lock.ts';
 
@@ -61,6 +66,8 @@ export async function appendPushedRows(
           const from = path.join(staging, `date=${date}`);
           const to = partitionFolder(store, view.name, date);
           await mkdir(to, { recursive: true });
+          // Before the new rows appear: they may tie with rows already there.
+          await rm(path.join(to, UNIQUE_KEY_TIMES_MARKER), { force: true });
           for (const file of await readdir(from)) await rename(path.join(from, file), path.join(to, file));
         }
       } catch (err) {

@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureView } from '../definitions/feature-view.ts';
@@ -9,7 +9,13 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
-import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, partitionFolder, viewFolder } from './offline-layout.ts';
+import {
+  CREATED_TIMESTAMP,
+  EVENT_TIMESTAMP,
+  partitionFolder,
+  UNIQUE_KEY_TIMES_MARKER,
+  viewFolder,
+} from './offline-layout.ts';
 import { type Instant, instantSql, utcDateOf } from './parse-timestamp.ts';
 import {
   commitSwap,
@@ -129,6 +135,29 @@ function canonicalColumnList(registry: Registry, view: FeatureView): string {
     .join(', ');
 }
 
+/**
+ * Marks the staged partitions in which no two rows share join keys and event time (see
+ * UNIQUE_KEY_TIMES_MARKER). Computed once here so that every later join over them can skip the
+ * created-time tie-break. Null keys count as equal, which only ever leaves a marker out.
+ */
+async function markUniqueKeyTimes(
+  connection: DuckDBConnection,
+  staging: string,
+  keys: readonly string[],
+  dates: ReadonlySet<string>,
+): Promise<void> {
+  if (dates.size === 0) return;
+  const reader = await connection.runAndReadAll(
+    `SELECT DISTINCT date::VARCHAR FROM (
+       SELECT date FROM read_parquet(${quoteString(path.join(staging, 'date=*', '*.parquet'))}, hive_partitioning = true, hive_types = {'date': VARCHAR})
+       GROUP BY date, ${[...keys, EVENT_TIMESTAMP].join(', ')} HAVING count(*) > 1)`,
+  );
+  const withTies = new Set(reader.getColumnsJS()[0]?.map(String) ?? []);
+  for (const date of dates) {
+    if (!withTies.has(date)) await writeFile(path.join(staging, `date=${date}`, UNIQUE_KEY_TIMES_MARKER), '');
+  }
+}
+
 async function computeView(
   connection: DuckDBConnection,
   config: OfflineConfig,
@@ -180,6 +209,7 @@ async function computeView(
     );
   }
   const staged = new Set(await partitionDates(staging));
+  await markUniqueKeyTimes(connection, staging, keys, staged);
   const dates = [...new Set([...touched, ...staged])].sort();
   options.onProgress?.({
     view: view.name,

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureView } from '../definitions/feature-view.ts';
@@ -9,7 +9,13 @@ import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
 import { ENTITY_TABLE, type EntityInput, loadEntityInput } from './entity-input.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from './offline-duckdb.ts';
-import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, partitionFolder, viewFolder } from './offline-layout.ts';
+import {
+  CREATED_TIMESTAMP,
+  EVENT_TIMESTAMP,
+  partitionFolder,
+  UNIQUE_KEY_TIMES_MARKER,
+  viewFolder,
+} from './offline-layout.ts';
 import { hasPendingSwap, partitionDates, recoverView } from './partition-swap.ts';
 import { type PitOutputColumn, type PitView, pointInTimeSql } from './point-in-time-sql.ts';
 import { lockView } from './view-lock.ts';
@@ -67,15 +73,31 @@ async function ensureReadable(store: string, view: string): Promise<void> {
 }
 
 /** The stored Parquet files of a view whose partitions may hold rows in `[from, to]` (dates, UTC). */
-async function viewFiles(store: string, view: string, from?: string, to?: string): Promise<string[]> {
+async function viewFiles(
+  store: string,
+  view: string,
+  from?: string,
+  to?: string,
+): Promise<{ files: string[]; uniqueKeyTimes: boolean }> {
   const files: string[] = [];
+  let uniqueKeyTimes = true;
   for (const date of await partitionDates(viewFolder(store, view))) {
     if ((from && date < from) || (to && date > to)) continue;
     const folder = partitionFolder(store, view, date);
     const names = await readdir(folder).catch(() => [] as string[]);
     for (const n of names.sort()) if (n.endsWith('.parquet')) files.push(path.join(folder, n));
+    // Checked after listing: a push removes the marker before adding its file, so a marker still
+    // present now vouches for every file listed above.
+    if (uniqueKeyTimes && !(await exists(path.join(folder, UNIQUE_KEY_TIMES_MARKER)))) uniqueKeyTimes = false;
   }
-  return files;
+  return { files, uniqueKeyTimes };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 function storedColumns(registry: Registry, view: FeatureView): { name: string; sqlType: string }[] {
@@ -107,7 +129,7 @@ function storedRelation(
 async function registerStoredViews(connection: DuckDBConnection, config: OfflineConfig, registry: Registry) {
   for (const view of registry.featureViews()) {
     await ensureReadable(config.offlineStorePath, view.name);
-    const files = await viewFiles(config.offlineStorePath, view.name);
+    const { files } = await viewFiles(config.offlineStorePath, view.name);
     await connection.run(
       `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(view.name)} AS SELECT * FROM ${storedRelation(registry, view, files)}`,
     );
@@ -276,7 +298,7 @@ export async function prepareHistoricalQuery(
       await ensureReadable(store, view.name);
       const ttlMicros = BigInt(Math.round(view.ttl * 1e6));
       const lower = ttlMicros > 0n ? minTs - ttlMicros : undefined;
-      const files = await viewFiles(
+      const { files, uniqueKeyTimes } = await viewFiles(
         store,
         view.name,
         lower === undefined ? undefined : dateOfMicros(lower),
@@ -288,6 +310,7 @@ export async function prepareHistoricalQuery(
         relation: storedRelation(registry, view, files, where.join(' AND ')),
         keys: registry.joinKeysOf(view).map((k) => k.name),
         ttlMicros,
+        uniqueKeyTimes,
         features: features.map((f) => ({
           name: f.name,
           outputName: outputs.find((o) => o.view === view && o.feature === f)!.outputName,

@@ -24,3 +24,10 @@ export function partitionFolder(offlineStorePath: string, viewName: string, date
 export function viewGlob(offlineStorePath: string, viewName: string): string {
   return path.join(viewFolder(offlineStorePath, viewName), 'date=*', '*.parquet');
 }
+
+/**
+ * An empty file a partition folder holds when no two of its rows share join keys and event time,
+ * which lets the point-in-time join match on event time alone (no created-time tie-break). Compute
+ * writes it beside the partition's files; anything that adds rows to a partition removes it first.
+ */
+export const UNIQUE_KEY_TIMES_MARKER = '_unique-key-times';

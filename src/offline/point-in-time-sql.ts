@@ -18,6 +18,8 @@ export interface PitView {
   keys: readonly string[];
   /** Time to live in microseconds; 0 means no lower bound. */
   ttlMicros: bigint;
+  /** No two stored rows share join keys and event time, so matching on event time alone is exact. */
+  uniqueKeyTimes: boolean;
   /** Features to output: stored name and output name, in request order. */
   features: readonly { name: string; outputName: string }[];
 }
@@ -69,15 +71,23 @@ export function pointInTimeSql(request: PitRequest, order: readonly PitOutputCol
   const joins = request.views.map((view, i) => {
     const alias = `v${i}`;
     const keys = view.keys.map((k) => `${quoteIdentifier(k)}`);
+    // Without ties on (keys, event time) the created time never decides, and an 8-byte key sorts
+    // and compares much faster than the 16-byte packed one (about 40% of the join's CPU time).
+    const sortKey = view.uniqueKeyTimes
+      ? '"event_timestamp"'
+      : `${SLOT} * epoch_us("event_timestamp")::HUGEINT + coalesce(epoch_us("created_timestamp")::HUGEINT, ${CREATED_NULL})`;
+    const entityKey = view.uniqueKeyTimes
+      ? 'e.__trove_ts'
+      : `${SLOT} * epoch_us(e.__trove_ts)::HUGEINT + ${CREATED_MAX}`;
     const columns = [
       ...keys,
       '"event_timestamp" AS __trove_ets',
-      `${SLOT} * epoch_us("event_timestamp")::HUGEINT + coalesce(epoch_us("created_timestamp")::HUGEINT, ${CREATED_NULL}) AS __trove_sk`,
+      `${sortKey} AS __trove_sk`,
       ...view.features.map((f) => quoteIdentifier(f.name)),
     ];
     const on = [
       ...view.keys.map((k) => `e.${request.keyColumn(k)} = ${alias}.${quoteIdentifier(k)}`),
-      `${SLOT} * epoch_us(e.__trove_ts)::HUGEINT + ${CREATED_MAX} >= ${alias}.__trove_sk`,
+      `${entityKey} >= ${alias}.__trove_sk`,
     ];
     return `ASOF LEFT JOIN (SELECT ${columns.join(', ')} FROM ${view.relation}) ${alias} ON ${on.join(' AND ')}`;
   });
