@@ -104,7 +104,7 @@ export async function pushRows(
   request: PushRequest,
 ): Promise<PushResult> {
   const source = registry.source(request.pushSourceName);
-  if (!source || source.kind !== 'push')
+  if (source?.kind !== 'push')
     throw new NotFoundError('UNKNOWN_PUSH_SOURCE', `unknown push source ${request.pushSourceName}`);
   const pushSource: PushSource = source;
   const views = registry.featureViews().filter((v) => v.source === source.name);
