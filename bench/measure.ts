@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 /** What one measured run in a child process reported. */
 export interface Measurement {
   ms: number;
+  /** User + system CPU time of the call, all threads. */
+  cpuMs: number;
   /** Peak resident set size of the child, in MiB (includes DuckDB's native memory). */
   maxRssMb: number;
   result: unknown;
@@ -45,6 +47,23 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Medians of one side of a pair, and every repetition's wall time (to show the spread). */
+export interface PairSide {
+  ms: number;
+  cpuMs: number;
+  maxRssMb: number;
+  allMs: number[];
+}
+
+function side(runs: readonly Measurement[]): PairSide {
+  return {
+    ms: median(runs.map((m) => m.ms)),
+    cpuMs: median(runs.map((m) => m.cpuMs)),
+    maxRssMb: median(runs.map((m) => m.maxRssMb)),
+    allMs: runs.map((m) => m.ms),
+  };
+}
+
 /**
  * Measures a target and its baseline alternately (target, baseline, target, ...) so drift in the
  * machine's state affects both alike; returns the medians of time and peak RSS of each.
@@ -53,15 +72,12 @@ export async function measurePair(
   repetitions: number,
   target: () => Promise<Measurement>,
   baseline: () => Promise<Measurement>,
-): Promise<{ target: { ms: number; maxRssMb: number }; baseline: { ms: number; maxRssMb: number } }> {
+): Promise<{ target: PairSide; baseline: PairSide }> {
   const t: Measurement[] = [];
   const b: Measurement[] = [];
   for (let i = 0; i < repetitions; i++) {
     t.push(await target());
     b.push(await baseline());
   }
-  return {
-    target: { ms: median(t.map((m) => m.ms)), maxRssMb: median(t.map((m) => m.maxRssMb)) },
-    baseline: { ms: median(b.map((m) => m.ms)), maxRssMb: median(b.map((m) => m.maxRssMb)) },
-  };
+  return { target: side(t), baseline: side(b) };
 }

@@ -6,16 +6,27 @@ export interface BenchResult {
   name: string;
   value: number;
   unit: string;
-  /** The comparable figure of the baseline (same unit); null when a figure is an absolute budget. */
+  /** The comparable figure of the baseline (same unit); null when a figure is reported alone. */
   baseline: number | null;
   baseline_name: string;
-  /** value / baseline (or value / budget); compare with `higher_is_better`. */
+  /** value / baseline; compare with `higher_is_better`. */
   ratio: number | null;
   higher_is_better: boolean;
+  /**
+   * The ratio the figure must reach: at least this when higher is better, at most this otherwise;
+   * null for figures reported without a target. Optional only until every scenario sets it (the
+   * runner fills null for those that do not yet).
+   */
+  target?: number | null;
+  /** Whether `ratio` met `target`; null without a target. */
+  passed?: boolean | null;
 }
 
+/** A result as the runner prints and writes it: every field present, and its scenario. */
+export type ReportedResult = Required<BenchResult> & { scenario: string };
+
 export interface BenchContext {
-  /** Small sizes, for CI and smoke runs. */
+  /** Small sizes, for CI and smoke runs (the whole quick suite stays under 3 minutes). */
   quick: boolean;
   /** A folder the scenario may keep data in between runs (generated inputs are cached there). */
   workDir: string;
