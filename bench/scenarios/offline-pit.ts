@@ -26,7 +26,9 @@ export const scenario: Scenario = {
     const series = ctx.quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000];
     const seriesEntities = ctx.quick ? 10_000 : 100_000;
     await mkdir(ctx.workDir, { recursive: true });
-    const storeDir = (rows: number) => path.join(ctx.workDir, `store-${rows}`);
+    // v2: stores computed before partitions carried the unique-key-times marker would make Trove
+    // take the tie-break path; a new name regenerates them instead of reusing them silently.
+    const storeDir = (rows: number) => path.join(ctx.workDir, `store-v2-${rows}`);
     const entityFile = (rows: number, featureRows: number) =>
       path.join(ctx.workDir, `entities-${rows}-${featureRows}.parquet`);
     const out = path.join(ctx.workDir, 'out.parquet');

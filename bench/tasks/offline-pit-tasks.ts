@@ -179,10 +179,11 @@ export async function trovePit(args: { dir: string; entities: string; out: strin
 }
 
 /**
- * The baseline: the query one would write by hand in DuckDB for the same dataset (ASOF joins on
- * event time, ttl checked after the match, output in entity-file order), over the same files and
- * with the same settings. It skips what Trove adds: validation of the entity table, the created-
- * timestamp tie-break, key casts and partition pruning.
+ * The baseline: the query one would write by hand in DuckDB for the same dataset (one ASOF LEFT
+ * JOIN per view on event time, ttl checked after the match, output in entity-file order, COPY to
+ * zstd Parquet), over the same files and with the same settings. It does not check the entity
+ * table, cast keys, prune partitions, or break ties on created time (a tie between two rows of
+ * equal keys and event time gets an arbitrary one of them; this data has none).
  */
 export async function asofBaseline(args: { dir: string; entities: string; out: string }): Promise<number> {
   const { instance, connection } = await openDuckDb({ memoryLimit: MEMORY_LIMIT, threads: THREADS });
