@@ -8,7 +8,7 @@ import type { ValueType } from '../definitions/value-type.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
-import { setColumnType } from './column-type.ts';
+import { typedColumn } from './column-type.ts';
 import type { EntityKeyBuilder } from './entity-key.ts';
 import { normalizeValue, presentValue } from './input-values.ts';
 import type { OnlineKeys } from './online-keys.ts';
@@ -19,7 +19,7 @@ import type {
   OnlineFeaturesResponse,
 } from './online-response.ts';
 import { isCluster, type RedisClient } from './redis-client.ts';
-import type { DecodedRow, ViewCodec } from './view-codec.ts';
+import type { ViewCodec } from './view-codec.ts';
 
 export const NO_EVENT_TIME = '1970-01-01T00:00:00Z';
 
@@ -57,6 +57,21 @@ export function formatMicros(micros: number): string {
   return `${base}.${String(frac).padStart(digits, '0')}Z`;
 }
 
+/** Texts of recent event times; rows written by one materialization or push often share one. */
+const eventTimeTexts = new Map<number, string>();
+const MAX_EVENT_TIME_TEXTS = 4096;
+
+/** `formatMicros`, remembered for recently seen values. */
+export function eventTimeText(micros: number): string {
+  let text = eventTimeTexts.get(micros);
+  if (text === undefined) {
+    text = formatMicros(micros);
+    if (eventTimeTexts.size >= MAX_EVENT_TIME_TEXTS) eventTimeTexts.clear();
+    eventTimeTexts.set(micros, text);
+  }
+  return text;
+}
+
 /** Fetches raw values: one HMGET per (entity, key group), all in one round trip. */
 export async function fetchFields(
   client: RedisClient,
@@ -66,6 +81,8 @@ export async function fetchFields(
   if (isCluster(client)) {
     return Promise.all(gets.map((g) => client.hmgetBuffer(g.key, ...g.fields)));
   }
+  // One command needs no pipeline (whose setup costs more than the command); still one round trip.
+  if (gets.length === 1) return [await client.hmgetBuffer(gets[0]!.key, ...gets[0]!.fields)];
   const pipeline = client.pipeline();
   for (const g of gets) pipeline.hmgetBuffer(g.key, ...g.fields);
   const results = (await pipeline.exec()) ?? [];
@@ -88,8 +105,17 @@ interface PlannedOutput {
   /** Index of its view among every group's codecs, in group order. */
   slot: number;
   index: number;
-  ttlMicros: number;
   type: ValueType;
+}
+
+/** How the values of one view (a slot) are turned into answer columns. */
+interface PlannedSlot {
+  codec: ViewCodec;
+  /** Index of each of the view's outputs in `ReadPlan.outputs`. */
+  outputs: number[];
+  ttlMicros: number;
+  /** Decoded features of the row at hand, reused for every row (decoding is synchronous). */
+  scratch: unknown[];
 }
 
 /**
@@ -102,6 +128,8 @@ export interface ReadPlan {
   /** Codecs of every group, in group order; `PlannedOutput.slot` indexes this. */
   codecs: ViewCodec[];
   outputs: PlannedOutput[];
+  /** One per codec, in the order of `codecs`. */
+  slots: PlannedSlot[];
   /** Join key name → type, with the view that first needs it (for the error when it is missing). */
   keyTypes: Map<string, { type: ValueType; view: string }>;
 }
@@ -143,21 +171,23 @@ export function planRead(
   }
   const groupList = [...groups.values()];
   const codecs = groupList.flatMap((g) => g.codecs);
-  return {
-    groups: groupList,
-    codecs,
-    outputs: outputs.map((out) => {
-      const slot = codecs.findIndex((c) => c.view.name === out.view.name);
-      return {
-        outputName: out.outputName,
-        slot,
-        index: codecs[slot]!.indexOf(out.feature.name),
-        ttlMicros: out.view.ttl * 1_000_000,
-        type: out.feature.type,
-      };
-    }),
-    keyTypes,
-  };
+  const slots: PlannedSlot[] = codecs.map((codec) => ({
+    codec,
+    outputs: [],
+    ttlMicros: codec.view.ttl * 1_000_000,
+    scratch: new Array(codec.view.features.length),
+  }));
+  const planned = outputs.map((out, o) => {
+    const slot = codecs.findIndex((c) => c.view.name === out.view.name);
+    slots[slot]!.outputs.push(o);
+    return {
+      outputName: out.outputName,
+      slot,
+      index: codecs[slot]!.indexOf(out.feature.name),
+      type: out.feature.type,
+    };
+  });
+  return { groups: groupList, codecs, outputs: planned, slots, keyTypes };
 }
 
 /** Key of a request's plan among the plans of one registry version. */
@@ -224,36 +254,6 @@ export async function readOnline(
   }
   const fetched = await fetchFields(client, gets);
 
-  // decoded[slot][row]: a row, null (absent) or an Error (undecodable); event times are formatted
-  // once per (view, row), however many of the view's features are asked for.
-  const decoded: (DecodedRow | null | Error)[][] = [];
-  const eventTimes: string[][] = [];
-  plan.groups.forEach((group, g) => {
-    for (let f = 0; f < group.codecs.length; f++) {
-      const codec = group.codecs[f]!;
-      const rows: (DecodedRow | null | Error)[] = new Array(rowCount);
-      const times: string[] = new Array(rowCount);
-      for (let row = 0; row < rowCount; row++) {
-        const raw = fetched[g * rowCount + row]![f];
-        if (!raw) {
-          rows[row] = null;
-          times[row] = NO_EVENT_TIME;
-          continue;
-        }
-        try {
-          const r = codec.decode(raw);
-          rows[row] = r;
-          times[row] = formatMicros(r.eventMicros);
-        } catch (err) {
-          rows[row] = err as Error;
-          times[row] = NO_EVENT_TIME;
-        }
-      }
-      decoded.push(rows);
-      eventTimes.push(times);
-    }
-  });
-
   const feature_names: string[] = [];
   const results: OnlineFeatureColumn[] = [];
   for (const name of entityNames) {
@@ -267,40 +267,70 @@ export async function readOnline(
     });
   }
 
+  // Every value goes straight from its reply into the answer columns: decoded once per (view,
+  // row) into the slot's scratch row, its event time formatted once, however many of the view's
+  // features are asked for.
+  const outputs = plan.outputs;
+  const values: unknown[][] = new Array(outputs.length);
+  const statuses: FeatureStatus[][] = new Array(outputs.length);
+  const times: string[][] = new Array(outputs.length);
+  for (let o = 0; o < outputs.length; o++) {
+    values[o] = new Array(rowCount);
+    statuses[o] = new Array(rowCount);
+    times[o] = new Array(rowCount);
+  }
   const nowMicros = nowMs * 1000;
-  for (const out of plan.outputs) {
-    const rows = decoded[out.slot]!;
-    const index = out.index;
-    const oldest = out.ttlMicros > 0 ? nowMicros - out.ttlMicros : Number.NEGATIVE_INFINITY;
-    const values: unknown[] = new Array(rowCount);
-    const statuses: FeatureStatus[] = new Array(rowCount);
-    for (let row = 0; row < rowCount; row++) {
-      const r = rows[row];
-      if (r === null || r === undefined) {
-        values[row] = null;
-        statuses[row] = 'NOT_FOUND';
-      } else if (r instanceof Error) {
-        values[row] = null;
-        statuses[row] = 'INVALID';
-      } else if (oldest > r.eventMicros) {
-        values[row] = null;
-        statuses[row] = 'OUTSIDE_MAX_AGE';
-      } else {
-        const value = r.values[index];
-        if (value === null || value === undefined) {
-          values[row] = null;
-          statuses[row] = 'NULL_VALUE';
-        } else {
-          values[row] = value;
-          statuses[row] = 'PRESENT';
+  let s = 0;
+  for (let g = 0; g < plan.groups.length; g++) {
+    const fieldCount = plan.groups[g]!.codecs.length;
+    for (let f = 0; f < fieldCount; f++, s++) {
+      const slot = plan.slots[s]!;
+      const codec = slot.codec;
+      const scratch = slot.scratch;
+      const slotOutputs = slot.outputs;
+      const oldest = slot.ttlMicros > 0 ? nowMicros - slot.ttlMicros : Number.NEGATIVE_INFINITY;
+      for (let row = 0; row < rowCount; row++) {
+        const raw = fetched[g * rowCount + row]![f];
+        // Undefined status: the row is served, each feature PRESENT or NULL_VALUE.
+        let status: FeatureStatus | undefined;
+        let text = NO_EVENT_TIME;
+        if (!raw) status = 'NOT_FOUND';
+        else {
+          let micros: number;
+          try {
+            micros = codec.decodeInto(raw, scratch);
+          } catch {
+            micros = Number.NaN;
+          }
+          if (Number.isNaN(micros)) status = 'INVALID';
+          else {
+            text = eventTimeText(micros);
+            if (oldest > micros) status = 'OUTSIDE_MAX_AGE';
+          }
+        }
+        for (let k = 0; k < slotOutputs.length; k++) {
+          const o = slotOutputs[k]!;
+          times[o]![row] = text;
+          if (status !== undefined) {
+            values[o]![row] = null;
+            statuses[o]![row] = status;
+            continue;
+          }
+          const value = scratch[outputs[o]!.index];
+          if (value === null || value === undefined) {
+            values[o]![row] = null;
+            statuses[o]![row] = 'NULL_VALUE';
+          } else {
+            values[o]![row] = value;
+            statuses[o]![row] = 'PRESENT';
+          }
         }
       }
     }
-    feature_names.push(out.outputName);
-    // Columns of one view share the event-time texts: copied so no two columns alias one array.
-    const column: OnlineFeatureColumn = { values, statuses, event_timestamps: eventTimes[out.slot]!.slice() };
-    setColumnType(column, out.type);
-    results.push(column);
+  }
+  for (let o = 0; o < outputs.length; o++) {
+    feature_names.push(outputs[o]!.outputName);
+    results.push(typedColumn(outputs[o]!.type, values[o]!, statuses[o]!, times[o]!));
   }
   return { metadata: { feature_names }, results };
 }

@@ -11,6 +11,7 @@ export const HEADER_BYTES = 33;
 
 const BIAS = 1n << 63n;
 const NULL_CREATED = '0'.repeat(16);
+const VERSION_BYTE = VALUE_FORMAT_VERSION.charCodeAt(0);
 
 function biasedHex(micros: bigint): string {
   return (micros + BIAS).toString(16).padStart(16, '0');
@@ -24,18 +25,32 @@ export function rowHeader(eventMicros: bigint, createdMicros: bigint | null): st
   return `${VALUE_FORMAT_VERSION}${biasedHex(eventMicros)}${createdMicros === null ? NULL_CREATED : biasedHex(createdMicros)}`;
 }
 
-const HEX8 = /^[0-9a-f]{8}$/;
+/** Digit value of each byte; -1 for anything the writer never puts in a header (uppercase too). */
+const HEX_DIGIT = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX_DIGIT[0x30 + i] = i;
+for (let i = 0; i < 6; i++) HEX_DIGIT[0x61 + i] = 10 + i;
 
-function readHex64(text: string, offset: number): number | undefined {
-  const hi = text.slice(offset, offset + 8);
-  const lo = text.slice(offset + 8, offset + 16);
-  if (!HEX8.test(hi) || !HEX8.test(lo)) return undefined;
-  // Two 32-bit halves keep every step exact; the result is exact while |micros| < 2^53 (year ±285k).
-  return (Number.parseInt(hi, 16) - 0x80000000) * 0x1_0000_0000 + Number.parseInt(lo, 16);
+/** Eight hex digits at `at` as an unsigned 32-bit number, or -1 if any byte is not a digit. */
+function hex32(value: Uint8Array, at: number): number {
+  let n = 0;
+  let bad = 0;
+  for (let i = at; i < at + 8; i++) {
+    const d = HEX_DIGIT[value[i]!]!;
+    bad |= d;
+    n = n * 16 + d;
+  }
+  return bad < 0 ? -1 : n;
 }
 
-/** Event time (µs) of an encoded value, or undefined when the header is not one this version writes. */
-export function headerEventMicros(value: Buffer): number | undefined {
-  if (value.length < HEADER_BYTES || value[0] !== VALUE_FORMAT_VERSION.charCodeAt(0)) return undefined;
-  return readHex64(value.toString('latin1', 1, 17), 0);
+/**
+ * Event time (µs) of an encoded value, or NaN when the header is not one this version writes.
+ * Read from the bytes in two 32-bit halves, each exact; the result is exact while |micros| < 2^53
+ * (year ±285k).
+ */
+export function headerEventMicros(value: Uint8Array): number {
+  if (value.length < HEADER_BYTES || value[0] !== VERSION_BYTE) return Number.NaN;
+  const hi = hex32(value, 1);
+  const lo = hex32(value, 9);
+  if (hi < 0 || lo < 0) return Number.NaN;
+  return (hi - 0x80000000) * 0x1_0000_0000 + lo;
 }

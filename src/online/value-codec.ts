@@ -160,35 +160,46 @@ export function writeValue(w: ByteWriter, type: ValueType, value: unknown): void
   }
 }
 
-/** Reads values back; every read is bounds-checked so a corrupt value fails instead of misreading. */
+/**
+ * Reads values back. One reader serves many values (`reset`), so decoding allocates only the values
+ * themselves; every read is bounds-checked so a corrupt value fails instead of misreading.
+ */
 export class ByteReader {
-  pos: number;
-  constructor(
-    private readonly buf: Buffer,
-    start: number,
-  ) {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+
+  reset(buf: Buffer, start: number): void {
+    this.buf = buf;
     this.pos = start;
-  }
-
-  private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new ValueDecodeError('value is truncated');
-  }
-
-  /** Offset of the next `n` bytes, which are then consumed. */
-  private take(n: number): number {
-    this.need(n);
-    const at = this.pos;
-    this.pos += n;
-    return at;
   }
 
   get done(): boolean {
     return this.pos === this.buf.length;
   }
 
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  /** Offset of the next `n` bytes, which are then consumed. */
+  private take(n: number): number {
+    const at = this.pos;
+    if (at + n > this.buf.length) throw new ValueDecodeError('value is truncated');
+    this.pos = at + n;
+    return at;
+  }
+
   u8(): number {
-    this.need(1);
+    if (this.pos >= this.buf.length) throw new ValueDecodeError('value is truncated');
     return this.buf[this.pos++]!;
+  }
+
+  /** A presence byte: whether a value follows. */
+  present(): boolean {
+    const p = this.u8();
+    if (p === 1) return true;
+    if (p === 0) return false;
+    throw new ValueDecodeError('bad presence byte');
   }
 
   varint(): number {
@@ -201,59 +212,85 @@ export class ByteReader {
     throw new ValueDecodeError('bad length');
   }
 
-  chunk(n: number): Buffer {
-    this.need(n);
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
+  i32(): number {
+    return this.buf.readInt32LE(this.take(4));
   }
 
-  scalar(type: ScalarType): unknown {
-    switch (type) {
-      case 'int32':
-        return this.buf.readInt32LE(this.take(4));
-      case 'int64':
-        return this.buf.readBigInt64LE(this.take(8));
-      case 'float32':
-        return this.buf.readFloatLE(this.take(4));
-      case 'float64':
-        return this.buf.readDoubleLE(this.take(8));
-      case 'string': {
-        const n = this.varint();
-        return this.chunk(n).toString('utf8');
-      }
-      case 'bool': {
-        const b = this.u8();
-        if (b > 1) throw new ValueDecodeError('bad bool');
-        return b === 1;
-      }
-      case 'bytes': {
-        const n = this.varint();
-        return new Uint8Array(this.chunk(n));
-      }
-      case 'timestamp': {
-        const micros = this.buf.readBigInt64LE(this.take(8));
-        return new Date(Number(micros / 1000n) - (micros % 1000n < 0n ? 1 : 0));
-      }
-    }
+  i64(): bigint {
+    return this.buf.readBigInt64LE(this.take(8));
   }
 
-  /** One value of `type` as the read API returns it (timestamps as Date). */
-  value(type: ValueType): unknown {
-    const present = this.u8();
-    if (present === 0) return null;
-    if (present !== 1) throw new ValueDecodeError('bad presence byte');
-    const element = listElementType(type);
-    if (!element) return this.scalar(type as ScalarType);
+  f32(): number {
+    return this.buf.readFloatLE(this.take(4));
+  }
+
+  f64(): number {
+    return this.buf.readDoubleLE(this.take(8));
+  }
+
+  bool(): boolean {
+    const b = this.u8();
+    if (b > 1) throw new ValueDecodeError('bad bool');
+    return b === 1;
+  }
+
+  utf8(): string {
     const n = this.varint();
-    if (n > this.buf.length) throw new ValueDecodeError('bad list length');
-    const out: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const p = this.u8();
-      if (p === 0) out[i] = null;
-      else if (p === 1) out[i] = this.scalar(element);
-      else throw new ValueDecodeError('bad presence byte');
-    }
-    return out;
+    const at = this.take(n);
+    return this.buf.toString('utf8', at, at + n);
   }
+
+  bytes(): Uint8Array {
+    const n = this.varint();
+    const at = this.take(n);
+    // A copy: the reply buffer may share memory with the rest of the answer.
+    return new Uint8Array(this.buf.subarray(at, at + n));
+  }
+
+  /** A timestamp (int64 µs) as a Date of its millisecond, rounding toward the past. */
+  date(): Date {
+    const at = this.take(8);
+    // Two 32-bit halves are exact and avoid BigInt; past 2^53 µs (year ±285k) fall back to it.
+    const hi = this.buf.readInt32LE(at + 4);
+    if (hi > -0x200000 && hi < 0x200000) {
+      const micros = hi * 0x1_0000_0000 + this.buf.readUInt32LE(at);
+      const under = ((micros % 1000) + 1000) % 1000;
+      return new Date((micros - under) / 1000);
+    }
+    const micros = this.buf.readBigInt64LE(at);
+    return new Date(Number(micros / 1000n) - (micros % 1000n < 0n ? 1 : 0));
+  }
+}
+
+/** Reads one value (presence byte included) as the read API returns it. */
+export type ValueReader = (r: ByteReader) => unknown;
+
+const NULLABLE_READERS: Record<ScalarType, ValueReader> = {
+  int32: (r) => (r.present() ? r.i32() : null),
+  int64: (r) => (r.present() ? r.i64() : null),
+  float32: (r) => (r.present() ? r.f32() : null),
+  float64: (r) => (r.present() ? r.f64() : null),
+  string: (r) => (r.present() ? r.utf8() : null),
+  bool: (r) => (r.present() ? r.bool() : null),
+  bytes: (r) => (r.present() ? r.bytes() : null),
+  timestamp: (r) => (r.present() ? r.date() : null),
+};
+
+/**
+ * The reader of values of `type`, chosen once per type so decoding a row makes no type dispatch
+ * per value: ints and floats as numbers, int64 as bigint, bytes as Uint8Array, timestamps as Date.
+ */
+export function valueReader(type: ValueType): ValueReader {
+  const element = listElementType(type);
+  if (!element) return NULLABLE_READERS[type as ScalarType];
+  const item = NULLABLE_READERS[element];
+  return (r) => {
+    if (!r.present()) return null;
+    const n = r.varint();
+    // Each item takes at least its presence byte: a larger count is corrupt, not a huge list.
+    if (n > r.remaining) throw new ValueDecodeError('bad list length');
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = item(r);
+    return out;
+  };
 }

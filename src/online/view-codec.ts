@@ -12,7 +12,14 @@ import { canonicalJson, sha256 } from '../registry/canonical-json.ts';
 import type { Registry } from '../registry/registry.ts';
 import { EntityKeyBuilder } from './entity-key.ts';
 import { HEADER_BYTES, headerEventMicros, rowHeader } from './row-header.ts';
-import { ByteReader, ByteWriter, ValueDecodeError, writeValue } from './value-codec.ts';
+import {
+  ByteReader,
+  ByteWriter,
+  ValueDecodeError,
+  type ValueReader,
+  valueReader,
+  writeValue,
+} from './value-codec.ts';
 
 /** A decoded online row: event time in microseconds and every feature of the view. */
 export interface DecodedRow {
@@ -36,6 +43,9 @@ export class ViewCodec {
   readonly field: string;
   readonly entityKeys: EntityKeyBuilder;
   private readonly writer = new ByteWriter();
+  private readonly reader = new ByteReader();
+  /** One reader per feature, in definition order, chosen once for the view's types. */
+  private readonly readers: readonly ValueReader[];
   private readonly featureIndex: Map<string, number>;
 
   constructor(view: FeatureView, joinKeys: readonly JoinKey[]) {
@@ -45,6 +55,7 @@ export class ViewCodec {
     this.field = `${view.name}#${this.fingerprint}`;
     this.entityKeys = new EntityKeyBuilder(joinKeys);
     this.featureIndex = new Map(view.features.map((f, i) => [f.name, i]));
+    this.readers = view.features.map((f) => valueReader(f.type));
   }
 
   static of(registry: Registry, view: FeatureView): ViewCodec {
@@ -77,13 +88,24 @@ export class ViewCodec {
 
   /** Decodes a stored row; throws ValueDecodeError when it is not a row of this schema. */
   decode(value: Buffer): DecodedRow {
-    const eventMicros = headerEventMicros(value);
-    if (eventMicros === undefined) throw new ValueDecodeError('unknown value header');
-    const r = new ByteReader(value, HEADER_BYTES);
-    const list = this.view.features;
-    const values: unknown[] = new Array(list.length);
-    for (let i = 0; i < list.length; i++) values[i] = r.value(list[i]!.type);
-    if (!r.done) throw new ValueDecodeError('trailing bytes after the last feature');
+    const values: unknown[] = new Array(this.readers.length);
+    const eventMicros = this.decodeInto(value, values);
     return { eventMicros, values };
+  }
+
+  /**
+   * Decodes a stored row into `out` (feature i at index i) and returns its event time in µs; the
+   * read path reuses one `out` for every row. Throws ValueDecodeError when it is not a row of this
+   * schema, leaving `out` partly written.
+   */
+  decodeInto(value: Buffer, out: unknown[]): number {
+    const eventMicros = headerEventMicros(value);
+    if (Number.isNaN(eventMicros)) throw new ValueDecodeError('unknown value header');
+    const r = this.reader;
+    r.reset(value, HEADER_BYTES);
+    const readers = this.readers;
+    for (let i = 0; i < readers.length; i++) out[i] = readers[i]!(r);
+    if (!r.done) throw new ValueDecodeError('trailing bytes after the last feature');
+    return eventMicros;
   }
 }
