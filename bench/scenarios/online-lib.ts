@@ -1,8 +1,10 @@
 /**
  * Library online reads through `FeatureStore.getOnlineFeatures` (registry revalidation, feature
- * resolution, one pipelined HMGET per entity, decoding, ttl, the response) for 1 entity × 3 views
- * and 100 entities × 3 views, against a bare ioredis pipeline issuing the same HMGETs on the same
- * connection without decoding. Target: throughput ≥ 80% of the bare pipeline's.
+ * resolution, one HMGET per entity in one round trip, decoding, ttl, the response) for 1 entity ×
+ * 3 views and 100 entities × 3 views, against bare ioredis issuing the same HMGETs (same keys, same
+ * fields, same connection, sent the same way: one command alone, several in a pipeline) and leaving
+ * the replies as raw buffers. The baseline does not decode, format or build an answer, so it is
+ * the floor the library's own work is measured against. Target: throughput ≥ 80% of the baseline's.
  *
  * Throughput is measured at 16 concurrent reads for a fixed time; target and baseline alternate
  * over the repetitions so drift in the machine's state affects both alike, and the median of the
@@ -27,6 +29,8 @@ import type { BenchResult, Scenario } from '../scenario.ts';
 const PROJECT = 'bench';
 const ENTITIES = 10_000;
 const CONCURRENCY = 16;
+/** Library throughput over the baseline's that the scenario must reach. */
+const TARGET_RATIO = 0.8;
 const VIEWS = ['v1', 'v2', 'v3'];
 const FEATURE_REFS = VIEWS.map((v) => `${v}:*`);
 
@@ -110,11 +114,17 @@ async function throughput(op: Op, seconds: number): Promise<number> {
   return (done * 1000) / (performance.now() - started);
 }
 
-/** The same HMGETs with the same keys as the library sends, answers left as raw buffers. */
+/**
+ * The same HMGETs with the same keys as the library sends, sent as it sends them (a lone command
+ * without a pipeline), answers left as raw buffers.
+ */
 function bareRead(online: OnlineStore, builder: EntityKeyBuilder, fields: readonly string[], n: number): Op {
+  const client = online.client;
   return async (round) => {
-    const p = online.client.pipeline();
-    for (const id of idsFor(n, round)) p.hmgetBuffer(online.keys.entity(builder.text([id])), ...fields);
+    const ids = idsFor(n, round);
+    if (ids.length === 1) return client.hmgetBuffer(online.keys.entity(builder.text(ids)), ...fields);
+    const p = client.pipeline();
+    for (const id of ids) p.hmgetBuffer(online.keys.entity(builder.text([id])), ...fields);
     return p.exec();
   };
 }
@@ -163,6 +173,8 @@ export const scenario: Scenario = {
           baseline_name: 'bare ioredis pipeline',
           ratio: median(ratios),
           higher_is_better: true,
+          target: TARGET_RATIO,
+          passed: median(ratios) >= TARGET_RATIO,
         });
         for (const p of [50, 99]) {
           const value = percentile(libTimes, p);
@@ -175,6 +187,8 @@ export const scenario: Scenario = {
             baseline_name: 'bare ioredis pipeline',
             ratio: value / baseline,
             higher_is_better: false,
+            target: null,
+            passed: null,
           });
         }
       }
