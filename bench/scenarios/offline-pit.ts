@@ -34,7 +34,8 @@ export const scenario: Scenario = {
     const out = path.join(ctx.workDir, 'out.parquet');
     const results: BenchResult[] = [];
 
-    const measure = async (featureRows: number, entityRows: number) => {
+    /** `troveDir`: the store Trove reads, when not the baseline's (same rows, see unmarkedStore). */
+    const measure = async (featureRows: number, entityRows: number, troveDir?: string) => {
       const dir = storeDir(featureRows);
       ctx.log(
         `store of ${featureRows} feature rows: ${(await measureInChild(TASKS, 'generateStore', { dir, featureRows })).result}`,
@@ -44,12 +45,12 @@ export const scenario: Scenario = {
       const args = { dir, entities, out };
       const m = await measurePair(
         ctx.repetitions,
-        () => measureInChild(TASKS, 'trovePit', args),
+        () => measureInChild(TASKS, 'trovePit', { ...args, dir: troveDir ?? dir }),
         () => measureInChild(TASKS, 'asofBaseline', args),
       );
       const runs = (ms: readonly number[]) => ms.map((v) => v.toFixed(0)).join(', ');
       ctx.log(
-        `${entityRows} × ${featureRows}: trove ${m.target.ms.toFixed(0)} ms (runs ${runs(m.target.allMs)}; ` +
+        `${entityRows} × ${featureRows}${troveDir ? ' (tie-break path)' : ''}: trove ${m.target.ms.toFixed(0)} ms (runs ${runs(m.target.allMs)}; ` +
           `CPU ${m.target.cpuMs.toFixed(0)} ms) / ${m.target.maxRssMb.toFixed(0)} MiB, ` +
           `asof ${m.baseline.ms.toFixed(0)} ms (runs ${runs(m.baseline.allMs)}; CPU ${m.baseline.cpuMs.toFixed(0)} ms) / ${m.baseline.maxRssMb.toFixed(0)} MiB`,
       );
@@ -73,6 +74,20 @@ export const scenario: Scenario = {
         higher_is_better: false,
         target: 1,
       }),
+    );
+    // The same join where no partition is known free of ties: the 128-bit (event, created) key.
+    const unmarked = `${storeDir(main.features)}-unmarked`;
+    await measureInChild(TASKS, 'unmarkedStore', { from: storeDir(main.features), to: unmarked });
+    const tie = await measure(main.features, main.entities, unmarked);
+    results.push(
+      vsBaseline(`time, ${label}, created-time tie-break path`, 'ms', tie.target.ms, tie.baseline.ms, null),
+      vsBaseline(
+        `CPU time, ${label}, created-time tie-break path`,
+        'ms',
+        tie.target.cpuMs,
+        tie.baseline.cpuMs,
+        null,
+      ),
     );
     for (const featureRows of series) {
       const s =

@@ -3,7 +3,7 @@
  * the feature data, Trove's point-in-time join, and the hand-written DuckDB ASOF query it is
  * compared with.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { entitySchema } from '../../src/definitions/entity.ts';
 import { featureViewSchema } from '../../src/definitions/feature-view.ts';
@@ -13,7 +13,7 @@ import { quoteString } from '../../src/duckdb/sql-literals.ts';
 import { computeViews } from '../../src/offline/compute-views.ts';
 import { writeHistoricalFile } from '../../src/offline/historical-output.ts';
 import type { OfflineConfig } from '../../src/offline/offline-duckdb.ts';
-import { viewGlob } from '../../src/offline/offline-layout.ts';
+import { UNIQUE_KEY_TIMES_MARKER, viewGlob } from '../../src/offline/offline-layout.ts';
 import { Registry } from '../../src/registry/registry.ts';
 
 export const MEMORY_LIMIT = '1GB';
@@ -145,6 +145,28 @@ export async function generateStore(args: { dir: string; featureRows: number }):
   instance.closeSync();
   await computeViews(benchConfig(dir), benchRegistry(dir));
   return 'generated';
+}
+
+/**
+ * The same store with no partition marked free of (keys, event time) ties, so Trove's join takes
+ * its created-time tie-break path over identical rows. Files are hard links: no data is copied.
+ */
+export async function unmarkedStore(args: { from: string; to: string }): Promise<string> {
+  if (await exists(args.to)) return 'cached';
+  const copy = async (from: string, to: string): Promise<void> => {
+    await mkdir(to, { recursive: true });
+    for (const entry of await readdir(from, { withFileTypes: true })) {
+      if (entry.name === UNIQUE_KEY_TIMES_MARKER) continue;
+      const a = path.join(from, entry.name);
+      const b = path.join(to, entry.name);
+      if (entry.isDirectory()) await copy(a, b);
+      else await link(a, b);
+    }
+  };
+  await rm(`${args.to}.partial`, { recursive: true, force: true });
+  await copy(args.from, `${args.to}.partial`);
+  await rename(`${args.to}.partial`, args.to);
+  return 'linked';
 }
 
 /** An entity table of `rows` rows with a label, in random key and time order. */
