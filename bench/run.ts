@@ -27,8 +27,8 @@ function parseArgs(argv: readonly string[]): { quick: boolean; json?: string; on
 }
 
 /**
- * The one compatibility path: scenarios that do not set `target` yet (online-lib, online-http)
- * get none. Remove once they do and `target`/`passed` become required in BenchResult.
+ * The one compatibility path: a scenario that does not set `target` yet (online-http) gets none.
+ * Remove once every scenario does and `target`/`passed` become required in BenchResult.
  */
 function reported(scenario: string, r: BenchResult): ReportedResult {
   const target = r.target ?? null;
