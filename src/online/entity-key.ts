@@ -36,23 +36,41 @@ export function keyValueText(type: JoinKey['type'], value: unknown): string {
   return `(${items.map((v) => (v === null || v === undefined ? '~' : scalarText(element, v))).join('.')})`;
 }
 
+/** Writes the canonical text of one join key value of a fixed type. */
+type KeyText = (value: unknown) => string;
+
+/** The writer of a type's key texts, chosen once so building a key does no type parsing. */
+function keyTextOf(type: JoinKey['type']): KeyText {
+  const element = listElementType(type);
+  if (element) return (value) => keyValueText(type, value);
+  const scalar = type as ScalarType;
+  return (value) => (value === null || value === undefined ? '~' : scalarText(scalar, value));
+}
+
 /** Builds entity texts for a fixed list of join keys; `order` puts them in name order once. */
 export class EntityKeyBuilder {
   private readonly order: number[];
+  /** `name=` of each key, in `joinKeys` order. */
+  private readonly prefixes: string[];
+  private readonly texts: KeyText[];
+
   constructor(readonly joinKeys: readonly JoinKey[]) {
     this.order = joinKeys
       .map((k, i) => ({ name: k.name, i }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((x) => x.i);
+    this.prefixes = joinKeys.map((k) => `${k.name}=`);
+    this.texts = joinKeys.map((k) => keyTextOf(k.type));
   }
 
   /** Entity text from values given in the order of `joinKeys`. */
   text(values: readonly unknown[]): string {
+    const order = this.order;
     let out = '';
-    for (const i of this.order) {
-      const key = this.joinKeys[i]!;
-      if (out) out += '&';
-      out += `${key.name}=${keyValueText(key.type, values[i])}`;
+    for (let j = 0; j < order.length; j++) {
+      const i = order[j]!;
+      if (j > 0) out += '&';
+      out += this.prefixes[i]! + this.texts[i]!(values[i]);
     }
     return out;
   }

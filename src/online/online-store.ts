@@ -78,12 +78,21 @@ export class OnlineStore {
     return plan;
   }
 
-  async read(
+  /**
+   * Not an async function on purpose: on a standalone Redis the read's promise is returned with a
+   * rejection handler instead of being awaited once more, one promise and one turn less per read.
+   */
+  read(
     registry: Registry,
     request: OnlineFeaturesRequest,
     nowMs = Date.now(),
   ): Promise<OnlineFeaturesResponse> {
-    const plan = this.plan(registry, request);
+    let plan: ReadPlan;
+    try {
+      plan = this.plan(registry, request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (isCluster(this.client)) {
       // Cluster clients queue commands while they discover slots, outside the per-command timeout.
       return withDeadline(
@@ -95,11 +104,9 @@ export class OnlineStore {
     }
     // A standalone client times out every command itself, queued ones included (`commandTimeout`
     // is armed when a command is issued), so a read needs no timer of its own.
-    try {
-      return await readOnline(this.client, this.keys, plan, request, nowMs);
-    } catch (err) {
+    return readOnline(this.client, this.keys, plan, request, nowMs).catch((err: unknown) => {
       throw redisFailure(err, this.target, 'online read');
-    }
+    });
   }
 
   /** Writes rows under the newest-wins rule; resolves to how many replaced the stored value. */

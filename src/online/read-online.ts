@@ -81,8 +81,6 @@ export async function fetchFields(
   if (isCluster(client)) {
     return Promise.all(gets.map((g) => client.hmgetBuffer(g.key, ...g.fields)));
   }
-  // One command needs no pipeline (whose setup costs more than the command); still one round trip.
-  if (gets.length === 1) return [await client.hmgetBuffer(gets[0]!.key, ...gets[0]!.fields)];
   const pipeline = client.pipeline();
   for (const g of gets) pipeline.hmgetBuffer(g.key, ...g.fields);
   const results = (await pipeline.exec()) ?? [];
@@ -200,6 +198,23 @@ export function planKey(
   return `${names}:${(request.features ?? []).join('\n')}`;
 }
 
+/**
+ * Canonical form of an entity key value. The common cases (int64 keys as JS integers or bigints,
+ * string keys as strings) are taken here, without `normalizeValue`'s type parsing and error text
+ * per value; everything else, errors included, goes through it.
+ */
+function keyValue(type: ValueType, value: unknown, name: string, row: number): unknown {
+  if (type === 'int64') {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  } else if (type === 'string' && typeof value === 'string') return value;
+  return normalizeValue(type, value, `entity ${name}, row ${row}`);
+}
+
+/** Whether canonical values of `type` differ from what a read returns (timestamps, lists of them). */
+function needsPresenting(type: ValueType): boolean {
+  return type === 'timestamp' || type.startsWith('list<');
+}
+
 function noTimes(rowCount: number): string[] {
   return new Array<string>(rowCount).fill(NO_EVENT_TIME);
 }
@@ -238,8 +253,7 @@ export async function readOnline(
       continue;
     }
     const out = new Array(rowCount);
-    for (let i = 0; i < rowCount; i++)
-      out[i] = normalizeValue(key.type, column[i], `entity ${name}, row ${i}`);
+    for (let i = 0; i < rowCount; i++) out[i] = keyValue(key.type, column[i], name, i);
     normalized.set(name, out);
   }
 
@@ -252,7 +266,12 @@ export async function readOnline(
       gets.push({ key: keys.entity(group.builder.text(values)), fields: group.fields });
     }
   }
-  const fetched = await fetchFields(client, gets);
+  // A lone command needs no pipeline (whose setup costs more than the command), nor the extra
+  // promise of a helper: still one round trip.
+  const fetched =
+    gets.length === 1 && !isCluster(client)
+      ? [await client.hmgetBuffer(gets[0]!.key, ...gets[0]!.fields)]
+      : await fetchFields(client, gets);
 
   const feature_names: string[] = [];
   const results: OnlineFeatureColumn[] = [];
@@ -261,7 +280,7 @@ export async function readOnline(
     const column = normalized.get(name)!;
     feature_names.push(name);
     results.push({
-      values: key ? column.map((v) => presentValue(key.type, v)) : column,
+      values: key && needsPresenting(key.type) ? column.map((v) => presentValue(key.type, v)) : column,
       statuses: new Array<FeatureStatus>(rowCount).fill('PRESENT'),
       event_timestamps: noTimes(rowCount),
     });
