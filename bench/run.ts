@@ -6,7 +6,6 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { passes } from './figure.ts';
 import { machineInfo } from './machine.ts';
 import { resultsTable } from './results-table.ts';
 import type { BenchResult, ReportedResult, Scenario } from './scenario.ts';
@@ -31,8 +30,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; json?: string; on
  * Remove once every scenario does and `target`/`passed` become required in BenchResult.
  */
 function reported(scenario: string, r: BenchResult): ReportedResult {
-  const target = r.target ?? null;
-  return { ...r, target, passed: r.passed ?? passes(r.ratio, target, r.higher_is_better), scenario };
+  return { ...r, scenario };
 }
 
 async function loadScenarios(): Promise<Scenario[]> {

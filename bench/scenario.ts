@@ -14,16 +14,15 @@ export interface BenchResult {
   higher_is_better: boolean;
   /**
    * The ratio the figure must reach: at least this when higher is better, at most this otherwise;
-   * null for figures reported without a target. Optional only until every scenario sets it (the
-   * runner fills null for those that do not yet).
+   * null for figures reported without a target.
    */
-  target?: number | null;
+  target: number | null;
   /** Whether `ratio` met `target`; null without a target. */
-  passed?: boolean | null;
+  passed: boolean | null;
 }
 
 /** A result as the runner prints and writes it: every field present, and its scenario. */
-export type ReportedResult = Required<BenchResult> & { scenario: string };
+export type ReportedResult = BenchResult & { scenario: string };
 
 export interface BenchContext {
   /** Small sizes, for CI and smoke runs (the whole quick suite stays under 3 minutes). */
