@@ -11,15 +11,12 @@ import type { FeatureView } from '../definitions/feature-view.ts';
 import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/value-type.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, viewFolder } from '../offline/offline-layout.ts';
+import { utcDateOf } from '../offline/parse-timestamp.ts';
 
 /** Event-time range in microseconds; an absent bound is open. */
 export interface MicrosRange {
   start?: bigint;
   end: bigint;
-}
-
-function utcDate(micros: bigint): string {
-  return new Date(Number(micros / 1000n)).toISOString().slice(0, 10);
 }
 
 /** Parquet files of a view whose date partition can hold rows in `range`. */
@@ -30,8 +27,8 @@ export async function partitionFiles(
 ): Promise<string[]> {
   const folder = viewFolder(offlineStorePath, viewName);
   const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-  const first = range.start === undefined ? '' : utcDate(range.start);
-  const last = utcDate(range.end);
+  const first = range.start === undefined ? '' : utcDateOf({ micros: range.start });
+  const last = utcDateOf({ micros: range.end });
   const files: string[] = [];
   for (const entry of entries) {
     const m = /^date=(\d{4}-\d{2}-\d{2})$/.exec(entry.name);

@@ -16,6 +16,7 @@ import {
   UNIQUE_KEY_TIMES_MARKER,
   viewFolder,
 } from './offline-layout.ts';
+import { utcDateOf } from './parse-timestamp.ts';
 import { hasPendingSwap, partitionDates, recoverView } from './partition-swap.ts';
 import { type PitOutputColumn, type PitView, pointInTimeSql } from './point-in-time-sql.ts';
 import { lockView } from './view-lock.ts';
@@ -161,11 +162,6 @@ function inRequestOrder(
   return [...outputs].sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
 }
 
-/** The UTC date of a microsecond epoch time. */
-function dateOfMicros(micros: bigint): string {
-  return new Date(Number(micros / 1000n)).toISOString().slice(0, 10);
-}
-
 /**
  * Checks the entity table against the request and builds the point-in-time query (SPEC §4). The
  * caller runs the query (COPY to a file, or streamed as Arrow) and closes the returned handle.
@@ -301,8 +297,8 @@ export async function prepareHistoricalQuery(
       const { files, uniqueKeyTimes } = await viewFiles(
         store,
         view.name,
-        lower === undefined ? undefined : dateOfMicros(lower),
-        dateOfMicros(maxTs),
+        lower === undefined ? undefined : utcDateOf({ micros: lower }),
+        utcDateOf({ micros: maxTs }),
       );
       const where = [`${EVENT_TIMESTAMP} <= make_timestamptz(${maxTs}::BIGINT)`];
       if (lower !== undefined) where.push(`${EVENT_TIMESTAMP} >= make_timestamptz(${lower}::BIGINT)`);

@@ -54,6 +54,9 @@ function literal(value: Cell, type: string): string {
   if (value === null) return `NULL::${type}`;
   if (typeof value === 'object') return `make_timestamptz(${value.micros}::BIGINT)`;
   if (typeof value === 'string') return `${quoteString(value)}::${type}`;
+  // A decimal literal would be read as DECIMAL and rounded on its way to FLOAT; through DOUBLE, the
+  // shortest text of a double reads back as exactly that double.
+  if (typeof value === 'number' && !Number.isInteger(value)) return `(${String(value)})::DOUBLE::${type}`;
   return `(${String(value)})::${type}`;
 }
 
