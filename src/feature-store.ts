@@ -69,7 +69,20 @@ export class FeatureStore {
    * finished sees it. The check is a synchronous stat of a local file (microseconds), cheaper than
    * a round trip through the thread pool on every read.
    */
-  async registry(): Promise<Registry> {
+  registry(): Promise<Registry> {
+    try {
+      const current = this.currentRegistry();
+      return current instanceof Registry ? Promise.resolve(current) : current;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * `registry()` without a promise when the cached registry is current, which is nearly always:
+   * online reads take it synchronously and save the promise and the turns spent awaiting it.
+   */
+  private currentRegistry(): Registry | Promise<Registry> {
     if (this.cached && this.turn.checked) return this.cached.registry;
     const st = statSync(this.config.registryPath, { throwIfNoEntry: false });
     this.turn.checked = true;
@@ -78,6 +91,10 @@ export class FeatureStore {
     const size = st?.size ?? -1;
     if (this.cached && this.cached.mtimeMs === mtimeMs && this.cached.size === size)
       return this.cached.registry;
+    return this.loadRegistry(mtimeMs, size);
+  }
+
+  private async loadRegistry(mtimeMs: number, size: number): Promise<Registry> {
     const registry = new Registry(await readRegistryFile(this.config.registryPath, this.config.project));
     this.cached = { registry, mtimeMs, size };
     return registry;
@@ -94,11 +111,21 @@ export class FeatureStore {
    * read instant the ttl is judged at (default: the current time), so a caller can ask what a
    * point-in-time join at that instant would give.
    */
-  async getOnlineFeatures(
+  getOnlineFeatures(
     request: OnlineFeaturesRequest,
     options: OnlineReadOptions = {},
   ): Promise<OnlineFeaturesResponse> {
-    return this.online().read(await this.registry(), request, options.now?.getTime() ?? Date.now());
+    // Not async: with the registry current (the usual case) the read's own promise is the answer,
+    // with no promise or turns of an async wrapper around it.
+    let registry: Registry | Promise<Registry>;
+    try {
+      registry = this.currentRegistry();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (registry instanceof Registry)
+      return this.online().read(registry, request, options.now?.getTime() ?? Date.now());
+    return registry.then((r) => this.online().read(r, request, options.now?.getTime() ?? Date.now()));
   }
 
   private async materializeContext(

@@ -78,9 +78,14 @@ export class OnlineStore {
     return plan;
   }
 
+  /** Maps an online read's Redis failure to an UnavailableError (TroveErrors pass through). */
+  private readonly readFailure = (err: unknown): never => {
+    throw redisFailure(err, this.target, 'online read');
+  };
+
   /**
-   * Not an async function on purpose: on a standalone Redis the read's promise is returned with a
-   * rejection handler instead of being awaited once more, one promise and one turn less per read.
+   * Not an async function on purpose: on a standalone Redis the read's own promise is the answer,
+   * without an async wrapper's promise and turns around it.
    */
   read(
     registry: Registry,
@@ -93,20 +98,22 @@ export class OnlineStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (isCluster(this.client)) {
-      // Cluster clients queue commands while they discover slots, outside the per-command timeout.
-      return withDeadline(
-        readOnline(this.client, this.keys, plan, request, nowMs),
-        this.deadlineMs,
-        this.target,
-        'online read',
-      );
+    try {
+      if (isCluster(this.client)) {
+        // Cluster clients queue commands while they discover slots, outside the per-command timeout.
+        return withDeadline(
+          readOnline(this.client, this.keys, plan, request, nowMs, this.readFailure),
+          this.deadlineMs,
+          this.target,
+          'online read',
+        );
+      }
+      // A standalone client times out every command itself, queued ones included (`commandTimeout`
+      // is armed when a command is issued), so a read needs no timer of its own.
+      return readOnline(this.client, this.keys, plan, request, nowMs, this.readFailure);
+    } catch (err) {
+      return Promise.reject(redisFailure(err, this.target, 'online read'));
     }
-    // A standalone client times out every command itself, queued ones included (`commandTimeout`
-    // is armed when a command is issued), so a read needs no timer of its own.
-    return readOnline(this.client, this.keys, plan, request, nowMs).catch((err: unknown) => {
-      throw redisFailure(err, this.target, 'online read');
-    });
   }
 
   /** Writes rows under the newest-wins rule; resolves to how many replaced the stored value. */
