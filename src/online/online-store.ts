@@ -24,6 +24,23 @@ const SCAN_COUNT = 1000;
 /** Distinct feature lists remembered per registry version; past it the cache starts over. */
 const MAX_PLANS = 1000;
 
+const NO_FEATURES: readonly string[] = [];
+
+/** A plan with the request fields its key is made of. */
+interface LastPlan {
+  registry: Registry;
+  features: readonly string[];
+  service: string | undefined;
+  full: boolean;
+  plan: ReadPlan;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class OnlineStore {
   readonly client: RedisClient;
   readonly keys: OnlineKeys;
@@ -31,6 +48,11 @@ export class OnlineStore {
   private readonly config: OnlineStoreConfig;
   private codecs = new WeakMap<Registry, Map<string, ViewCodec>>();
   private plans = new WeakMap<Registry, Map<string, ReadPlan>>();
+  /**
+   * The plan found last, with what it was asked for: a caller repeating one request (the usual
+   * serving pattern) gets it back by comparing a few strings, without building its key.
+   */
+  private lastPlan: LastPlan | undefined;
 
   constructor(config: OnlineStoreConfig, project: string, client?: RedisClient) {
     this.config = config;
@@ -63,6 +85,17 @@ export class OnlineStore {
 
   /** The resolved form of a request's features in a registry version; built once per version. */
   plan(registry: Registry, request: OnlineFeaturesRequest): ReadPlan {
+    const last = this.lastPlan;
+    const features = request.features ?? NO_FEATURES;
+    const full = request.fullFeatureNames ?? false;
+    if (
+      last !== undefined &&
+      last.registry === registry &&
+      last.service === request.service &&
+      last.full === full &&
+      sameStrings(last.features, features)
+    )
+      return last.plan;
     let map = this.plans.get(registry);
     if (!map) {
       map = new Map();
@@ -75,6 +108,8 @@ export class OnlineStore {
       if (map.size >= MAX_PLANS) map.clear();
       map.set(key, plan);
     }
+    // A copy: the caller may change its array after the read.
+    this.lastPlan = { registry, features: [...features], service: request.service, full, plan };
     return plan;
   }
 
