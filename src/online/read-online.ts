@@ -215,8 +215,14 @@ function needsPresenting(type: ValueType): boolean {
   return type === 'timestamp' || type.startsWith('list<');
 }
 
-function noTimes(rowCount: number): string[] {
-  return new Array<string>(rowCount).fill(NO_EVENT_TIME);
+/**
+ * An array for the `rowCount` values of one answer column. A read makes a few per feature, and
+ * `new Array(n)` with an unknown `n` is a call into the engine where a literal is allocated inline:
+ * the single-entity read, the most common, gets literals.
+ */
+function rowArray<T>(rowCount: number, fill: T): T[] {
+  if (rowCount === 1) return [fill];
+  return new Array<T>(rowCount).fill(fill);
 }
 
 /** A request checked against its plan, with its entity key columns and the HMGETs to send. */
@@ -317,23 +323,30 @@ function answerRead(
     feature_names.push(name);
     results.push({
       values: key && needsPresenting(key.type) ? column.map((v) => presentValue(key.type, v)) : column,
-      statuses: new Array<FeatureStatus>(rowCount).fill('PRESENT'),
-      event_timestamps: noTimes(rowCount),
+      statuses: rowArray<FeatureStatus>(rowCount, 'PRESENT'),
+      event_timestamps: rowArray(rowCount, NO_EVENT_TIME),
     });
+  }
+
+  const outputs = plan.outputs;
+  const columns: OnlineFeatureColumn[] = new Array(outputs.length);
+  // The placeholder contents never reach the caller: every (output, row) is written below.
+  for (let o = 0; o < outputs.length; o++) {
+    const out = outputs[o]!;
+    const column = typedColumn(
+      out.type,
+      rowArray<unknown>(rowCount, null),
+      rowArray<FeatureStatus>(rowCount, 'NOT_FOUND'),
+      rowArray(rowCount, NO_EVENT_TIME),
+    );
+    columns[o] = column;
+    feature_names.push(out.outputName);
+    results.push(column);
   }
 
   // Every value goes straight from its reply into the answer columns: decoded once per (view,
   // row) into the slot's scratch row, its event time formatted once, however many of the view's
   // features are asked for.
-  const outputs = plan.outputs;
-  const values: unknown[][] = new Array(outputs.length);
-  const statuses: FeatureStatus[][] = new Array(outputs.length);
-  const times: string[][] = new Array(outputs.length);
-  for (let o = 0; o < outputs.length; o++) {
-    values[o] = new Array(rowCount);
-    statuses[o] = new Array(rowCount);
-    times[o] = new Array(rowCount);
-  }
   const nowMicros = nowMs * 1000;
   let s = 0;
   for (let g = 0; g < plan.groups.length; g++) {
@@ -365,27 +378,24 @@ function answerRead(
         }
         for (let k = 0; k < slotOutputs.length; k++) {
           const o = slotOutputs[k]!;
-          times[o]![row] = text;
+          const column = columns[o]!;
+          column.event_timestamps[row] = text;
           if (status !== undefined) {
-            values[o]![row] = null;
-            statuses[o]![row] = status;
+            column.values[row] = null;
+            column.statuses[row] = status;
             continue;
           }
           const value = scratch[outputs[o]!.index];
           if (value === null || value === undefined) {
-            values[o]![row] = null;
-            statuses[o]![row] = 'NULL_VALUE';
+            column.values[row] = null;
+            column.statuses[row] = 'NULL_VALUE';
           } else {
-            values[o]![row] = value;
-            statuses[o]![row] = 'PRESENT';
+            column.values[row] = value;
+            column.statuses[row] = 'PRESENT';
           }
         }
       }
     }
-  }
-  for (let o = 0; o < outputs.length; o++) {
-    feature_names.push(outputs[o]!.outputName);
-    results.push(typedColumn(outputs[o]!.type, values[o]!, statuses[o]!, times[o]!));
   }
   return { metadata: { feature_names }, results };
 }
