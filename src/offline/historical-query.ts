@@ -138,31 +138,6 @@ async function registerStoredViews(connection: DuckDBConnection, config: Offline
 }
 
 /**
- * Output features in the order the request names them (`resolveFeatures` groups them by view).
- * A `view` or `view:*` reference stands for the view's features in definition order.
- */
-function inRequestOrder(
-  registry: Registry,
-  request: HistoricalRequest,
-  outputs: OutputFeature[],
-): OutputFeature[] {
-  const refs =
-    request.service !== undefined
-      ? (registry.featureService(request.service)?.features ?? [])
-      : (request.features ?? []);
-  const rank = new Map<OutputFeature, number>();
-  let next = 0;
-  for (const ref of refs) {
-    const [viewName, featureName = '*'] = ref.split(':');
-    for (const o of outputs) {
-      if (rank.has(o) || o.view.name !== viewName) continue;
-      if (featureName === '*' || o.feature.name === featureName) rank.set(o, next++);
-    }
-  }
-  return [...outputs].sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
-}
-
-/**
  * Checks the entity table against the request and builds the point-in-time query (SPEC §4). The
  * caller runs the query (COPY to a file, or streamed as Arrow) and closes the returned handle.
  */
@@ -175,11 +150,7 @@ export async function prepareHistoricalQuery(
     ...(request.features ? { features: request.features } : {}),
     ...(request.service !== undefined ? { service: request.service } : {}),
   });
-  const outputs = inRequestOrder(
-    registry,
-    request,
-    outputFeatures(selections, request.fullFeatureNames ?? false),
-  );
+  const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
   const db = await openOfflineDuckDb(config);
   try {
     const { connection } = db;
