@@ -3,8 +3,9 @@
  * swap journal and renaming the last partition leaves some dates old and some new. Replaying the
  * journal first means the rows read are all of the old compute or all of the new one.
  */
+
+import { lockViewWaiting } from '../offline/compute-lock.ts';
 import { hasPendingSwap, recoverView } from '../offline/partition-swap.ts';
-import { lockViewWaiting } from '../offline/view-lock.ts';
 
 /**
  * Finishes an interrupted swap of `view`, under the view's compute lock. A live compute holding

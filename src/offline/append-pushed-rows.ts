@@ -4,6 +4,7 @@ import { registerSourceViews } from '../duckdb/register-source-views.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
+import { lockViewWaiting } from './compute-lock.ts';
 import { canonicalRowsSql, offlineSourceContext } from './compute-views.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
 import {
@@ -13,7 +14,6 @@ import {
   UNIQUE_KEY_TIMES_MARKER,
 } from './offline-layout.ts';
 import { newSwapId, partitionDates, recoverView, stagingFolder } from './partition-swap.ts';
-import { lockViewWaiting } from './view-lock.ts';
 
 /**
  * Makes rows pushed to a push source part of the offline store at once, so the next training

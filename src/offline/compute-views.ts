@@ -8,6 +8,7 @@ import { registerSourceViews } from '../duckdb/register-source-views.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
+import { lockView } from './compute-lock.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
 import {
   CREATED_TIMESTAMP,
@@ -25,7 +26,6 @@ import {
   type SwapFailpoint,
   stagingFolder,
 } from './partition-swap.ts';
-import { lockView } from './view-lock.ts';
 
 /** What to compute: some or all views, over an event-time range `[start, end)`. */
 export interface ComputeOptions {

@@ -7,6 +7,7 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { ConflictError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
+import { lockView } from './compute-lock.ts';
 import { ENTITY_TABLE, type EntityInput, loadEntityInput } from './entity-input.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from './offline-duckdb.ts';
 import {
@@ -19,7 +20,6 @@ import {
 import { utcDateOf } from './parse-timestamp.ts';
 import { hasPendingSwap, partitionDates, recoverView } from './partition-swap.ts';
 import { type PitOutputColumn, type PitView, pointInTimeSql } from './point-in-time-sql.ts';
-import { lockView } from './view-lock.ts';
 
 /** A request for a training dataset. */
 export interface HistoricalRequest {
