@@ -3,15 +3,14 @@
  * in DuckDB to the newest row per entity (greatest event time, then created time, nulls lowest),
  * with timestamps as epoch microseconds so the codec gets exact integers.
  */
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { JoinKey } from '../definitions/entity.ts';
 import type { FeatureView } from '../definitions/feature-view.ts';
 import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/value-type.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
-import { CREATED_TIMESTAMP, EVENT_TIMESTAMP, viewFolder } from '../offline/offline-layout.ts';
+import { CREATED_TIMESTAMP, EVENT_TIMESTAMP } from '../offline/offline-layout.ts';
 import { utcDateOf } from '../offline/parse-timestamp.ts';
+import { viewFiles } from '../offline/view-files.ts';
 
 /** Event-time range in microseconds; an absent bound is open. */
 export interface MicrosRange {
@@ -25,21 +24,9 @@ export async function partitionFiles(
   viewName: string,
   range: MicrosRange,
 ): Promise<string[]> {
-  const folder = viewFolder(offlineStorePath, viewName);
-  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-  const first = range.start === undefined ? '' : utcDateOf({ micros: range.start });
-  const last = utcDateOf({ micros: range.end });
-  const files: string[] = [];
-  for (const entry of entries) {
-    const m = /^date=(\d{4}-\d{2}-\d{2})$/.exec(entry.name);
-    if (!entry.isDirectory() || !m) continue;
-    const date = m[1]!;
-    if (date < first || date > last) continue;
-    const inner = await readdir(path.join(folder, entry.name)).catch(() => []);
-    for (const f of inner)
-      if (f.endsWith('.parquet') && !f.startsWith('.')) files.push(path.join(folder, entry.name, f));
-  }
-  return files.sort();
+  const first = range.start === undefined ? undefined : utcDateOf({ micros: range.start });
+  const { files } = await viewFiles(offlineStorePath, viewName, first, utcDateOf({ micros: range.end }));
+  return files;
 }
 
 function asMicros(expr: string, type: ValueType): string {

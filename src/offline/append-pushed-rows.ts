@@ -5,14 +5,9 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { lockViewWaiting } from './compute-lock.ts';
-import { canonicalRowsSql, offlineSourceContext } from './compute-views.ts';
+import { canonicalColumnList, canonicalRowsSql, offlineSourceContext } from './compute-views.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
-import {
-  CREATED_TIMESTAMP,
-  EVENT_TIMESTAMP,
-  partitionFolder,
-  UNIQUE_KEY_TIMES_MARKER,
-} from './offline-layout.ts';
+import { EVENT_TIMESTAMP, partitionFolder, UNIQUE_KEY_TIMES_MARKER } from './offline-layout.ts';
 import { newSwapId, partitionDates, recoverView, stagingFolder } from './partition-swap.ts';
 
 /**
@@ -49,12 +44,7 @@ export async function appendPushedRows(
       try {
         await recoverView(store, view.name);
         const keys = registry.joinKeysOf(view).map((k) => quoteIdentifier(k.name));
-        const columns = [
-          ...keys,
-          EVENT_TIMESTAMP,
-          CREATED_TIMESTAMP,
-          ...view.features.map((f) => quoteIdentifier(f.name)),
-        ].join(', ');
+        const columns = canonicalColumnList(registry, view);
         const copied = await db.connection.runAndReadAll(
           `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date
                  FROM (${canonicalRowsSql(registry, view)}) WHERE ${EVENT_TIMESTAMP} IS NOT NULL

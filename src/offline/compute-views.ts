@@ -124,7 +124,8 @@ export function canonicalRowsSql(registry: Registry, view: FeatureView): string 
   return `SELECT ${columns.join(', ')} FROM (${featureViewRowsSql(view, source)})`;
 }
 
-function canonicalColumnList(registry: Registry, view: FeatureView): string {
+/** The canonical columns of a view's files, quoted and comma-separated, in layout order. */
+export function canonicalColumnList(registry: Registry, view: FeatureView): string {
   return [
     ...registry.joinKeysOf(view).map((k) => k.name),
     EVENT_TIMESTAMP,

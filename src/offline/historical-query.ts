@@ -1,25 +1,17 @@
-import { access, readdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureView } from '../definitions/feature-view.ts';
 import { duckdbTypeOf } from '../definitions/value-type.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
-import { ConflictError, TroveError } from '../errors.ts';
+import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
-import { lockView } from './compute-lock.ts';
 import { ENTITY_TABLE, type EntityInput, loadEntityInput } from './entity-input.ts';
+import { finishPendingSwap } from './finish-pending-swap.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from './offline-duckdb.ts';
-import {
-  CREATED_TIMESTAMP,
-  EVENT_TIMESTAMP,
-  partitionFolder,
-  UNIQUE_KEY_TIMES_MARKER,
-  viewFolder,
-} from './offline-layout.ts';
+import { CREATED_TIMESTAMP, EVENT_TIMESTAMP } from './offline-layout.ts';
 import { utcDateOf } from './parse-timestamp.ts';
-import { hasPendingSwap, partitionDates, recoverView } from './partition-swap.ts';
 import { type PitOutputColumn, type PitView, pointInTimeSql } from './point-in-time-sql.ts';
+import { viewFiles } from './view-files.ts';
 
 /** A request for a training dataset. */
 export interface HistoricalRequest {
@@ -58,49 +50,6 @@ async function firstValue(connection: DuckDBConnection, sql: string): Promise<un
   return reader.getColumnsJS()[0]?.[0];
 }
 
-/** Finishes a swap a crashed compute left behind, unless a live compute is still doing it. */
-async function ensureReadable(store: string, view: string): Promise<void> {
-  if (!(await hasPendingSwap(store, view))) return;
-  try {
-    const unlock = await lockView(store, view);
-    try {
-      await recoverView(store, view);
-    } finally {
-      await unlock();
-    }
-  } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
-  }
-}
-
-/** The stored Parquet files of a view whose partitions may hold rows in `[from, to]` (dates, UTC). */
-async function viewFiles(
-  store: string,
-  view: string,
-  from?: string,
-  to?: string,
-): Promise<{ files: string[]; uniqueKeyTimes: boolean }> {
-  const files: string[] = [];
-  let uniqueKeyTimes = true;
-  for (const date of await partitionDates(viewFolder(store, view))) {
-    if ((from && date < from) || (to && date > to)) continue;
-    const folder = partitionFolder(store, view, date);
-    const names = await readdir(folder).catch(() => [] as string[]);
-    for (const n of names.sort()) if (n.endsWith('.parquet')) files.push(path.join(folder, n));
-    // Checked after listing: a push removes the marker before adding its file, so a marker still
-    // present now vouches for every file listed above.
-    if (uniqueKeyTimes && !(await exists(path.join(folder, UNIQUE_KEY_TIMES_MARKER)))) uniqueKeyTimes = false;
-  }
-  return { files, uniqueKeyTimes };
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 function storedColumns(registry: Registry, view: FeatureView): { name: string; sqlType: string }[] {
   return [
     ...registry.joinKeysOf(view).map((k) => ({ name: k.name, sqlType: duckdbTypeOf(k.type) })),
@@ -129,7 +78,7 @@ function storedRelation(
 /** Makes every view visible by name, for entity tables given as SQL over the offline store. */
 async function registerStoredViews(connection: DuckDBConnection, config: OfflineConfig, registry: Registry) {
   for (const view of registry.featureViews()) {
-    await ensureReadable(config.offlineStorePath, view.name);
+    await finishPendingSwap(config.offlineStorePath, view.name);
     const { files } = await viewFiles(config.offlineStorePath, view.name);
     await connection.run(
       `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(view.name)} AS SELECT * FROM ${storedRelation(registry, view, files)}`,
@@ -262,7 +211,7 @@ export async function prepareHistoricalQuery(
     const [minTs, maxTs] = bounds;
     const views: PitView[] = [];
     for (const { view, features } of selections) {
-      await ensureReadable(store, view.name);
+      await finishPendingSwap(store, view.name);
       const ttlMicros = BigInt(Math.round(view.ttl * 1e6));
       const lower = ttlMicros > 0n ? minTs - ttlMicros : undefined;
       const { files, uniqueKeyTimes } = await viewFiles(

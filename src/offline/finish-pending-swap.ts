@@ -1,11 +1,12 @@
 /**
- * Before a materialization reads a view's partitions: a compute that died between committing its
- * swap journal and renaming the last partition leaves some dates old and some new. Replaying the
- * journal first means the rows read are all of the old compute or all of the new one.
+ * Before anything reads a view's partitions (a training dataset, a materialization): a compute
+ * that died between committing its swap journal and renaming the last partition leaves some dates
+ * old and some new. Replaying the journal first means the rows read are all of the old compute or
+ * all of the new one.
  */
 
-import { lockViewWaiting } from '../offline/compute-lock.ts';
-import { hasPendingSwap, recoverView } from '../offline/partition-swap.ts';
+import { lockViewWaiting } from './compute-lock.ts';
+import { hasPendingSwap, recoverView } from './partition-swap.ts';
 
 /**
  * Finishes an interrupted swap of `view`, under the view's compute lock. A live compute holding

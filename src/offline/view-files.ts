@@ -1,0 +1,38 @@
+import { access, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { partitionFolder, UNIQUE_KEY_TIMES_MARKER, viewFolder } from './offline-layout.ts';
+import { partitionDates } from './partition-swap.ts';
+
+/** The Parquet files of a view's partitions, and whether they are all free of key/time ties. */
+export interface ViewFiles {
+  files: string[];
+  /** Every listed partition carries the `_unique-key-times` marker. */
+  uniqueKeyTimes: boolean;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The stored Parquet files of a view whose partitions may hold rows in `[from, to]` (UTC dates,
+ * either bound open), for every reader of the offline store. Finish a pending swap first
+ * (`finishPendingSwap`), or the list may mix two computes.
+ */
+export async function viewFiles(store: string, view: string, from?: string, to?: string): Promise<ViewFiles> {
+  const files: string[] = [];
+  let uniqueKeyTimes = true;
+  for (const date of await partitionDates(viewFolder(store, view))) {
+    if ((from && date < from) || (to && date > to)) continue;
+    const folder = partitionFolder(store, view, date);
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const n of names.sort()) if (n.endsWith('.parquet')) files.push(path.join(folder, n));
+    // Checked after listing: a push removes the marker before adding its file, so a marker still
+    // present now vouches for every file listed above.
+    if (uniqueKeyTimes && !(await exists(path.join(folder, UNIQUE_KEY_TIMES_MARKER)))) uniqueKeyTimes = false;
+  }
+  return { files, uniqueKeyTimes };
+}
