@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { figure } from '../figure.ts';
+import { median } from '../measure.ts';
 import type { BenchContext, BenchResult, Scenario } from '../scenario.ts';
 
 const SERVERS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'online-http-servers.ts');
@@ -56,9 +57,8 @@ async function load(port: number, entities: number, seconds: number): Promise<Ru
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-function median(runs: readonly Run[], key: keyof Run): number {
-  const sorted = runs.map((r) => r[key]).sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+function medianOf(runs: readonly Run[], key: keyof Run): number {
+  return median(runs.map((r) => r[key]));
 }
 
 const BASELINE = 'bare Fastify route, plain ioredis HMGETs, same JSON';
@@ -84,15 +84,15 @@ export const scenario: Scenario = {
         }
         const label = entities === 1 ? '1 entity x 3 views' : `${entities} entities x 3 views`;
         ctx.log(
-          `${label}: trove ${median(troveRuns, 'rps').toFixed(0)} req/s, bare ${median(bareRuns, 'rps').toFixed(0)} req/s`,
+          `${label}: trove ${medianOf(troveRuns, 'rps').toFixed(0)} req/s, bare ${medianOf(bareRuns, 'rps').toFixed(0)} req/s`,
         );
         const one = entities === 1;
         const of = (name: string, unit: string, key: keyof Run, higher: boolean, target: number | null) =>
           figure({
             name: `online.http ${name}, ${label}`,
-            value: median(troveRuns, key),
+            value: medianOf(troveRuns, key),
             unit,
-            baseline: median(bareRuns, key),
+            baseline: medianOf(bareRuns, key),
             baseline_name: BASELINE,
             higher_is_better: higher,
             target,

@@ -40,7 +40,8 @@ function journalPath(offlineStorePath: string, view: string, id: string): string
   return path.join(viewFolder(offlineStorePath, view), `_swap-${id}.json`);
 }
 
-async function exists(p: string): Promise<boolean> {
+/** Whether a file or folder exists. */
+export async function exists(p: string): Promise<boolean> {
   return stat(p).then(
     () => true,
     () => false,

@@ -1,20 +1,13 @@
-import { access, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { partitionFolder, UNIQUE_KEY_TIMES_MARKER, viewFolder } from './offline-layout.ts';
-import { partitionDates } from './partition-swap.ts';
+import { exists, partitionDates } from './partition-swap.ts';
 
 /** The Parquet files of a view's partitions, and whether they are all free of key/time ties. */
 export interface ViewFiles {
   files: string[];
   /** Every listed partition carries the `_unique-key-times` marker. */
   uniqueKeyTimes: boolean;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**
