@@ -31,8 +31,8 @@ const ENTITIES = 10_000;
 const CONCURRENCY = 16;
 /** Library throughput over the baseline's that the scenario must reach. */
 const TARGET_RATIO = 0.8;
-const VIEWS = ['v1', 'v2', 'v3'];
-const FEATURE_REFS = VIEWS.map((v) => `${v}:*`);
+export const VIEWS = ['v1', 'v2', 'v3'];
+export const FEATURE_REFS = VIEWS.map((v) => `${v}:*`);
 
 const features = (prefix: string) => [
   { name: `${prefix}_a`, type: 'float64' },
@@ -51,7 +51,7 @@ const DEFINITIONS: RepoDefinitions = {
 };
 
 /** A feature repo holding only a config and an applied registry (push sources need no data). */
-async function makeRepo(dir: string, keyPrefix: string): Promise<FeatureStore> {
+export async function makeRepo(dir: string, keyPrefix: string): Promise<FeatureStore> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await writeFile(
@@ -62,7 +62,7 @@ async function makeRepo(dir: string, keyPrefix: string): Promise<FeatureStore> {
   return FeatureStore.open(dir, { env: { REDIS_URL } });
 }
 
-async function populate(store: FeatureStore): Promise<void> {
+export async function populate(store: FeatureStore): Promise<void> {
   const registry = await store.registry();
   const online = store.online();
   const writes: OnlineWrite[] = [];
@@ -81,7 +81,7 @@ async function populate(store: FeatureStore): Promise<void> {
   await online.write(writes);
 }
 
-function idsFor(n: number, round: number): number[] {
+export function idsFor(n: number, round: number): number[] {
   return Array.from({ length: n }, (_, i) => (round * 131 + i * 97) % ENTITIES);
 }
 
@@ -118,7 +118,7 @@ async function throughput(op: Op, seconds: number): Promise<number> {
  * The same HMGETs with the same keys as the library sends, sent as it sends them (a lone command
  * without a pipeline), answers left as raw buffers.
  */
-function bareRead(online: OnlineStore, builder: EntityKeyBuilder, fields: readonly string[], n: number): Op {
+export function bareRead(online: OnlineStore, builder: EntityKeyBuilder, fields: readonly string[], n: number): Op {
   const client = online.client;
   return async (round) => {
     const ids = idsFor(n, round);

@@ -41,6 +41,7 @@ export class RedisServerProcess {
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       });
+      probe.on('error', () => {});
       try {
         await probe.connect();
         await probe.ping();

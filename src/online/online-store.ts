@@ -17,6 +17,7 @@ import {
   redisFailure,
   withDeadline,
 } from './redis-client.ts';
+import { isRespUrl, RespConnection } from './resp/resp-connection.ts';
 import { ViewCodec } from './view-codec.ts';
 import { type OnlineWrite, writeNewest } from './write-newest.ts';
 
@@ -42,7 +43,13 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export class OnlineStore {
+  /** The general client: scans, watermarks, locks, and reads and writes in a cluster. */
   readonly client: RedisClient;
+  /**
+   * The store's own lean connection for reads and newest-wins writes on a standalone Redis (see
+   * resp-connection.ts); undefined in a cluster.
+   */
+  readonly fast: RespConnection | undefined;
   readonly keys: OnlineKeys;
   readonly target: string;
   private readonly config: OnlineStoreConfig;
@@ -57,6 +64,14 @@ export class OnlineStore {
   constructor(config: OnlineStoreConfig, project: string, client?: RedisClient) {
     this.config = config;
     this.client = client ?? createRedisClient(config);
+    this.fast =
+      !isCluster(this.client) && !(config.cluster && config.cluster.length > 0) && isRespUrl(config.redis)
+        ? new RespConnection({
+            url: config.redis,
+            connectTimeoutMs: config.connectTimeoutMs,
+            commandTimeoutMs: config.commandTimeoutMs,
+          })
+        : undefined;
     this.keys = new OnlineKeys(config.keyPrefix, project);
     this.target = describeTarget(config);
   }
@@ -143,9 +158,9 @@ export class OnlineStore {
           'online read',
         );
       }
-      // A standalone client times out every command itself, queued ones included (`commandTimeout`
-      // is armed when a command is issued), so a read needs no timer of its own.
-      return readOnline(this.client, this.keys, plan, request, nowMs, this.readFailure);
+      // On a standalone Redis every command times out by itself, queued ones included, so a read
+      // needs no timer of its own.
+      return readOnline(this.fast ?? this.client, this.keys, plan, request, nowMs, this.readFailure);
     } catch (err) {
       return Promise.reject(redisFailure(err, this.target, 'online read'));
     }
@@ -154,7 +169,7 @@ export class OnlineStore {
   /** Writes rows under the newest-wins rule; resolves to how many replaced the stored value. */
   async write(writes: readonly OnlineWrite[]): Promise<number> {
     try {
-      return await writeNewest(this.client, writes);
+      return await writeNewest(this.fast ?? this.client, writes);
     } catch (err) {
       throw redisFailure(err, this.target, 'online write');
     }
@@ -236,6 +251,7 @@ export class OnlineStore {
   }
 
   async close(): Promise<void> {
+    await this.fast?.close();
     try {
       await withDeadline(this.client.quit(), this.deadlineMs, this.target, 'quit');
     } catch {

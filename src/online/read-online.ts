@@ -19,6 +19,9 @@ import type {
   OnlineFeaturesResponse,
 } from './online-response.ts';
 import { isCluster, type RedisClient } from './redis-client.ts';
+import { RespConnection } from './resp/resp-connection.ts';
+import { RespError, type RespReply } from './resp/resp-reply.ts';
+import type { RespWriter } from './resp/resp-writer.ts';
 import type { ViewCodec } from './view-codec.ts';
 
 export const NO_EVENT_TIME = '1970-01-01T00:00:00Z';
@@ -95,6 +98,31 @@ interface KeyGroup {
   builder: EntityKeyBuilder;
   codecs: ViewCodec[];
   fields: string[];
+  /** `HMGET` and the group's fields in RESP, around each entity's key; built once per plan. */
+  hmgetHead: Buffer;
+  hmgetFields: Buffer;
+}
+
+/** Where reads go: the online store's own connection, or a general client (a cluster). */
+export type ReadSource = RedisClient | RespConnection;
+
+function respArgs(args: readonly string[]): Buffer {
+  return Buffer.from(args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''));
+}
+
+function withHmget(group: Omit<KeyGroup, 'hmgetHead' | 'hmgetFields'>): KeyGroup {
+  return {
+    ...group,
+    hmgetHead: Buffer.concat([Buffer.from(`*${2 + group.fields.length}\r\n`), respArgs(['HMGET'])]),
+    hmgetFields: respArgs(group.fields),
+  };
+}
+
+/** A HMGET's reply: the values, or the reason it failed. */
+function hmgetValues(reply: RespReply): (Buffer | null)[] {
+  if (reply instanceof RespError) throw reply;
+  if (!Array.isArray(reply)) throw new RespError(`unexpected reply to HMGET: ${String(reply)}`);
+  return reply as (Buffer | null)[];
 }
 
 /** One requested feature: where its value sits in the fetched answers and what it is called. */
@@ -148,7 +176,7 @@ export function planRead(
       );
   }
   // Views sharing a join key set share an entity hash: one HMGET fetches all of them.
-  const groups = new Map<string, KeyGroup>();
+  const groups = new Map<string, Omit<KeyGroup, 'hmgetHead' | 'hmgetFields'>>();
   const keyTypes = new Map<string, { type: ValueType; view: string }>();
   for (const { view } of selections) {
     const codec = codecOf(view.name);
@@ -167,7 +195,7 @@ export function planRead(
       });
     }
   }
-  const groupList = [...groups.values()];
+  const groupList = [...groups.values()].map(withHmget);
   const codecs = groupList.flatMap((g) => g.codecs);
   const slots: PlannedSlot[] = codecs.map((codec) => ({
     codec,
@@ -231,7 +259,7 @@ interface PreparedRead {
   rowCount: number;
   /** Entity columns in canonical form (join keys) or as given (other columns). */
   normalized: Map<string, unknown[]>;
-  gets: { key: string; fields: readonly string[] }[];
+  gets: { key: string; fields: readonly string[]; group: KeyGroup }[];
 }
 
 /** Checks the entities against the plan and builds the HMGETs; throws for an invalid request. */
@@ -267,13 +295,13 @@ function prepareRead(keys: OnlineKeys, plan: ReadPlan, request: OnlineFeaturesRe
     normalized.set(name, out);
   }
 
-  const gets: { key: string; fields: readonly string[] }[] = [];
+  const gets: PreparedRead['gets'] = [];
   for (const group of plan.groups) {
     const columns = group.joinKeys.map((k) => normalized.get(k.name)!);
     const values: unknown[] = new Array(columns.length);
     for (let row = 0; row < rowCount; row++) {
       for (let j = 0; j < columns.length; j++) values[j] = columns[j]![row];
-      gets.push({ key: keys.entity(group.builder.text(values)), fields: group.fields });
+      gets.push({ key: keys.entity(group.builder.text(values)), fields: group.fields, group });
     }
   }
   return { entityNames, rowCount, normalized, gets };
@@ -288,7 +316,7 @@ function prepareRead(keys: OnlineKeys, plan: ReadPlan, request: OnlineFeaturesRe
  * costs that promise and one more, where an async function awaiting it costs extra turns.
  */
 export function readOnline(
-  client: RedisClient,
+  client: ReadSource,
   keys: OnlineKeys,
   plan: ReadPlan,
   request: OnlineFeaturesRequest,
@@ -297,6 +325,18 @@ export function readOnline(
 ): Promise<OnlineFeaturesResponse> {
   const prepared = prepareRead(keys, plan, request);
   const gets = prepared.gets;
+  if (client instanceof RespConnection) {
+    const encode = (w: RespWriter): void => {
+      for (const g of gets) w.raw(g.group.hmgetHead).string(g.key).raw(g.group.hmgetFields);
+    };
+    if (gets.length === 1)
+      return client
+        .one(encode)
+        .then((reply) => answerRead(plan, prepared, [hmgetValues(reply)], nowMs), onFailure);
+    return client
+      .batch(gets.length, encode)
+      .then((replies) => answerRead(plan, prepared, replies.map(hmgetValues), nowMs), onFailure);
+  }
   // A lone command needs no pipeline (whose setup costs more than the command): still one round trip.
   if (gets.length === 1 && !isCluster(client)) {
     const get = gets[0]!;
