@@ -25,7 +25,7 @@ export interface WriteRun {
   seconds: number;
 }
 
-const registry = new Registry({
+export const registry = new Registry({
   formatVersion: 1,
   project: PROJECT,
   version: 1,

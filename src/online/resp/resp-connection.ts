@@ -129,7 +129,14 @@ export class RespConnection {
         new RespConnectionError(`${this.pending} commands await a reply already; Redis is not keeping up`),
       );
     return new Promise((resolve, reject) => {
-      encode(this.writer);
+      const before = this.writer.length;
+      try {
+        encode(this.writer);
+      } catch (err) {
+        // Half a command on the wire would desynchronize every reply after it.
+        this.writer.truncate(before);
+        throw err;
+      }
       this.queue.push({
         count,
         replies: single ? null : [],

@@ -83,4 +83,9 @@ export class RespWriter {
   clear(): void {
     this.used = 0;
   }
+
+  /** Drops what was written after `length` bytes (a command whose encoding failed halfway). */
+  truncate(length: number): void {
+    this.used = Math.min(this.used, length);
+  }
 }
