@@ -4,10 +4,12 @@
  * batches through the newest-wins script, with at most two batches in flight, so memory stays
  * bounded whatever the number of rows.
  */
-import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { OnlineStore } from '../online/online-store.ts';
+import { ByteWriter } from '../online/value-codec.ts';
 import type { ViewCodec } from '../online/view-codec.ts';
-import type { OnlineWrite } from '../online/write-newest.ts';
+import type { WriteBatch } from '../online/write-newest.ts';
+import { ChunkRows } from './chunk-rows.ts';
 import { type MicrosRange, newestRowsSql, partitionFiles } from './offline-rows.ts';
 import type { ProgressReporter } from './progress.ts';
 import type { ViewLock } from './view-lock.ts';
@@ -36,11 +38,6 @@ export interface ViewRunOptions {
   countFirst: boolean;
 }
 
-/** Reads a DuckDB item as the codec expects it (int64/timestamps arrive as bigint already). */
-function item(vector: DuckDBVector, row: number): unknown {
-  return vector.getItem(row);
-}
-
 export async function materializeViewRange(options: ViewRunOptions): Promise<ViewRunStats> {
   const { store, connection, codec, range, batchSize, lock, progress } = options;
   const files = await partitionFiles(options.offlineStorePath, codec.view.name, range);
@@ -58,22 +55,20 @@ export async function materializeViewRange(options: ViewRunOptions): Promise<Vie
   progress.start(codec.view.name, total);
 
   const result = await connection.stream(sql);
-  const keyCount = codec.joinKeys.length;
-  const featureCount = codec.view.features.length;
   const inFlight: Promise<void>[] = [];
-  let batch: OnlineWrite[] = [];
+  let batch: WriteBatch = store.createWriteBatch();
   let failure: unknown;
 
   const send = async (): Promise<void> => {
-    if (batch.length === 0) return;
+    if (batch.rows === 0) return;
     lock.check();
-    const writes = batch;
-    batch = [];
-    const p = store.write(writes).then(
+    const writing = batch;
+    batch = store.createWriteBatch();
+    const p = store.writeBatch(writing).then(
       (n) => {
         stats.written += n;
-        stats.rows += writes.length;
-        progress.advance(writes.length);
+        stats.rows += writing.rows;
+        progress.advance(writing.rows);
       },
       (err: unknown) => {
         failure ??= err;
@@ -84,27 +79,23 @@ export async function materializeViewRange(options: ViewRunOptions): Promise<Vie
     if (failure) throw failure;
   };
 
-  const keyValues: unknown[] = new Array(keyCount);
+  const value = new ByteWriter();
+  const field = codec.field;
+  // Event times are exact as numbers (µs below 2^53); the newest becomes a bigint at the end.
+  let newest = Number.NEGATIVE_INFINITY;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const vectors: DuckDBVector[] = [];
-    for (let c = 0; c < chunk.columnCount; c++) vectors.push(chunk.getColumnVector(c));
-    const eventVec = vectors[keyCount]!;
-    const createdVec = vectors[keyCount + 1]!;
-    const featureVecs = vectors.slice(keyCount + 2, keyCount + 2 + featureCount);
-    const field = codec.field;
-    for (let row = 0; row < chunk.rowCount; row++) {
-      for (let k = 0; k < keyCount; k++) keyValues[k] = item(vectors[k]!, row);
-      const event = item(eventVec, row) as bigint;
-      if (stats.newestEvent === null || event > stats.newestEvent) stats.newestEvent = event;
-      const value = codec.encode(event, item(createdVec, row) as bigint | null, (i) =>
-        item(featureVecs[i]!, row),
-      );
-      batch.push({ key: store.keys.entity(codec.entityKeys.text(keyValues)), field, value });
+    const rows = new ChunkRows(chunk, codec);
+    for (let row = 0; row < rows.rowCount; row++) {
+      const event = rows.eventMicros(row);
+      if (event > newest) newest = event;
+      rows.encode(row, value);
+      batch.add(store.keys.entity(rows.entityText(row)), field, value.view());
     }
-    if (batch.length >= batchSize) await send();
+    if (batch.rows >= batchSize) await send();
   }
+  if (newest > Number.NEGATIVE_INFINITY) stats.newestEvent = BigInt(newest);
   await send();
   await Promise.all(inFlight);
   if (failure) throw failure;

@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Registry } from '../registry/registry.ts';
+import { NewestWriteBatch } from './newest-write-batch.ts';
 import { OnlineKeys } from './online-keys.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online-response.ts';
 import { planKey, planRead, type ReadPlan, readOnline } from './read-online.ts';
@@ -19,7 +20,13 @@ import {
 } from './redis-client.ts';
 import { isRespUrl, RespConnection } from './resp/resp-connection.ts';
 import { ViewCodec } from './view-codec.ts';
-import { type OnlineWrite, writeNewest } from './write-newest.ts';
+import {
+  type OnlineWrite,
+  OnlineWriteList,
+  sendNewestCalls,
+  type WriteBatch,
+  writeNewest,
+} from './write-newest.ts';
 
 const SCAN_COUNT = 1000;
 /** Distinct feature lists remembered per registry version; past it the cache starts over. */
@@ -50,6 +57,11 @@ export class OnlineStore {
    * resp-connection.ts); undefined in a cluster.
    */
   readonly fast: RespConnection | undefined;
+  /**
+   * A second own connection for materialization's large batches, so they never queue ahead of
+   * reads on `fast`; opened on first use.
+   */
+  private bulk: RespConnection | undefined;
   readonly keys: OnlineKeys;
   readonly target: string;
   private readonly config: OnlineStoreConfig;
@@ -175,6 +187,29 @@ export class OnlineStore {
     }
   }
 
+  /** An empty batch of rows for `writeBatch`, in the form this store's connection sends fastest. */
+  createWriteBatch(): WriteBatch {
+    return this.fast ? new NewestWriteBatch() : new OnlineWriteList();
+  }
+
+  /** Writes a batch from `createWriteBatch` under the newest-wins rule; resolves to rows replaced. */
+  async writeBatch(batch: WriteBatch): Promise<number> {
+    try {
+      if (batch instanceof NewestWriteBatch && this.fast) {
+        this.bulk ??= new RespConnection({
+          url: this.config.redis,
+          connectTimeoutMs: this.config.connectTimeoutMs,
+          commandTimeoutMs: this.config.commandTimeoutMs,
+        });
+        return await sendNewestCalls(this.bulk, batch.finish());
+      }
+      if (batch instanceof OnlineWriteList) return await writeNewest(this.client, batch.writes);
+    } catch (err) {
+      throw redisFailure(err, this.target, 'online write');
+    }
+    throw new Error('a write batch from another store');
+  }
+
   async ping(): Promise<void> {
     await withDeadline(this.client.ping(), this.deadlineMs, this.target, 'ping');
   }
@@ -251,7 +286,7 @@ export class OnlineStore {
   }
 
   async close(): Promise<void> {
-    await this.fast?.close();
+    await Promise.all([this.fast?.close(), this.bulk?.close()]);
     try {
       await withDeadline(this.client.quit(), this.deadlineMs, this.target, 'quit');
     } catch {

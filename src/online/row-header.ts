@@ -4,6 +4,8 @@
  * and without relying on Redis' locale-dependent string comparison.
  */
 
+import type { ByteWriter } from './value-codec.ts';
+
 /** Format version of online values; bump on any change to the value layout. */
 export const VALUE_FORMAT_VERSION = '1';
 /** Bytes of the header: version + 16 hex digits of event time + 16 of created time. */
@@ -23,6 +25,23 @@ function biasedHex(micros: bigint): string {
  */
 export function rowHeader(eventMicros: bigint, createdMicros: bigint | null): string {
   return `${VALUE_FORMAT_VERSION}${biasedHex(eventMicros)}${createdMicros === null ? NULL_CREATED : biasedHex(createdMicros)}`;
+}
+
+/**
+ * Writes the header of a row whose event and created times (µs) are little-endian int64s at
+ * `event[eventAt]` and `created[createdAt]` (created null: ranks lowest), without a bigint.
+ */
+export function writeRowHeaderBytes(
+  w: ByteWriter,
+  event: Uint8Array,
+  eventAt: number,
+  created: Uint8Array | null,
+  createdAt: number,
+): void {
+  w.u8(VERSION_BYTE);
+  w.biasedHex64(event, eventAt);
+  if (created === null) w.latin1(NULL_CREATED);
+  else w.biasedHex64(created, createdAt);
 }
 
 /** Digit value of each byte; -1 for anything the writer never puts in a header (uppercase too). */

@@ -13,6 +13,8 @@ export class ValueDecodeError extends Error {
   override name = 'ValueDecodeError';
 }
 
+const HEX_CODES = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
+
 /** Growable byte buffer reused across rows, so encoding allocates only the finished value. */
 export class ByteWriter {
   private buf: Buffer;
@@ -87,9 +89,39 @@ export class ByteWriter {
     this.pos += bytes.length;
   }
 
+  /** `n` bytes of `src` from `at`, as they are (a fixed-width value already in this layout). */
+  copy(src: Uint8Array, at: number, n: number): void {
+    this.ensure(n);
+    for (let i = 0; i < n; i++) this.buf[this.pos + i] = src[at + i]!;
+    this.pos += n;
+  }
+
+  /**
+   * The 16 lowercase hex digits of the little-endian int64 at `src[at]` plus 2^63 (a row header's
+   * order key), from its two 32-bit halves: no bigint on the way.
+   */
+  biasedHex64(src: Uint8Array, at: number): void {
+    this.ensure(16);
+    const hi =
+      ((src[at + 4]! | (src[at + 5]! << 8) | (src[at + 6]! << 16) | (src[at + 7]! << 24)) ^ 0x80000000) >>> 0;
+    const lo = (src[at]! | (src[at + 1]! << 8) | (src[at + 2]! << 16) | (src[at + 3]! << 24)) >>> 0;
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 7; i >= 0; i--) {
+      buf[p + 7 - i] = HEX_CODES[(hi >>> (4 * i)) & 15]!;
+      buf[p + 15 - i] = HEX_CODES[(lo >>> (4 * i)) & 15]!;
+    }
+    this.pos += 16;
+  }
+
   /** A copy of what was written since the last reset. */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  /** What was written since the last reset, without a copy: valid until the next write. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 }
 

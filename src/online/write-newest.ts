@@ -1,53 +1,42 @@
 /**
- * The one write path of the online store: a Lua script that, for a whole batch of rows, keeps a
- * row only if its (event time, created time) is at least the stored one. Check and write happen
- * inside Redis in one step, so racing writers cannot replace a newer row with an older one. A
- * stored value whose header does not parse is replaced.
+ * The one write path of the online store: rows go through the newest-wins script
+ * (write-newest-script.ts), in calls of up to ROWS_PER_CALL rows.
  */
-import { createHash } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import { keySlot } from './key-slot.ts';
+import { NewestWriteBatch } from './newest-write-batch.ts';
 import { isCluster, type RedisClient } from './redis-client.ts';
 import { RespConnection } from './resp/resp-connection.ts';
 import { RespError } from './resp/resp-reply.ts';
-import type { RespWriter } from './resp/resp-writer.ts';
-
-// Headers are compared as four 8-digit hex chunks: exact in Lua's doubles, and independent of
-// the locale Redis compares strings with.
-const WRITE_NEWEST_LUA = `#!lua flags=allow-cross-slot-keys
-local function newer(new, old)
-  if string.byte(old, 1) ~= string.byte(new, 1) then return true end
-  for off = 2, 26, 8 do
-    local a = tonumber(string.sub(new, off, off + 7), 16)
-    local b = tonumber(string.sub(old, off, off + 7), 16)
-    if b == nil or a == nil then return true end
-    if a ~= b then return a > b end
-  end
-  return true
-end
-local n = 0
-for i = 1, #KEYS do
-  local field = ARGV[2 * i - 1]
-  local value = ARGV[2 * i]
-  local old = redis.call('HGET', KEYS[i], field)
-  if (not old) or newer(value, old) then
-    redis.call('HSET', KEYS[i], field, value)
-    n = n + 1
-  end
-end
-return n
-`;
+import { ROWS_PER_CALL, WRITE_NEWEST_LUA } from './write-newest-script.ts';
 
 const COMMAND = 'troveWriteNewest';
-const SCRIPT_SHA = createHash('sha1').update(WRITE_NEWEST_LUA).digest('hex');
-/** Rows per script call: large enough to amortize the call, small enough not to stall Redis. */
-export const ROWS_PER_CALL = 500;
 
 /** One row to write: an entity hash, the view's field, the encoded value. */
 export interface OnlineWrite {
   key: string;
   field: string;
   value: Buffer;
+}
+
+/** Rows collected for one newest-wins write, however the connection wants them held. */
+export interface WriteBatch {
+  /** Adds a row; `value` is copied, so the caller may reuse its bytes. */
+  add(key: string, field: string, value: Uint8Array): void;
+  readonly rows: number;
+}
+
+/** A batch as a list of rows, for the general client (a cluster groups them by slot). */
+export class OnlineWriteList implements WriteBatch {
+  readonly writes: OnlineWrite[] = [];
+
+  get rows(): number {
+    return this.writes.length;
+  }
+
+  add(key: string, field: string, value: Uint8Array): void {
+    this.writes.push({ key, field, value: Buffer.from(value) });
+  }
 }
 
 type ScriptArgs = [number, ...(string | Buffer)[]];
@@ -71,58 +60,41 @@ function callArgs(writes: readonly OnlineWrite[], from: number, to: number): Scr
   return args;
 }
 
-/** RESP of one bulk string argument. */
-function respArg(text: string): Buffer {
-  return Buffer.from(`$${Buffer.byteLength(text)}\r\n${text}\r\n`);
-}
-
-const EVALSHA_HEAD = Buffer.concat([respArg('EVALSHA'), respArg(SCRIPT_SHA)]);
-
-/** Encodes the script calls for `writes[from..to)`, ROWS_PER_CALL rows each. */
-function encodeCalls(w: RespWriter, writes: readonly OnlineWrite[], calls: readonly number[]): void {
-  let field = '';
-  let fieldBytes: Buffer = Buffer.alloc(0);
-  for (const from of calls) {
-    const to = Math.min(from + ROWS_PER_CALL, writes.length);
-    const n = to - from;
-    w.begin(3 + 3 * n)
-      .raw(EVALSHA_HEAD)
-      .string(String(n));
-    for (let i = from; i < to; i++) w.string(writes[i]!.key);
-    for (let i = from; i < to; i++) {
-      const row = writes[i]!;
-      // Rows of one view share their field: encode it once per run of equal fields.
-      if (row.field !== field) {
-        field = row.field;
-        fieldBytes = respArg(field);
-      }
-      w.raw(fieldBytes).bytes(row.value);
-    }
-  }
-}
-
 /**
- * The standalone path: every call goes out in one write on the store's own connection. A Redis
- * that does not know the script yet (a new or restarted server) gets it loaded, and the calls it
- * refused are sent again; they did nothing the first time.
+ * Sends finished script calls on the store's own connection, all in one write. A Redis that does
+ * not know the script yet (a new or restarted server) gets it loaded, and the calls it refused are
+ * sent again; they did nothing the first time.
  */
-async function writeNewestResp(connection: RespConnection, writes: readonly OnlineWrite[]): Promise<number> {
-  let calls: number[] = [];
-  for (let i = 0; i < writes.length; i += ROWS_PER_CALL) calls.push(i);
+export async function sendNewestCalls(connection: RespConnection, calls: readonly Buffer[]): Promise<number> {
+  let pending = calls;
   let written = 0;
-  for (let attempt = 0; calls.length > 0; attempt++) {
-    const replies = await connection.batch(calls.length, (w) => encodeCalls(w, writes, calls));
-    const refused: number[] = [];
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const batch = pending;
+    // Each call may take the command timeout, as if they were sent one after another.
+    const replies = await connection.batch(
+      batch.length,
+      (w) => {
+        for (const call of batch) w.raw(call);
+      },
+      connection.commandTimeoutMs * batch.length,
+    );
+    const refused: Buffer[] = [];
     replies.forEach((reply, i) => {
       if (typeof reply === 'number') written += reply;
       else if (reply instanceof RespError && reply.message.startsWith('NOSCRIPT') && attempt === 0)
-        refused.push(calls[i]!);
+        refused.push(batch[i]!);
       else throw reply instanceof RespError ? reply : new RespError(`unexpected reply ${String(reply)}`);
     });
     if (refused.length > 0) await connection.send(['SCRIPT', 'LOAD', WRITE_NEWEST_LUA]);
-    calls = refused;
+    pending = refused;
   }
   return written;
+}
+
+function writeNewestResp(connection: RespConnection, writes: readonly OnlineWrite[]): Promise<number> {
+  const batch = new NewestWriteBatch();
+  for (const w of writes) batch.add(w.key, w.field, w.value);
+  return sendNewestCalls(connection, batch.finish());
 }
 
 /**

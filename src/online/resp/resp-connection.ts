@@ -82,6 +82,10 @@ export class RespConnection {
     this.parser = new RespParser((reply) => this.onReply(reply));
   }
 
+  get commandTimeoutMs(): number {
+    return this.options.commandTimeoutMs;
+  }
+
   /** Commands sent and not yet answered (timed-out ones included until their reply arrives). */
   get pending(): number {
     return this.queue.length - this.head;
@@ -97,11 +101,17 @@ export class RespConnection {
 
   /**
    * Sends `count` commands that `encode` writes, in one go; resolves to their replies in order,
-   * error replies as RespError values. Rejects only when the connection fails or times out.
+   * error replies as RespError values. Rejects only when the connection fails or no reply came
+   * within `timeoutMs` (default: the command timeout). Commands after a batch wait for it: give a
+   * connection carrying long batches no latency-sensitive commands.
    */
-  batch(count: number, encode: (writer: RespWriter) => void): Promise<RespReply[]> {
+  batch(
+    count: number,
+    encode: (writer: RespWriter) => void,
+    timeoutMs = this.options.commandTimeoutMs,
+  ): Promise<RespReply[]> {
     if (count === 0) return Promise.resolve([]);
-    return this.enqueue(count, false, encode) as Promise<RespReply[]>;
+    return this.enqueue(count, false, encode, timeoutMs) as Promise<RespReply[]>;
   }
 
   /**
@@ -117,6 +127,7 @@ export class RespConnection {
     count: number,
     single: boolean,
     encode: (writer: RespWriter) => void,
+    timeoutMs = this.options.commandTimeoutMs,
   ): Promise<RespReply | RespReply[]> {
     if (this.state === 'closed') return Promise.reject(new RespConnectionError('the connection is closed'));
     if (this.state === 'idle') {
@@ -140,12 +151,12 @@ export class RespConnection {
       this.queue.push({
         count,
         replies: single ? null : [],
-        deadline: Date.now() + this.options.commandTimeoutMs,
+        deadline: Date.now() + timeoutMs,
         settled: false,
         resolve,
         reject,
       });
-      if (this.timer === undefined) this.armTimer(this.options.commandTimeoutMs);
+      if (this.timer === undefined) this.armTimer(timeoutMs);
       if (this.state === 'ready' && !this.flushScheduled) {
         this.flushScheduled = true;
         process.nextTick(this.flush);
@@ -309,7 +320,11 @@ export class RespConnection {
       if (p.deadline > now) break;
       if (!p.settled) {
         p.settled = true;
-        p.reject(new RespConnectionError(`Redis did not answer within ${this.options.commandTimeoutMs} ms`));
+        p.reject(
+          new RespConnectionError(
+            `Redis did not answer in time (${this.options.commandTimeoutMs} ms per command)`,
+          ),
+        );
       }
     }
     this.expiredUpTo = i;

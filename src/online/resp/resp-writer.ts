@@ -3,6 +3,8 @@
  * buffer and one socket write rather than an object, an argument array and a string per command.
  */
 const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
+const STAR = 0x2a;
+const DOLLAR = 0x24;
 
 export class RespWriter {
   private buf = Buffer.allocUnsafe(16 * 1024);
@@ -19,21 +21,54 @@ export class RespWriter {
     this.buf = grown;
   }
 
-  private header(prefix: string, n: number): void {
-    // At most 1 + 20 digits + 2 bytes.
+  /** `<prefix><n>\r\n`, digits written by hand: this runs for every argument. */
+  private header(prefix: number, n: number): void {
+    // At most 1 + 16 digits + 2 bytes.
     this.reserve(24);
-    this.used += this.buf.write(`${prefix}${n}\r\n`, this.used, 'latin1');
+    const buf = this.buf;
+    buf[this.used++] = prefix;
+    if (n < 10) buf[this.used++] = 48 + n;
+    else {
+      const digits = n < 100 ? 2 : n < 1000 ? 3 : n < 10_000 ? 4 : Math.floor(Math.log10(n)) + 1;
+      let at = this.used + digits;
+      this.used = at;
+      for (let v = n; v > 0; v = Math.floor(v / 10)) buf[--at] = 48 + (v % 10);
+    }
+    buf.writeUInt16LE(CRLF, this.used);
+    this.used += 2;
   }
 
   /** Starts a command of `argc` arguments; exactly that many `string`/`bytes` calls follow. */
   begin(argc: number): this {
-    this.header('*', argc);
+    this.header(STAR, argc);
     return this;
   }
 
   string(s: string): this {
+    const length = s.length;
+    // Keys and field names are ASCII (entity texts are percent-encoded): copy their code units by
+    // hand, which beats a general UTF-8 write for short strings; anything else takes that write.
+    if (length <= 256) {
+      const start = this.used;
+      this.header(DOLLAR, length);
+      this.reserve(length + 2);
+      const buf = this.buf;
+      let at = this.used;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at++] = c;
+      }
+      if (i === length) {
+        buf.writeUInt16LE(CRLF, at);
+        this.used = at + 2;
+        return this;
+      }
+      this.used = start;
+    }
     const n = Buffer.byteLength(s, 'utf8');
-    this.header('$', n);
+    this.header(DOLLAR, n);
     this.reserve(n + 2);
     this.used += this.buf.write(s, this.used, 'utf8');
     this.buf.writeUInt16LE(CRLF, this.used);
@@ -42,7 +77,7 @@ export class RespWriter {
   }
 
   bytes(b: Uint8Array): this {
-    this.header('$', b.length);
+    this.header(DOLLAR, b.length);
     this.reserve(b.length + 2);
     this.buf.set(b, this.used);
     this.used += b.length;

@@ -1,0 +1,132 @@
+/**
+ * The rows of one DuckDB chunk of the newest-rows query (join keys, event µs, created µs, features)
+ * turned into online values and entity texts. Fixed-width columns are read as bytes and copied into
+ * the value as they are (the value layout of int32/int64/float32/float64/timestamp is the same
+ * little-endian bytes DuckDB holds), with no JS value per cell; other columns, or vectors whose
+ * shape is not the expected one, go through the public per-item API and the general encoder.
+ */
+import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import type { ValueType } from '../definitions/value-type.ts';
+import { type RawColumn, rawColumn, rawValid } from '../duckdb/raw-vector.ts';
+import { rowHeader, writeRowHeaderBytes } from '../online/row-header.ts';
+import { type ByteWriter, writeValue } from '../online/value-codec.ts';
+import type { ViewCodec } from '../online/view-codec.ts';
+
+type CellWriter = (w: ByteWriter, row: number) => void;
+
+/** Bytes per cell of the types whose online layout is DuckDB's own; 0 for the rest. */
+function fixedWidth(type: ValueType): number {
+  switch (type) {
+    case 'int64':
+    case 'timestamp':
+    case 'float64':
+      return 8;
+    case 'int32':
+    case 'float32':
+      return 4;
+    case 'bool':
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+function cellWriter(vector: DuckDBVector, type: ValueType, rows: number): CellWriter {
+  const width = fixedWidth(type);
+  const raw = width > 0 ? rawColumn(vector, width, rows) : undefined;
+  if (!raw) return (w, row) => writeValue(w, type, vector.getItem(row));
+  const bytes = raw.bytes;
+  if (type === 'bool')
+    return (w, row) => {
+      if (!rawValid(raw, row)) w.u8(0);
+      else {
+        w.u8(1);
+        w.u8(bytes[row] ? 1 : 0);
+      }
+    };
+  return (w, row) => {
+    if (!rawValid(raw, row)) w.u8(0);
+    else {
+      w.u8(1);
+      w.copy(bytes, row * width, width);
+    }
+  };
+}
+
+/** A little-endian int64 as a JS number (exact below 2^53, which every µs timestamp is). */
+function int64Number(bytes: Uint8Array, at: number): number {
+  const lo = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+  const hi = bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24);
+  return hi * 0x1_0000_0000 + lo;
+}
+
+export class ChunkRows {
+  readonly rowCount: number;
+  private readonly keyVectors: DuckDBVector[];
+  /** Raw bytes of a single int64 join key, when that is the key. */
+  private readonly intKey: RawColumn | undefined;
+  private readonly eventVector: DuckDBVector;
+  private readonly createdVector: DuckDBVector;
+  private readonly event: RawColumn | undefined;
+  private readonly created: RawColumn | undefined;
+  private readonly cells: CellWriter[];
+  private readonly keyValues: unknown[];
+
+  constructor(
+    chunk: DuckDBDataChunk,
+    private readonly codec: ViewCodec,
+  ) {
+    const rows = chunk.rowCount;
+    this.rowCount = rows;
+    const keyCount = codec.joinKeys.length;
+    this.keyVectors = [];
+    for (let k = 0; k < keyCount; k++) this.keyVectors.push(chunk.getColumnVector(k));
+    this.keyValues = new Array(keyCount);
+    this.intKey =
+      keyCount === 1 && codec.joinKeys[0]!.type === 'int64'
+        ? rawColumn(this.keyVectors[0]!, 8, rows)
+        : undefined;
+    this.eventVector = chunk.getColumnVector(keyCount);
+    this.createdVector = chunk.getColumnVector(keyCount + 1);
+    this.event = rawColumn(this.eventVector, 8, rows);
+    this.created = rawColumn(this.createdVector, 8, rows);
+    const features = codec.view.features;
+    this.cells = features.map((f, i) => cellWriter(chunk.getColumnVector(keyCount + 2 + i), f.type, rows));
+  }
+
+  /** Event time of a row in µs. */
+  eventMicros(row: number): number {
+    return this.event
+      ? int64Number(this.event.bytes, row * 8)
+      : Number(this.eventVector.getItem(row) as bigint);
+  }
+
+  /** The entity text of a row's join keys. */
+  entityText(row: number): string {
+    const values = this.keyValues;
+    const intKey = this.intKey;
+    if (intKey && rawValid(intKey, row)) {
+      const n = int64Number(intKey.bytes, row * 8);
+      // Beyond 2^53 a number would round: take the exact bigint.
+      values[0] = Number.isSafeInteger(n) ? n : this.keyVectors[0]!.getItem(row);
+    } else for (let k = 0; k < values.length; k++) values[k] = this.keyVectors[k]!.getItem(row);
+    return this.codec.entityKeys.text(values);
+  }
+
+  /** Encodes a row's online value into `w` (reset first); `w.view()` then holds it. */
+  encode(row: number, w: ByteWriter): void {
+    w.reset();
+    const event = this.event;
+    const created = this.created;
+    if (event && created) {
+      const createdValid = rawValid(created, row);
+      writeRowHeaderBytes(w, event.bytes, row * 8, createdValid ? created.bytes : null, row * 8);
+    } else {
+      w.latin1(
+        rowHeader(this.eventVector.getItem(row) as bigint, this.createdVector.getItem(row) as bigint | null),
+      );
+    }
+    const cells = this.cells;
+    for (let i = 0; i < cells.length; i++) cells[i]!(w, row);
+  }
+}
