@@ -1,7 +1,7 @@
 /**
  * Materialization throughput: offline rows × 10 features (one row per entity, so every row is
  * written) through DuckDB, the codec and the newest-wins script, against a bare ioredis writer
- * issuing pipelined HSETs of the same encoded rows already in memory. Target: at least 60% of the
+ * issuing pipelined HSETs of the same encoded rows already in memory. Target: at least 1.5× the
  * bare writer's rows/s. Each run is a fresh child process; the two alternate and medians are
  * reported, with the peak RSS of Trove's runs.
  */
@@ -14,7 +14,8 @@ import type { Scenario } from '../scenario.ts';
 import type { WriteRun } from '../tasks/materialize-tasks.ts';
 
 const TASKS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tasks', 'materialize-tasks.ts');
-const TARGET = 0.6;
+/** The whole pipeline, guard included, at 1.5× a naive writer of rows already in memory. */
+const TARGET = 1.5;
 
 function writeRun(m: Measurement): WriteRun {
   const r = m.result;
