@@ -49,8 +49,14 @@ export type EntityInput =
   | Table
   | readonly Readonly<Record<string, unknown>>[];
 
-/** Name of the table the entity rows are loaded into; its rowid is the input order. */
+/**
+ * Name of the relation the entity rows are visible under: the user's columns, then `ENTITY_ROW`,
+ * each row's position in the input (0-based), by which the output is ordered.
+ */
 export const ENTITY_TABLE = '__trove_entity_input';
+export const ENTITY_ROW = '__trove_row';
+/** Where rows loaded from anything but a Parquet file are kept; its rowid is the input order. */
+const LOADED_TABLE = '__trove_entity_rows';
 
 interface InputColumn {
   name: string;
@@ -168,11 +174,11 @@ async function loadColumns(connection: DuckDBConnection, columns: InputColumn[])
     names.add(c.name);
   }
   await connection.run(
-    `CREATE TABLE ${ENTITY_TABLE} (${columns.map((c) => `${quoteIdentifier(c.name)} ${c.type.toString()}`).join(', ')})`,
+    `CREATE TABLE ${LOADED_TABLE} (${columns.map((c) => `${quoteIdentifier(c.name)} ${c.type.toString()}`).join(', ')})`,
   );
   const rows = columns[0]?.values.length ?? 0;
   const types = columns.map((c) => c.type);
-  const appender = await connection.createAppender(ENTITY_TABLE);
+  const appender = await connection.createAppender(LOADED_TABLE);
   const size = 2048;
   for (let offset = 0; offset < rows; offset += size) {
     const n = Math.min(size, rows - offset);
@@ -189,14 +195,44 @@ async function checkFile(file: string): Promise<void> {
 }
 
 /**
- * Loads an entity table into DuckDB as `ENTITY_TABLE`, keeping its row order (insertion order is
- * preserved, and the table's rowid numbers rows in that order).
+ * A Parquet entity file read where it lies, numbered by DuckDB's `file_row_number`, instead of
+ * copied into a table first: a training dataset of a large entity file then streams from the file
+ * as a hand-written query would. Files whose own columns would clash with the numbering are
+ * loaded into a table like any other input (false).
+ */
+async function viewParquet(connection: DuckDBConnection, reader: string): Promise<boolean> {
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`);
+  const names = described.getRowObjectsJS().map((r) => String(r.column_name));
+  if (names.some((n) => n === 'file_row_number' || n.startsWith('__trove_'))) return false;
+  const numbered = `${reader.slice(0, -1)}, file_row_number = true)`;
+  await connection.run(
+    `CREATE TEMP VIEW ${ENTITY_TABLE} AS SELECT * EXCLUDE (file_row_number), file_row_number AS ${ENTITY_ROW} FROM ${numbered}`,
+  );
+  return true;
+}
+
+/**
+ * Makes an entity table visible to DuckDB as `ENTITY_TABLE` with its row order in `ENTITY_ROW`:
+ * a Parquet file in place, anything else loaded into a table (insertion order is preserved, and
+ * the table's rowid numbers rows in that order).
  */
 export async function loadEntityInput(
   connection: DuckDBConnection,
   input: EntityInput,
   baseDir: string = process.cwd(),
 ): Promise<void> {
+  if (await loadEntityRows(connection, input, baseDir)) return;
+  await connection.run(
+    `CREATE TEMP VIEW ${ENTITY_TABLE} AS SELECT *, rowid AS ${ENTITY_ROW} FROM ${LOADED_TABLE}`,
+  );
+}
+
+/** Loads the rows into `LOADED_TABLE`; true when `ENTITY_TABLE` was made over a file instead. */
+async function loadEntityRows(
+  connection: DuckDBConnection,
+  input: EntityInput,
+  baseDir: string,
+): Promise<boolean> {
   if (typeof input === 'string' || (typeof input === 'object' && input !== null && 'path' in input)) {
     const file = path.resolve(baseDir, typeof input === 'string' ? input : input.path);
     const ext = path.extname(file).toLowerCase();
@@ -206,18 +242,19 @@ export async function loadEntityInput(
     else if (ext === '.csv') reader = `read_csv(${quoteString(file)}, header = true, auto_detect = true)`;
     else throw badInput(`entity file ${file}: expected a .parquet or .csv file`);
     try {
-      await connection.run(`CREATE TABLE ${ENTITY_TABLE} AS SELECT * FROM ${reader}`);
+      if (ext === '.parquet' && (await viewParquet(connection, reader))) return true;
+      await connection.run(`CREATE TABLE ${LOADED_TABLE} AS SELECT * FROM ${reader}`);
     } catch (err) {
       throw badInput(`entity file ${file} cannot be read: ${(err as Error).message.split('\n')[0]}`);
     }
-    return;
+    return false;
   }
   if (isArrowTable(input)) {
     await loadColumns(
       connection,
       input.schema.fields.map((_, i) => arrowColumn(input, i)),
     );
-    return;
+    return false;
   }
   if (Array.isArray(input)) {
     const rows = input as readonly Readonly<Record<string, unknown>>[];
@@ -240,7 +277,7 @@ export async function loadEntityInput(
         ),
       ),
     );
-    return;
+    return false;
   }
   if ('columns' in input) {
     const entries = Object.entries(input.columns);
@@ -250,15 +287,15 @@ export async function loadEntityInput(
       connection,
       entries.map(([n, v]) => jsColumn(n, v)),
     );
-    return;
+    return false;
   }
   if ('sql' in input) {
     try {
-      await connection.run(`CREATE TABLE ${ENTITY_TABLE} AS ${input.sql}`);
+      await connection.run(`CREATE TABLE ${LOADED_TABLE} AS ${input.sql}`);
     } catch (err) {
       throw badInput(`entity query failed: ${(err as Error).message.split('\n')[0]}`);
     }
-    return;
+    return false;
   }
   throw badInput('unsupported entity input');
 }

@@ -5,7 +5,7 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
-import { ENTITY_TABLE, type EntityInput, loadEntityInput } from './entity-input.ts';
+import { ENTITY_ROW, ENTITY_TABLE, type EntityInput, loadEntityInput } from './entity-input.ts';
 import { finishPendingSwap } from './finish-pending-swap.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from './offline-duckdb.ts';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP } from './offline-layout.ts';
@@ -112,7 +112,8 @@ export async function prepareHistoricalQuery(
     const described = await connection.runAndReadAll(`DESCRIBE ${ENTITY_TABLE}`);
     const columns = described
       .getRowObjectsJS()
-      .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }))
+      .filter((c) => c.name !== ENTITY_ROW);
     const typeOf = new Map(columns.map((c) => [c.name, c.type]));
     const rowCount = Number(await firstValue(connection, `SELECT count(*) FROM ${ENTITY_TABLE}`));
     if (rowCount === 0) throw invalid('the entity table is empty');
@@ -150,7 +151,7 @@ export async function prepareHistoricalQuery(
     const tsExpr =
       tsType === 'VARCHAR' ? `TRY_CAST(${tsQuoted} AS TIMESTAMPTZ)` : `CAST(${tsQuoted} AS TIMESTAMPTZ)`;
     const badTs = await connection.runAndReadAll(
-      `SELECT rowid, ${tsQuoted}::VARCHAR FROM ${ENTITY_TABLE} WHERE ${tsExpr} IS NULL LIMIT 1`,
+      `SELECT ${ENTITY_ROW}, ${tsQuoted}::VARCHAR FROM ${ENTITY_TABLE} WHERE ${tsExpr} IS NULL ORDER BY ${ENTITY_ROW} LIMIT 1`,
     );
     const badRow = badTs.getRowsJS()[0];
     if (badRow) {
@@ -196,7 +197,6 @@ export async function prepareHistoricalQuery(
     const keyNames = [...keyCasts.keys()];
     const keyAlias = (key: string) => `__trove_k${keyNames.indexOf(key)}`;
     const entitySelect = [
-      'rowid AS __trove_row',
       '*',
       `${tsExpr} AS __trove_ts`,
       ...keyNames.map((k) => `${keyCasts.get(k)} AS ${keyAlias(k)}`),
