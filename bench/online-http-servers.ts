@@ -1,5 +1,5 @@
 /**
- * Child process of the online-http benchmark: seeds 100 drivers × 3 views in Redis and serves
+ * Child process of the online.http benchmark: seeds 100 drivers × 3 views in Redis and serves
  * `/get-online-features` twice: from Trove's server (buildServer: schema, auth and metrics hooks,
  * cached plans, its encoding and serializer) and from a bare Fastify route written as a minimal
  * hand-made server would be: the same values stored as plain hash fields (one hash per driver,

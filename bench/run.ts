@@ -25,12 +25,9 @@ function parseArgs(argv: readonly string[]): { quick: boolean; json?: string; on
   return out;
 }
 
-/**
- * The one compatibility path: a scenario that does not set `target` yet (online-http) gets none.
- * Remove once every scenario does and `target`/`passed` become required in BenchResult.
- */
+/** A result named after its scenario too, so a line of the JSON or the table is identifiable alone. */
 function reported(scenario: string, r: BenchResult): ReportedResult {
-  return { ...r, scenario };
+  return { ...r, name: `${scenario}: ${r.name}`, scenario };
 }
 
 async function loadScenarios(): Promise<Scenario[]> {
@@ -47,8 +44,10 @@ async function loadScenarios(): Promise<Scenario[]> {
 const args = parseArgs(process.argv.slice(2));
 const workDir = path.resolve(here, '..', 'bench-results', 'work');
 await mkdir(workDir, { recursive: true });
-const scenarios = (await loadScenarios()).filter((s) => !args.only || s.name === args.only);
-if (scenarios.length === 0) throw new Error(`no scenario named ${args.only}`);
+const known = await loadScenarios();
+const scenarios = known.filter((s) => !args.only || s.name === args.only);
+if (scenarios.length === 0)
+  throw new Error(`no scenario named ${args.only}; known: ${known.map((s) => s.name).join(', ')}`);
 const all: ReportedResult[] = [];
 const failed: string[] = [];
 for (const s of scenarios) {

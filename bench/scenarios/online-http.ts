@@ -64,7 +64,7 @@ function medianOf(runs: readonly Run[], key: keyof Run): number {
 const BASELINE = 'bare Fastify route, plain ioredis HMGETs, same JSON';
 
 export const scenario: Scenario = {
-  name: 'online-http',
+  name: 'online.http',
   description: 'POST /get-online-features vs a bare Fastify route (autocannon, 16 connections, loopback)',
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const seconds = ctx.quick ? 3 : 10;
@@ -82,14 +82,14 @@ export const scenario: Scenario = {
           troveRuns.push(await load(trove, entities, seconds));
           bareRuns.push(await load(bare, entities, seconds));
         }
-        const label = entities === 1 ? '1 entity x 3 views' : `${entities} entities x 3 views`;
+        const label = entities === 1 ? '1 entity × 3 views' : `${entities} entities × 3 views`;
         ctx.log(
           `${label}: trove ${medianOf(troveRuns, 'rps').toFixed(0)} req/s, bare ${medianOf(bareRuns, 'rps').toFixed(0)} req/s`,
         );
         const one = entities === 1;
         const of = (name: string, unit: string, key: keyof Run, higher: boolean, target: number | null) =>
           figure({
-            name: `online.http ${name}, ${label}`,
+            name: `${label}, ${name}`,
             value: medianOf(troveRuns, key),
             unit,
             baseline: medianOf(bareRuns, key),
@@ -99,8 +99,8 @@ export const scenario: Scenario = {
           });
         results.push(
           of('req/s', 'req/s', 'rps', true, one ? 0.7 : null),
-          of('p50', 'ms', 'p50', false, null),
-          of('p99', 'ms', 'p99', false, one ? 1.5 : null),
+          of('p50 latency', 'ms', 'p50', false, null),
+          of('p99 latency', 'ms', 'p99', false, one ? 1.5 : null),
         );
       }
       return results;
