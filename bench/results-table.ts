@@ -7,7 +7,7 @@ function number(value: number): string {
 /** The run's results as a text table: name | value | baseline | ratio | target | pass. */
 export function resultsTable(results: readonly ReportedResult[]): string {
   const rows = results.map((r) => [
-    `${r.scenario}: ${r.name}`,
+    r.name,
     `${number(r.value)} ${r.unit}`,
     r.baseline === null ? '-' : `${number(r.baseline)} ${r.unit} (${r.baseline_name})`,
     r.ratio === null ? '-' : r.ratio.toFixed(2),

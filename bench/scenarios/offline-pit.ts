@@ -96,7 +96,7 @@ export const scenario: Scenario = {
           : await measure(featureRows, seriesEntities);
       results.push(
         vsBaseline(
-          `scaling: time, ${seriesEntities / 1000}k entity rows × ${featureRows / 1000}k feature rows`,
+          `scaling series, time, ${seriesEntities / 1000}k entity rows × ${featureRows / 1000}k feature rows`,
           'ms',
           s.target.ms,
           s.baseline.ms,

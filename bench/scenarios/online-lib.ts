@@ -135,7 +135,7 @@ export function bareRead(
 }
 
 export const scenario: Scenario = {
-  name: 'online-lib',
+  name: 'online.lib',
   description: 'library online reads (1 and 100 entities × 3 views) vs a bare ioredis pipeline',
   async run(ctx) {
     const seconds = ctx.quick ? 0.5 : 3;
@@ -149,6 +149,7 @@ export const scenario: Scenario = {
       const fields = VIEWS.map((v) => online.codec(registry, v).field);
       const builder = online.codec(registry, 'v1').entityKeys;
       for (const n of [1, 100]) {
+        const label = `${n === 1 ? '1 entity' : `${n} entities`} × 3 views`;
         const lib: Op = (round) =>
           store.getOnlineFeatures({ entities: { driver_id: idsFor(n, round) }, features: FEATURE_REFS });
         const bare = bareRead(online, builder, fields, n);
@@ -171,7 +172,7 @@ export const scenario: Scenario = {
         const libTimes = await latencies(lib, sequential);
         const bareTimes = await latencies(bare, sequential);
         results.push({
-          name: `${n} entities × 3 views: reads/s at ${CONCURRENCY} concurrent`,
+          name: `${label}, reads/s`,
           value: median(libRates),
           unit: 'reads/s',
           baseline: median(bareRates),
@@ -185,7 +186,7 @@ export const scenario: Scenario = {
           const value = percentile(libTimes, p);
           const baseline = percentile(bareTimes, p);
           results.push({
-            name: `${n} entities × 3 views: p${p} latency, sequential`,
+            name: `${label}, p${p} latency (sequential)`,
             value: value * 1000,
             unit: 'µs',
             baseline: baseline * 1000,
