@@ -5,13 +5,14 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { troveConfigSchema } from '../../src/config/trove-config.ts';
+import { type ResolvedConfig, troveConfigSchema } from '../../src/config/trove-config.ts';
 import { entitySchema } from '../../src/definitions/entity.ts';
 import { featureViewSchema } from '../../src/definitions/feature-view.ts';
 import { sourceSchema } from '../../src/definitions/source.ts';
 import { openDuckDb } from '../../src/duckdb/open-duckdb.ts';
 import { quoteString } from '../../src/duckdb/sql-literals.ts';
 import { materialize } from '../../src/materialize/materialize.ts';
+import { computeViews } from '../../src/offline/compute-views.ts';
 import { viewFolder } from '../../src/offline/offline-layout.ts';
 import type { OnlineWrite } from '../../src/online/write-newest.ts';
 import { Registry } from '../../src/registry/registry.ts';
@@ -25,37 +26,46 @@ export interface WriteRun {
   seconds: number;
 }
 
-export const registry = new Registry({
-  formatVersion: 1,
-  project: PROJECT,
-  version: 1,
-  hash: '',
-  appliedAt: null,
-  objects: {
-    entities: [entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] })],
-    sources: [sourceSchema.parse({ kind: 'push', name: 'src', timestampField: 'event_timestamp' })],
-    featureViews: [
-      featureViewSchema.parse({
-        name: 'wide',
-        entities: ['driver'],
-        source: 'src',
-        features: [
-          { name: 'f0', type: 'int64' },
-          { name: 'f1', type: 'int64' },
-          { name: 'f2', type: 'int32' },
-          { name: 'f3', type: 'float64' },
-          { name: 'f4', type: 'float64' },
-          { name: 'f5', type: 'float32' },
-          { name: 'f6', type: 'string' },
-          { name: 'f7', type: 'bool' },
-          { name: 'f8', type: 'timestamp' },
-          { name: 'f9', type: 'string' },
-        ],
-      }),
-    ],
-    featureServices: [],
-  },
-});
+/** The view, over a Parquet source in `dir` (compute reads it; materialization reads the store). */
+export const benchRegistry = (dir: string): Registry =>
+  new Registry({
+    formatVersion: 1,
+    project: PROJECT,
+    version: 1,
+    hash: '',
+    appliedAt: null,
+    objects: {
+      entities: [entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] })],
+      sources: [
+        sourceSchema.parse({
+          kind: 'parquet',
+          name: 'src',
+          path: path.join(dir, 'src', 'wide.parquet'),
+          timestampField: 'event_timestamp',
+        }),
+      ],
+      featureViews: [
+        featureViewSchema.parse({
+          name: 'wide',
+          entities: ['driver'],
+          source: 'src',
+          features: [
+            { name: 'f0', type: 'int64' },
+            { name: 'f1', type: 'int64' },
+            { name: 'f2', type: 'int32' },
+            { name: 'f3', type: 'float64' },
+            { name: 'f4', type: 'float64' },
+            { name: 'f5', type: 'float32' },
+            { name: 'f6', type: 'string' },
+            { name: 'f7', type: 'bool' },
+            { name: 'f8', type: 'timestamp' },
+            { name: 'f9', type: 'string' },
+          ],
+        }),
+      ],
+      featureServices: [],
+    },
+  });
 
 /** One row per entity, so every row is written (newest-wins has nothing to skip). */
 const rowsSql = (rows: number) => `SELECT i::BIGINT AS driver_id,
@@ -68,7 +78,16 @@ FROM range(${rows}) t(i)`;
 
 const offlineStorePath = (dir: string) => path.join(dir, 'offline');
 
-/** Writes the view's offline partitions once; later runs reuse them. */
+function offlineConfig(dir: string): ResolvedConfig {
+  return {
+    ...troveConfigSchema.parse({ project: PROJECT, offlineStore: { memoryLimit: '1GB', threads: 2 } }),
+    repoDir: dir,
+    registryPath: path.join(dir, 'registry.json'),
+    offlineStorePath: offlineStorePath(dir),
+  };
+}
+
+/** Writes the source and computes the view into the offline store, as `trove compute` does, once. */
 export async function generateMaterializeData(args: { dir: string; rows: number }): Promise<string> {
   const folder = viewFolder(offlineStorePath(args.dir), 'wide');
   if (
@@ -78,14 +97,15 @@ export async function generateMaterializeData(args: { dir: string; rows: number 
     )
   )
     return 'cached';
-  await mkdir(folder, { recursive: true });
+  await mkdir(path.join(args.dir, 'src'), { recursive: true });
   const { instance, connection } = await openDuckDb({ threads: 2 });
   await connection.run(
-    `COPY (SELECT *, strftime(event_timestamp, '%Y-%m-%d') AS date FROM (${rowsSql(args.rows)}))
-     TO ${quoteString(folder)} (FORMAT parquet, PARTITION_BY (date))`,
+    `COPY (SELECT * EXCLUDE (created_timestamp) FROM (${rowsSql(args.rows)}))
+     TO ${quoteString(path.join(args.dir, 'src', 'wide.parquet'))} (FORMAT parquet)`,
   );
   connection.closeSync();
   instance.closeSync();
+  await computeViews(offlineConfig(args.dir), benchRegistry(args.dir));
   return 'generated';
 }
 
@@ -93,12 +113,8 @@ export async function generateMaterializeData(args: { dir: string; rows: number 
 export async function troveMaterialize(args: { dir: string }): Promise<WriteRun> {
   const store = benchStore(PROJECT);
   try {
-    const config = {
-      ...troveConfigSchema.parse({ project: PROJECT, offlineStore: { memoryLimit: '1GB' } }),
-      repoDir: args.dir,
-      registryPath: path.join(args.dir, 'registry.json'),
-      offlineStorePath: offlineStorePath(args.dir),
-    };
+    const config = offlineConfig(args.dir);
+    const registry = benchRegistry(args.dir);
     const started = performance.now();
     const [stats] = await materialize(
       { config, registry, online: store, progressBar: false, log: () => {} },
@@ -113,8 +129,12 @@ export async function troveMaterialize(args: { dir: string }): Promise<WriteRun>
 }
 
 /** The same rows, encoded by the same codec, held in memory before the timing starts. */
-async function encodedRows(store: ReturnType<typeof benchStore>, rows: number): Promise<OnlineWrite[]> {
-  const codec = store.codec(registry, 'wide');
+async function encodedRows(
+  store: ReturnType<typeof benchStore>,
+  dir: string,
+  rows: number,
+): Promise<OnlineWrite[]> {
+  const codec = store.codec(benchRegistry(dir), 'wide');
   const { instance, connection } = await openDuckDb({ threads: 2 });
   const result = await connection.stream(
     `SELECT driver_id, epoch_us(event_timestamp), f0, f1, f2, f3, f4, f5, f6, f7, epoch_us(f8), f9 FROM (${rowsSql(rows)})`,
@@ -138,10 +158,10 @@ async function encodedRows(store: ReturnType<typeof benchStore>, rows: number): 
 }
 
 /** The baseline: plain pipelined HSETs (10k per pipeline, two in flight), no script, no reading. */
-export async function bareHset(args: { rows: number }): Promise<WriteRun> {
+export async function bareHset(args: { dir: string; rows: number }): Promise<WriteRun> {
   const store = benchStore(PROJECT);
   try {
-    const rows = await encodedRows(store, args.rows);
+    const rows = await encodedRows(store, args.dir, args.rows);
     const started = performance.now();
     const BATCH = 10_000;
     const inFlight: Promise<unknown>[] = [];

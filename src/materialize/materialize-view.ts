@@ -40,13 +40,13 @@ export interface ViewRunOptions {
 
 export async function materializeViewRange(options: ViewRunOptions): Promise<ViewRunStats> {
   const { store, connection, codec, range, batchSize, lock, progress } = options;
-  const files = await partitionFiles(options.offlineStorePath, codec.view.name, range);
+  const { files, keysRepeat } = await partitionFiles(options.offlineStorePath, codec.view.name, range);
   const stats: ViewRunStats = { rows: 0, written: 0, newestEvent: null };
   if (files.length === 0) {
     progress.start(codec.view.name, 0);
     return stats;
   }
-  const sql = await newestRowsSql(connection, files, codec.view, codec.joinKeys, range);
+  const sql = await newestRowsSql(connection, files, codec.view, codec.joinKeys, range, keysRepeat);
   let total: number | undefined;
   if (options.countFirst) {
     const counted = await connection.runAndReadAll(`SELECT count(*) AS n FROM (${sql})`);

@@ -18,15 +18,16 @@ export interface MicrosRange {
   end: bigint;
 }
 
-/** Parquet files of a view whose date partition can hold rows in `range`. */
+/** A view's partitions that can hold rows in `range`: their files, and whether keys repeat. */
 export async function partitionFiles(
   offlineStorePath: string,
   viewName: string,
   range: MicrosRange,
-): Promise<string[]> {
+): Promise<{ files: string[]; keysRepeat: boolean }> {
   const first = range.start === undefined ? undefined : utcDateOf({ micros: range.start });
-  const { files } = await viewFiles(offlineStorePath, viewName, first, utcDateOf({ micros: range.end }));
-  return files;
+  const listed = await viewFiles(offlineStorePath, viewName, first, utcDateOf({ micros: range.end }));
+  // One partition known free of repeated keys holds at most one row per entity already.
+  return { files: listed.files, keysRepeat: !(listed.partitions === 1 && listed.uniqueKeys) };
 }
 
 function asMicros(expr: string, type: ValueType): string {
@@ -35,13 +36,18 @@ function asMicros(expr: string, type: ValueType): string {
   return expr;
 }
 
-/** Columns of the query, in order: join keys, event µs, created µs, features. */
+/**
+ * Columns of the query, in order: join keys, event µs, created µs, features. With `keysRepeat`
+ * false the files hold one row per entity and the newest-row pass is left out: it would only cost
+ * a blocking sort before the first row streams (and the write script keeps the newest row anyway).
+ */
 export async function newestRowsSql(
   connection: DuckDBConnection,
   files: readonly string[],
   view: FeatureView,
   joinKeys: readonly JoinKey[],
   range: MicrosRange,
+  keysRepeat = true,
 ): Promise<string> {
   const from = `read_parquet([${files.map(quoteString).join(', ')}], union_by_name = true)`;
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
@@ -63,6 +69,8 @@ export async function newestRowsSql(
     `epoch_us(${cr})`,
     ...view.features.map((f) => column(f.name, f.type)),
   ];
-  return `SELECT ${select.join(', ')} FROM ${from} WHERE ${where.join(' AND ')}
+  const rows = `SELECT ${select.join(', ')} FROM ${from} WHERE ${where.join(' AND ')}`;
+  if (!keysRepeat) return rows;
+  return `${rows}
 QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${ev} DESC, ${cr} DESC NULLS LAST) = 1`;
 }

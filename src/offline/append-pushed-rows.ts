@@ -7,7 +7,12 @@ import type { Registry } from '../registry/registry.ts';
 import { lockViewWaiting } from './compute-lock.ts';
 import { canonicalColumnList, canonicalRowsSql, offlineSourceContext } from './compute-views.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
-import { EVENT_TIMESTAMP, partitionFolder, UNIQUE_KEY_TIMES_MARKER } from './offline-layout.ts';
+import {
+  EVENT_TIMESTAMP,
+  partitionFolder,
+  UNIQUE_KEY_TIMES_MARKER,
+  UNIQUE_KEYS_MARKER,
+} from './offline-layout.ts';
 import { newSwapId, partitionDates, recoverView, stagingFolder } from './partition-swap.ts';
 
 /**
@@ -58,6 +63,7 @@ export async function appendPushedRows(
           await mkdir(to, { recursive: true });
           // Before the new rows appear: they may tie with rows already there.
           await rm(path.join(to, UNIQUE_KEY_TIMES_MARKER), { force: true });
+          await rm(path.join(to, UNIQUE_KEYS_MARKER), { force: true });
           for (const file of await readdir(from)) await rename(path.join(from, file), path.join(to, file));
         }
       } catch (err) {

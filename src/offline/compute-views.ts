@@ -15,6 +15,7 @@ import {
   EVENT_TIMESTAMP,
   partitionFolder,
   UNIQUE_KEY_TIMES_MARKER,
+  UNIQUE_KEYS_MARKER,
   viewFolder,
 } from './offline-layout.ts';
 import { type Instant, instantSql, utcDateOf } from './parse-timestamp.ts';
@@ -137,11 +138,12 @@ export function canonicalColumnList(registry: Registry, view: FeatureView): stri
 }
 
 /**
- * Marks the staged partitions in which no two rows share join keys and event time (see
- * UNIQUE_KEY_TIMES_MARKER). Computed once here so that every later join over them can skip the
- * created-time tie-break. Null keys count as equal, which only ever leaves a marker out.
+ * Marks the staged partitions in which no two rows share join keys and event time
+ * (UNIQUE_KEY_TIMES_MARKER), and those in which no two share join keys at all (UNIQUE_KEYS_MARKER).
+ * Computed once here so that later joins can skip the created-time tie-break and later
+ * materializations the newest-row pass. Null keys count as equal, which only ever leaves a marker out.
  */
-async function markUniqueKeyTimes(
+async function markUniqueness(
   connection: DuckDBConnection,
   staging: string,
   keys: readonly string[],
@@ -149,13 +151,20 @@ async function markUniqueKeyTimes(
 ): Promise<void> {
   if (dates.size === 0) return;
   const reader = await connection.runAndReadAll(
-    `SELECT DISTINCT date::VARCHAR FROM (
-       SELECT date FROM read_parquet(${quoteString(path.join(staging, 'date=*', '*.parquet'))}, hive_partitioning = true, hive_types = {'date': VARCHAR})
-       GROUP BY date, ${[...keys, EVENT_TIMESTAMP].join(', ')} HAVING count(*) > 1)`,
+    `SELECT date::VARCHAR, bool_or(n > 1), bool_or(n > times) FROM (
+       SELECT date, count(*) AS n, count(DISTINCT ${EVENT_TIMESTAMP}) AS times
+       FROM read_parquet(${quoteString(path.join(staging, 'date=*', '*.parquet'))}, hive_partitioning = true, hive_types = {'date': VARCHAR})
+       GROUP BY date, ${keys.join(', ')})
+     GROUP BY date`,
   );
-  const withTies = new Set(reader.getColumnsJS()[0]?.map(String) ?? []);
+  const repeated = new Map(
+    reader.getRowsJS().map((r) => [String(r[0]), { keys: r[1] === true, times: r[2] === true }]),
+  );
   for (const date of dates) {
-    if (!withTies.has(date)) await writeFile(path.join(staging, `date=${date}`, UNIQUE_KEY_TIMES_MARKER), '');
+    const found = repeated.get(date);
+    const folder = path.join(staging, `date=${date}`);
+    if (!found?.keys) await writeFile(path.join(folder, UNIQUE_KEYS_MARKER), '');
+    if (!found?.times) await writeFile(path.join(folder, UNIQUE_KEY_TIMES_MARKER), '');
   }
 }
 
@@ -210,7 +219,7 @@ async function computeView(
     );
   }
   const staged = new Set(await partitionDates(staging));
-  await markUniqueKeyTimes(connection, staging, keys, staged);
+  await markUniqueness(connection, staging, keys, staged);
   const dates = [...new Set([...touched, ...staged])].sort();
   options.onProgress?.({
     view: view.name,

@@ -31,3 +31,10 @@ export function viewGlob(offlineStorePath: string, viewName: string): string {
  * writes it beside the partition's files; anything that adds rows to a partition removes it first.
  */
 export const UNIQUE_KEY_TIMES_MARKER = '_unique-key-times';
+
+/**
+ * An empty file a partition folder holds when no two of its rows share join keys (so none share
+ * keys and event time either): materializing that partition alone needs no newest-row-per-entity
+ * pass. Written and removed with UNIQUE_KEY_TIMES_MARKER.
+ */
+export const UNIQUE_KEYS_MARKER = '_unique-keys';

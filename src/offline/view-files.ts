@@ -1,6 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { partitionFolder, UNIQUE_KEY_TIMES_MARKER, viewFolder } from './offline-layout.ts';
+import {
+  partitionFolder,
+  UNIQUE_KEY_TIMES_MARKER,
+  UNIQUE_KEYS_MARKER,
+  viewFolder,
+} from './offline-layout.ts';
 import { exists, partitionDates } from './partition-swap.ts';
 
 /** The Parquet files of a view's partitions, and whether they are all free of key/time ties. */
@@ -8,6 +13,10 @@ export interface ViewFiles {
   files: string[];
   /** Every listed partition carries the `_unique-key-times` marker. */
   uniqueKeyTimes: boolean;
+  /** Partitions listed. */
+  partitions: number;
+  /** Every listed partition carries the `_unique-keys` marker. */
+  uniqueKeys: boolean;
 }
 
 /**
@@ -18,6 +27,8 @@ export interface ViewFiles {
 export async function viewFiles(store: string, view: string, from?: string, to?: string): Promise<ViewFiles> {
   const files: string[] = [];
   let uniqueKeyTimes = true;
+  let uniqueKeys = true;
+  let partitions = 0;
   for (const date of await partitionDates(viewFolder(store, view))) {
     if ((from && date < from) || (to && date > to)) continue;
     const folder = partitionFolder(store, view, date);
@@ -26,6 +37,8 @@ export async function viewFiles(store: string, view: string, from?: string, to?:
     // Checked after listing: a push removes the marker before adding its file, so a marker still
     // present now vouches for every file listed above.
     if (uniqueKeyTimes && !(await exists(path.join(folder, UNIQUE_KEY_TIMES_MARKER)))) uniqueKeyTimes = false;
+    if (uniqueKeys && !(await exists(path.join(folder, UNIQUE_KEYS_MARKER)))) uniqueKeys = false;
+    partitions++;
   }
-  return { files, uniqueKeyTimes };
+  return { files, uniqueKeyTimes, partitions, uniqueKeys };
 }

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pushFolder } from '../../src/definitions/source-sql.ts';
@@ -7,6 +8,7 @@ import { materialize, materializeIncremental } from '../../src/materialize/mater
 import { readNewestEvents } from '../../src/materialize/newest-event.ts';
 import { readWatermark } from '../../src/materialize/watermarks.ts';
 import { historicalTable } from '../../src/offline/historical-output.ts';
+import { partitionFolder, UNIQUE_KEYS_MARKER } from '../../src/offline/offline-layout.ts';
 import { OnlineStore } from '../../src/online/online-store.ts';
 import { pushRows } from '../../src/push/push-rows.ts';
 import {
@@ -80,6 +82,34 @@ async function trips(ids: (number | bigint)[]): Promise<unknown[]> {
 }
 
 describe('materialize', () => {
+  it('skips the newest-row pass only over one partition marked free of repeated keys, and stays newest-wins', async () => {
+    const config = makeConfig(dir.dir, prefix);
+    await writeOfflineRows(
+      config.offlineStorePath,
+      'stats',
+      [row(1, 1, 1, null, 10n), row(1, 1, 5, null, 15n), row(2, 1, 2, null, 20n)].join(' UNION ALL '),
+    );
+    // A marker that wrongly vouches for day 1: the newest row must still win, the write script
+    // deciding where the query no longer does; only the rows sent show the pass was skipped.
+    await writeFile(
+      path.join(partitionFolder(config.offlineStorePath, 'stats', '2024-01-01'), UNIQUE_KEYS_MARKER),
+      '',
+    );
+    const ctx = makeContext(config, registry, store);
+    const [oneDay] = await materialize(ctx, { start: day(1, 0), end: day(1, 23) });
+    expect(oneDay).toMatchObject({ rows: 3 });
+    expect(await trips([1, 2])).toEqual([15n, 20n]);
+    // Two partitions: keys may repeat across them, so the pass runs whatever the markers say.
+    await writeOfflineRows(config.offlineStorePath, 'stats', row(1, 2, 1, null, 11n));
+    await writeFile(
+      path.join(partitionFolder(config.offlineStorePath, 'stats', '2024-01-02'), UNIQUE_KEYS_MARKER),
+      '',
+    );
+    const [twoDays] = await materialize(ctx, { start: day(1, 0), end: day(2, 23) });
+    expect(twoDays).toMatchObject({ rows: 2 });
+    expect(await trips([1, 2])).toEqual([11n, 20n]);
+  });
+
   it('loads the newest row per entity within [start, end] and skips offline-only views', async () => {
     const config = makeConfig(dir.dir, prefix);
     await writeOfflineRows(

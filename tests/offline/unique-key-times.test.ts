@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { appendPushedRows } from '../../src/offline/append-pushed-rows.ts';
 import { computeViews } from '../../src/offline/compute-views.ts';
 import { historicalTable } from '../../src/offline/historical-output.ts';
-import { partitionFolder, UNIQUE_KEY_TIMES_MARKER } from '../../src/offline/offline-layout.ts';
+import {
+  partitionFolder,
+  UNIQUE_KEY_TIMES_MARKER,
+  UNIQUE_KEYS_MARKER,
+} from '../../src/offline/offline-layout.ts';
 import { columnValues, makeRegistry, offlineConfig, tempDir, writeParquet } from './offline-test-kit.ts';
 
 const HOUR = 3_600_000_000n;
@@ -12,8 +16,8 @@ const DAY1 = 1_764_547_200_000_000n; // 2025-12-01T00:00:00Z
 const DAY2 = DAY1 + 24n * HOUR;
 const at = (micros: bigint) => ({ micros });
 
-const marked = (store: string, date: string) =>
-  access(path.join(partitionFolder(store, 'v', date), UNIQUE_KEY_TIMES_MARKER)).then(
+const marked = (store: string, date: string, marker = UNIQUE_KEY_TIMES_MARKER) =>
+  access(path.join(partitionFolder(store, 'v', date), marker)).then(
     () => true,
     () => false,
   );
@@ -50,6 +54,9 @@ describe('partitions without (keys, event time) ties', () => {
       await computeViews(config, registry);
       expect(await marked(store, '2025-12-01')).toBe(false);
       expect(await marked(store, '2025-12-02')).toBe(true);
+      // Day 1 repeats key 1; day 2 holds one row per key.
+      expect(await marked(store, '2025-12-01', UNIQUE_KEYS_MARKER)).toBe(false);
+      expect(await marked(store, '2025-12-02', UNIQUE_KEYS_MARKER)).toBe(true);
 
       const join = async () =>
         columnValues(
@@ -75,6 +82,7 @@ describe('partitions without (keys, event time) ties', () => {
       await writeParquet(pushed, columns, [[1n, at(DAY2 + 10n * HOUR), at(DAY2 + 20n * HOUR), 'pushed']]);
       await appendPushedRows(config, registry, 'src', pushed);
       expect(await marked(store, '2025-12-02')).toBe(false);
+      expect(await marked(store, '2025-12-02', UNIQUE_KEYS_MARKER)).toBe(false);
       expect(await join()).toEqual(['tie-newer', 'pushed', 'other']);
     } finally {
       await cleanup();
