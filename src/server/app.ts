@@ -9,6 +9,7 @@ import type { ApiKeyConfig, ResolvedConfig } from '../config/trove-config.ts';
 import { TroveError } from '../errors.ts';
 import { ApiKeySet } from './api-keys.ts';
 import { registerAuthHook } from './auth-hook.ts';
+import { clientErrorHandler } from './client-error-handler.ts';
 import { registerErrorHandler, toApiError } from './error-handler.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { serializeJson } from './json-writer.ts';
@@ -58,8 +59,11 @@ export function serverOptionsFromConfig(
   };
 }
 
-/** Header names that carry keys; never logged. */
-export const SECRET_HEADERS = ['req.headers.authorization', 'req.headers["x-api-key"]'];
+/**
+ * Log fields that can carry API keys; never logged. `err.rawPacket` is the raw request Node attaches
+ * to HTTP parse errors, headers included.
+ */
+export const SECRET_LOG_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'err.rawPacket'];
 
 export async function buildServer(store: ServingStore, options: ServerOptions): Promise<FastifyInstance> {
   const keys = ApiKeySet.fromConfig(options.apiKeys, options.env ?? process.env);
@@ -75,6 +79,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
     bodyLimit: options.bodyLimitBytes,
     // A client must not hold a socket open forever by sending slowly.
     requestTimeout: 120_000,
+    clientErrorHandler,
     // Errors raised before routing (a malformed URL, a bad content type header) bypass the error
     // handler; answer them in the same shape.
     frameworkErrors: (err, request, reply) => {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureStore } from '../../src/feature-store.ts';
 import { buildServer } from '../../src/server/app.ts';
+import { rawHead, rawRequest } from '../helpers/raw-http.ts';
 import { errorOf, startTestServer, type TestServer } from './server-fixture.ts';
 
 const READ = 'read-key-0123456789abcdef';
@@ -94,6 +95,34 @@ describe('API keys', () => {
     expect(logLines.length).toBeGreaterThan(0);
     const log = logLines.join('');
     for (const key of [READ, WRITE, ADMIN]) expect(log).not.toContain(key);
+  });
+});
+
+describe('requests the HTTP parser rejects', () => {
+  const port = () => Number(new URL(server.base).port);
+  const head = (headers: [string, string][]) =>
+    rawHead('GET', '/registry', [['Host', 'localhost'], ...headers, ['Connection', 'close']]);
+  const bytesOf = (text: string) => [...Buffer.from(text)].join(',');
+
+  it('are answered in the error shape, and none of their bytes (keys included) is logged', async () => {
+    const control = await rawRequest(port(), head([['Authorization', `Bearer ${READ}\u0001`]]));
+    expect(control.status).toBe(400);
+    expect(JSON.parse(control.body).error.code).toBe('MALFORMED_HTTP');
+    const oversize = await rawRequest(
+      port(),
+      head([
+        ['Authorization', `Bearer ${ADMIN}`],
+        ['X-Padding', 'p'.repeat(20_000)],
+      ]),
+    );
+    expect(oversize.status).toBe(431);
+    expect(JSON.parse(oversize.body).error.code).toBe('HEADERS_TOO_LARGE');
+    const log = logLines.join('');
+    expect(log).toContain('malformed request refused');
+    for (const key of [READ, ADMIN]) {
+      expect(log).not.toContain(key);
+      expect(log).not.toContain(bytesOf(key.slice(0, 12)));
+    }
   });
 });
 

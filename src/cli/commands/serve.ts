@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FeatureStore } from '../../feature-store.ts';
-import { buildServer, SECRET_HEADERS, serverOptionsFromConfig } from '../../server/app.ts';
+import { buildServer, SECRET_LOG_PATHS, serverOptionsFromConfig } from '../../server/app.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface ServeOptions extends RepoOptions {
@@ -40,7 +40,7 @@ export function registerServeCommand(program: Command): void {
         store,
         serverOptionsFromConfig(config, {
           host,
-          logger: { level: options.logLevel, redact: { paths: SECRET_HEADERS, censor: '[redacted]' } },
+          logger: { level: options.logLevel, redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } },
         }),
       );
       await app.listen({ host, port });
