@@ -15,8 +15,10 @@ export interface TempRepo {
   remove(): Promise<void>;
 }
 
-export async function makeTempRepo(): Promise<TempRepo> {
-  const dir = path.join(PROJECT_ROOT, 'tests', '.tmp', randomUUID());
+/** A scratch repo in tests/.tmp, or in `dir` (which must be inside the project, e.g. a drill's). */
+export async function makeTempRepo(
+  dir: string = path.join(PROJECT_ROOT, 'tests', '.tmp', randomUUID()),
+): Promise<TempRepo> {
   await mkdir(dir, { recursive: true });
   return {
     dir,
@@ -28,13 +30,16 @@ export async function makeTempRepo(): Promise<TempRepo> {
   };
 }
 
-/** Copies the bundled TypeScript example into a temp repo, with small generated data. */
-export async function copyExampleRepo(repo: TempRepo, rows = 2_000): Promise<void> {
+/**
+ * Copies the bundled TypeScript example into a temp repo, with small generated data whose event
+ * times end at `end` (default: the example's fixed end).
+ */
+export async function copyExampleRepo(repo: TempRepo, rows = 2_000, end?: Date): Promise<void> {
   const source = path.join(PROJECT_ROOT, 'feature_repo');
   for (const file of ['trove.yaml', 'entities.ts', 'sources.ts', 'feature-views.ts', 'feature-services.ts']) {
     await cp(path.join(source, file), path.join(repo.dir, file));
   }
-  await generateExampleData(path.join(repo.dir, 'data'), { rows });
+  await generateExampleData(path.join(repo.dir, 'data'), { rows, end });
 }
 
 /** Writes the example data and a minimal trove.yaml, for repos whose definitions a test writes. */
