@@ -45,13 +45,17 @@ export interface FeatureStoreOptions {
 export class FeatureStore {
   readonly config: ResolvedConfig;
   private cached: { registry: Registry; mtimeMs: number; size: number } | undefined;
+  /** The load of a changed registry file under way, for the file state (mtime, size) it was started for. */
+  private loading: { mtimeMs: number; size: number; registry: Promise<Registry> } | undefined;
   /**
-   * Whether the registry file was checked in the current turn of the event loop. An object, not a
-   * field, so stores derived with Object.create share the flag the turn's end clears.
+   * What the check of the registry file in the current turn of the event loop found: the registry,
+   * or the load of a changed file that every read of the turn waits for (never the registry it
+   * replaces). An object, not a field, so stores derived with Object.create share what the turn's
+   * end clears.
    */
-  private readonly turn = { checked: false };
+  private readonly turn: { current: Registry | Promise<Registry> | undefined } = { current: undefined };
   private readonly endTurn = (): void => {
-    this.turn.checked = false;
+    this.turn.current = undefined;
   };
   private onlineStore: OnlineStore | undefined;
 
@@ -65,8 +69,8 @@ export class FeatureStore {
 
   /**
    * The registry as last applied. The file is checked at most once per turn of the event loop:
-   * requests that arrive together share one check, and any request that arrives after an apply
-   * finished sees it. The check is a synchronous stat of a local file (microseconds), cheaper than
+   * requests that arrive together share one check, any request that arrives after an apply
+   * finished sees it, and once a change is seen every read waits for the one load of it. The check is a synchronous stat of a local file (microseconds), cheaper than
    * a round trip through the thread pool on every read.
    */
   registry(): Promise<Registry> {
@@ -83,20 +87,34 @@ export class FeatureStore {
    * online reads take it synchronously and save the promise and the turns spent awaiting it.
    */
   private currentRegistry(): Registry | Promise<Registry> {
-    if (this.cached && this.turn.checked) return this.cached.registry;
+    if (this.turn.current !== undefined) return this.turn.current;
     const st = statSync(this.config.registryPath, { throwIfNoEntry: false });
-    this.turn.checked = true;
     setImmediate(this.endTurn);
     const mtimeMs = st?.mtimeMs ?? -1;
     const size = st?.size ?? -1;
-    if (this.cached && this.cached.mtimeMs === mtimeMs && this.cached.size === size)
-      return this.cached.registry;
-    return this.loadRegistry(mtimeMs, size);
+    const same = (seen: { mtimeMs: number; size: number } | undefined): boolean =>
+      seen !== undefined && seen.mtimeMs === mtimeMs && seen.size === size;
+    let current: Registry | Promise<Registry>;
+    if (same(this.cached)) current = this.cached!.registry;
+    else if (same(this.loading)) current = this.loading!.registry;
+    else current = this.loadRegistry(mtimeMs, size);
+    this.turn.current = current;
+    return current;
   }
 
-  private async loadRegistry(mtimeMs: number, size: number): Promise<Registry> {
-    const registry = new Registry(await readRegistryFile(this.config.registryPath, this.config.project));
-    this.cached = { registry, mtimeMs, size };
+  /** Loads the registry file; reads in later turns share the load while the file stays as it was. */
+  private loadRegistry(mtimeMs: number, size: number): Promise<Registry> {
+    const registry = readRegistryFile(this.config.registryPath, this.config.project).then((snapshot) => {
+      const loaded = new Registry(snapshot);
+      this.cached = { registry: loaded, mtimeMs, size };
+      return loaded;
+    });
+    const loading = { mtimeMs, size, registry };
+    this.loading = loading;
+    const settled = (): void => {
+      if (this.loading === loading) this.loading = undefined;
+    };
+    registry.then(settled, settled);
     return registry;
   }
 
