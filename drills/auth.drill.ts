@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { OnlineKeys } from '../src/online/online-keys.ts';
-import { runCli } from '../tests/helpers/run-cli.ts';
 import { copyExampleRepo, makeTempRepo } from '../tests/helpers/temp-repo.ts';
 import { check, type Drill, type DrillCheck, type DrillContext, type DrillResult } from './drill.ts';
 import {
@@ -29,6 +28,7 @@ import { type Attempt, attemptsSummary, type Expectation, HttpAttempts } from '.
 import { deleteKeysUnder, drillKeyPrefix } from './support/redis-key-prefix.ts';
 import { type RouteEntry, routeName, routeTable } from './support/route-table.ts';
 import { type StateSnapshot, snapshotChanges, snapshotState } from './support/state-snapshot.ts';
+import { trove } from './support/trove-cli.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PROJECT = 'ride_hailing';
@@ -261,11 +261,6 @@ function acceptances(c: RouteCase, keys: Keys): Attempt[] {
   );
   if (c.scope !== 'admin') out.push(attempt(c, 'admin key', [bearer(keys.admin)], { status: 'accepted' }));
   return out;
-}
-
-async function trove(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const result = await runCli(args, env);
-  if (result.code !== 0) throw new Error(`trove ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
 }
 
 /** Starts the server with a TROVE_API_KEYS it must refuse; resolves to what it printed. */
