@@ -1,6 +1,7 @@
 /**
  * A new registry file is served as soon as the store has seen it: reads that come while it is being
- * loaded wait for it rather than get the registry it replaces, and they share one load.
+ * loaded wait for it rather than get the registry it replaces, they share one load, and the online
+ * route does not refuse a request by the registry it reuses for planning when a newer one takes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../src/registry/registry.ts';
@@ -49,5 +50,19 @@ describe('registry reload', () => {
     const loaded = new Set(await Promise.all(pending));
     expect(loaded.size).toBe(1);
     expect([...loaded][0]!.featureView('customer_profile_v9')).toBeDefined();
+  });
+
+  it('answers a request valid under a just-applied registry, though the one reused for planning refuses it', async () => {
+    const read = { entities: { driver_id: [1001] }, features: ['customer_profile:current_balance'] };
+    // The route now holds a registry in which customer_profile is keyed on customer_id.
+    const before = await server.post('/get-online-features', read);
+    expect(before.status).toBe(400);
+    const next = testDefinitions();
+    const view = next.featureViews.find((v) => v.name === 'customer_profile')!;
+    view.entities = ['driver'];
+    view.source = 'driver_push';
+    await server.apply(next);
+    const after = await server.post('/get-online-features', read);
+    expect(after.status, after.text).toBe(200);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, TroveError } from '../../errors.ts';
+import { TroveError } from '../../errors.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { checkEntities, type FeatureRequestPlan, planFeatureRequest } from '../feature-request-plan.ts';
 import { writeOnlineResponse } from '../online-response-writer.ts';
@@ -21,9 +21,9 @@ export const getOnlineFeaturesBody = z.looseObject({
 });
 
 /**
- * How long the hot path reuses the registry it last read for planning, sparing a file stat per
- * request; the store checks the file itself on every read, so a new apply is served at once for
- * known references and within this time for new ones.
+ * How long the hot path reuses the registry it last read for planning, sparing a registry read per
+ * request. The store checks the file itself on every read, and a request the reused registry
+ * refuses is planned again against the current one, so a new apply is served at once either way.
  */
 const REGISTRY_RECHECK_MS = 500;
 
@@ -48,16 +48,22 @@ export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
         throw new TroveError('INVALID_REQUEST', 'body: give either features or feature_service, not both');
       }
       const fullFeatureNames = body.full_feature_names ?? false;
+      const reused = await currentRegistry();
       let plan: FeatureRequestPlan;
+      let entities: Record<string, unknown[]>;
       try {
-        plan = planFeatureRequest(await currentRegistry(), features, service, fullFeatureNames);
+        plan = planFeatureRequest(reused, features, service, fullFeatureNames);
+        entities = checkEntities(plan, body.entities, context.maxEntities);
       } catch (err) {
-        // A reference unknown to the reused registry may be new: check the file before answering 404.
-        if (!(err instanceof NotFoundError) || recent === undefined) throw err;
+        // What the reused registry refuses (an unknown view, a join key it lacks) may be right
+        // under a newer one: check the file before refusing.
+        if (!(err instanceof TroveError) || err.status >= 500) throw err;
         recent = undefined;
-        plan = planFeatureRequest(await currentRegistry(), features, service, fullFeatureNames);
+        const current = await currentRegistry();
+        if (current === reused) throw err;
+        plan = planFeatureRequest(current, features, service, fullFeatureNames);
+        entities = checkEntities(plan, body.entities, context.maxEntities);
       }
-      const entities = checkEntities(plan, body.entities, context.maxEntities);
       const response = await callStore(
         () => store.getOnlineFeatures({ entities, features, service, fullFeatureNames }),
         context.storeTimeoutMs,
