@@ -14,17 +14,14 @@
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { median } from '../bench/measure.ts';
 import { openDuckDb } from '../src/duckdb/open-duckdb.ts';
 import { quoteString } from '../src/duckdb/sql-literals.ts';
-import { copyExampleRepo, makeTempRepo } from '../tests/helpers/temp-repo.ts';
+import { copyExampleRepo } from '../tests/helpers/temp-repo.ts';
 import { check, type Drill, type DrillCheck, type DrillContext, type DrillResult } from './drill.ts';
 import { ApiServerProcess } from './support/api-server-process.ts';
-import { deleteKeysUnder, drillKeyPrefix } from './support/redis-key-prefix.ts';
+import { openDrillScratch } from './support/drill-scratch.ts';
 import { trove } from './support/trove-cli.ts';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * How long after an apply commits the server may still answer from the registry before it. SPEC §5
@@ -272,17 +269,14 @@ function keptRequests(pairs: {
 
 async function run(ctx: DrillContext): Promise<DrillResult> {
   const cycles = ctx.quick ? 2 : 10;
-  const keyPrefix = drillKeyPrefix('apply-while-serving');
-  const env: NodeJS.ProcessEnv = { REDIS_URL, TROVE_REDIS_KEY_PREFIX: keyPrefix, TROVE_API_KEYS: '' };
-  const repo = await makeTempRepo(path.join(ctx.workDir, 'repo'));
+  const scratch = await openDrillScratch(ctx, 'apply-while-serving');
+  const { repo, env } = scratch;
   const dataDir = path.join(repo.dir, 'data');
   const registryPath = path.join(repo.dir, '.trove', 'registry.json');
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let server: ApiServerProcess | undefined;
   let stopped = false;
   const loops: Promise<void>[] = [];
   try {
-    await redis.connect();
     const dataEnd = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     const rangeStart = new Date(dataEnd.getTime() - 40 * 86_400_000);
     const rangeEnd = new Date(dataEnd.getTime() + 3_600_000);
@@ -473,9 +467,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     stopped = true;
     await Promise.allSettled(loops);
     await server?.stop();
-    await deleteKeysUnder(redis, keyPrefix).catch(() => undefined);
-    redis.disconnect();
-    await repo.remove();
+    await scratch.close();
   }
 }
 

@@ -9,9 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { OnlineKeys } from '../src/online/online-keys.ts';
-import { copyExampleRepo, makeTempRepo } from '../tests/helpers/temp-repo.ts';
+import { copyExampleRepo } from '../tests/helpers/temp-repo.ts';
 import { check, type Drill, type DrillCheck, type DrillContext, type DrillResult } from './drill.ts';
 import {
   acceptedForms,
@@ -24,13 +23,12 @@ import {
   newKey,
 } from './support/api-key-variants.ts';
 import { ApiServerProcess } from './support/api-server-process.ts';
+import { openDrillScratch } from './support/drill-scratch.ts';
 import { type Attempt, attemptsSummary, type Expectation, HttpAttempts } from './support/http-attempts.ts';
-import { deleteKeysUnder, drillKeyPrefix } from './support/redis-key-prefix.ts';
 import { type RouteEntry, routeName, routeTable } from './support/route-table.ts';
 import { type StateSnapshot, snapshotChanges, snapshotState } from './support/state-snapshot.ts';
 import { trove } from './support/trove-cli.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PROJECT = 'ride_hailing';
 /** The example data's last event time (copyExampleRepo's default) and a range covering it all. */
 const DATA_END = '2026-01-01T00:00:00Z';
@@ -292,18 +290,15 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     );
   };
   const keys: Keys = { read: newKey(), write: newKey(), admin: newKey() };
-  const keyPrefix = drillKeyPrefix('auth');
-  const env: NodeJS.ProcessEnv = {
-    REDIS_URL,
-    TROVE_REDIS_KEY_PREFIX: keyPrefix,
-    TROVE_API_KEYS: `${keys.read}:read,${keys.write}:write,${keys.admin}:admin`,
-  };
+  const scratch = await openDrillScratch(
+    ctx,
+    'auth',
+    `${keys.read}:read,${keys.write}:write,${keys.admin}:admin`,
+  );
+  const { repo, redis, keyPrefix, env } = scratch;
   const onlineKeys = new OnlineKeys(keyPrefix, PROJECT);
-  const repo = await makeTempRepo(path.join(ctx.workDir, 'repo'));
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let server: ApiServerProcess | undefined;
   try {
-    await redis.connect();
     ctx.log('building the example repo with a push source');
     await copyExampleRepo(repo, 2_000);
     await repo.write('push.yaml', PUSH_SOURCE_YAML);
@@ -490,9 +485,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     };
   } finally {
     await server?.stop();
-    await deleteKeysUnder(redis, keyPrefix).catch(() => undefined);
-    redis.disconnect();
-    await repo.remove();
+    await scratch.close();
   }
 }
 
