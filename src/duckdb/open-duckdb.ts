@@ -1,4 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { newSpillFolder } from './spill-folder.ts';
 
 /** Settings of a DuckDB instance used by Trove. */
 export interface DuckDbOptions {
@@ -6,13 +7,14 @@ export interface DuckDbOptions {
   path?: string;
   memoryLimit?: string;
   threads?: number;
-  /** Folder DuckDB may spill to when a query exceeds the memory limit. */
+  /** Folder DuckDB may spill to when a query exceeds the memory limit; one of its own by default. */
   tempDirectory?: string;
 }
 
 /**
  * Opens a DuckDB instance configured for Trove: UTC session time zone (naive timestamps are UTC),
- * no extension downloads (only the built-in parquet, json and icu are available), bounded memory.
+ * no extension downloads (only the built-in parquet, json and icu are available), bounded memory,
+ * and a spill folder of the instance's own (see spill-folder.ts).
  */
 export async function openDuckDb(options: DuckDbOptions = {}): Promise<{
   instance: DuckDBInstance;
@@ -24,7 +26,7 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<{
   };
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   if (options.threads) config.threads = String(options.threads);
-  if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+  config.temp_directory = options.tempDirectory ?? (await newSpillFolder());
   const instance = await DuckDBInstance.create(options.path ?? ':memory:', config);
   const connection = await connectUtc(instance);
   return { instance, connection };

@@ -3,8 +3,6 @@
  * each under its lock. Watermarks move only after every row of the run was written, so a run
  * killed at any point leaves the watermark behind the data and a rerun converges to the same state.
  */
-import os from 'node:os';
-import path from 'node:path';
 import type { ResolvedConfig } from '../config/trove-config.ts';
 import type { FeatureView } from '../definitions/feature-view.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
@@ -99,7 +97,6 @@ async function run(
   const { instance, connection } = await openDuckDb({
     memoryLimit: config.offlineStore.memoryLimit,
     threads: config.offlineStore.threads,
-    tempDirectory: path.join(os.tmpdir(), 'trove-materialize'),
   });
   const progress = createProgress(ctx.progressBar ?? process.stderr.isTTY === true, log);
   const out: ViewMaterialization[] = [];

@@ -1,16 +1,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError } from '../errors.ts';
+import { processAlive } from '../process-alive.ts';
 import { viewFolder } from './offline-layout.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes the compute lock of a view: one compute per view at a time, since two swaps of the same
@@ -29,7 +21,7 @@ export async function lockView(offlineStorePath: string, view: string): Promise<
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
-      if (Number.isFinite(pid) && alive(pid)) {
+      if (Number.isFinite(pid) && processAlive(pid)) {
         throw new ConflictError(
           'COMPUTE_RUNNING',
           `feature view ${view} is being computed by process ${pid}`,

@@ -15,7 +15,8 @@ export interface OfflineDuckDb {
 /**
  * Opens an in-memory DuckDB configured from `offlineStore` in trove.yaml. Insertion order is kept
  * (the default) because the training output must follow the entity table's order and CTAS must
- * keep file order; spilling goes to the system temp folder so large sorts do not fail at the limit.
+ * keep file order; large sorts spill to a folder of the instance's own under the system temp folder
+ * (see spill-folder.ts) instead of failing at the limit.
  */
 export async function openOfflineDuckDb(config: OfflineConfig): Promise<OfflineDuckDb> {
   const { instance, connection } = await openDuckDb({
