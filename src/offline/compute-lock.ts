@@ -1,8 +1,30 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError } from '../errors.ts';
 import { processAlive } from '../process-alive.ts';
 import { viewFolder } from './offline-layout.ts';
+
+/**
+ * How long a lock folder without a valid pid counts as being taken (its owner between creating the
+ * folder and writing the pid) before it counts as left by a process that died right there.
+ */
+const PID_GRACE_MS = 10_000;
+
+/**
+ * The live owner of a lock folder: its pid, `'starting'` while a pid may still be on its way, or
+ * undefined when the lock is stale. A pid file that is empty or garbled (its owner killed, or its
+ * disk full, mid-write) is no owner: read as a number it would be 0, which `kill(0, 0)` finds
+ * "alive" (it is the caller's own process group), and the view would stay locked for ever.
+ */
+async function liveOwner(lock: string): Promise<number | 'starting' | undefined> {
+  const text = await readFile(path.join(lock, 'pid'), 'utf8').catch(() => '');
+  if (/^[1-9]\d*$/.test(text)) return processAlive(Number(text)) ? Number(text) : undefined;
+  const changed = await stat(lock).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  return Date.now() - changed < PID_GRACE_MS ? 'starting' : undefined;
+}
 
 /**
  * Takes the compute lock of a view: one compute per view at a time, since two swaps of the same
@@ -16,19 +38,26 @@ export async function lockView(offlineStorePath: string, view: string): Promise<
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await mkdir(lock);
-      await writeFile(path.join(lock, 'pid'), String(process.pid));
-      return () => rm(lock, { recursive: true, force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
-      if (Number.isFinite(pid) && processAlive(pid)) {
+      const owner = await liveOwner(lock);
+      if (owner !== undefined) {
         throw new ConflictError(
           'COMPUTE_RUNNING',
-          `feature view ${view} is being computed by process ${pid}`,
+          `feature view ${view} is being computed by ${owner === 'starting' ? 'another process' : `process ${owner}`}`,
         );
       }
       await rm(lock, { recursive: true, force: true });
+      continue;
     }
+    try {
+      await writeFile(path.join(lock, 'pid'), String(process.pid));
+    } catch (err) {
+      // A full disk: leave no lock that nobody holds.
+      await rm(lock, { recursive: true, force: true });
+      throw err;
+    }
+    return () => rm(lock, { recursive: true, force: true });
   }
   throw new ConflictError('COMPUTE_RUNNING', `could not take the compute lock of feature view ${view}`);
 }

@@ -1,4 +1,4 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureView } from '../definitions/feature-view.ts';
@@ -20,6 +20,7 @@ import {
 } from './offline-layout.ts';
 import { type Instant, instantSql, utcDateOf } from './parse-timestamp.ts';
 import {
+  abandonSwap,
   commitSwap,
   newSwapId,
   partitionDates,
@@ -204,38 +205,43 @@ async function computeView(
       .join(', ')}], union_by_name = true, hive_partitioning = false) WHERE NOT (${inRange})`;
   }
   const order = [...keys, EVENT_TIMESTAMP].join(', ');
-  let rows: number;
   try {
-    const copied = await connection.runAndReadAll(
-      `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date FROM (${newRows}) ORDER BY ${order})
+    let rows: number;
+    try {
+      const copied = await connection.runAndReadAll(
+        `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date FROM (${newRows}) ORDER BY ${order})
        TO ${quoteString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+      );
+      rows = Number(copied.getColumns()[0]?.[0] ?? 0);
+    } catch (err) {
+      throw new TroveError(
+        'COMPUTE_FAILED',
+        `feature view ${view.name}: computing from source ${view.source} failed: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
+    const staged = new Set(await partitionDates(staging));
+    await markUniqueness(connection, staging, keys, staged);
+    const dates = [...new Set([...touched, ...staged])].sort();
+    options.onProgress?.({
+      view: view.name,
+      step: 'staged',
+      index: 0,
+      total: 0,
+      rows,
+      partitions: dates.length,
+    });
+    options.failpoint?.('staged');
+    await commitSwap(
+      store,
+      view.name,
+      { id, dates: dates.map((date) => ({ date, staged: staged.has(date) })) },
+      options.failpoint,
     );
-    rows = Number(copied.getColumns()[0]?.[0] ?? 0);
+    return { view: view.name, rows, partitions: dates };
   } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    throw new TroveError(
-      'COMPUTE_FAILED',
-      `feature view ${view.name}: computing from source ${view.source} failed: ${(err as Error).message.split('\n')[0]}`,
-    );
+    await abandonSwap(store, view.name, id);
+    throw err;
   }
-  const staged = new Set(await partitionDates(staging));
-  await markUniqueness(connection, staging, keys, staged);
-  const dates = [...new Set([...touched, ...staged])].sort();
-  options.onProgress?.({
-    view: view.name,
-    step: 'staged',
-    index: 0,
-    total: 0,
-    rows,
-    partitions: dates.length,
-  });
-  await commitSwap(
-    store,
-    view.name,
-    { id, dates: dates.map((date) => ({ date, staged: staged.has(date) })) },
-    options.failpoint,
-  );
-  return { view: view.name, rows, partitions: dates };
 }
 
 /** The views a compute covers, checked by name. */

@@ -58,7 +58,7 @@ export async function partitionDates(folder: string): Promise<string[]> {
 }
 
 /** Test hook: called between steps of a swap, so a test can simulate a crash at that point. */
-export type SwapFailpoint = (step: 'journal-written' | 'partition-swapped') => void;
+export type SwapFailpoint = (step: 'staged' | 'journal-written' | 'partition-swapped') => void;
 
 /** Steps 2–4 of the protocol for a plan whose staging folder is complete. */
 export async function commitSwap(
@@ -72,6 +72,18 @@ export async function commitSwap(
   await rename(`${journal}.tmp`, journal);
   failpoint?.('journal-written');
   await applySwap(offlineStorePath, view, plan, failpoint);
+}
+
+/**
+ * After a failure before the commit point (a full disk while staging or writing the journal): the
+ * old partitions are untouched, so the staging folder and any half-written journal are removed at
+ * once, giving their space back. A committed swap (journal in place) is left for recovery.
+ */
+export async function abandonSwap(offlineStorePath: string, view: string, id: string): Promise<void> {
+  const journal = journalPath(offlineStorePath, view, id);
+  if (await exists(journal)) return;
+  await rm(`${journal}.tmp`, { force: true });
+  await rm(stagingFolder(offlineStorePath, view, id), { recursive: true, force: true });
 }
 
 /** Idempotent: moves each date's old partition to trash and the staged one in, then cleans up. */

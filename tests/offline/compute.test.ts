@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pushFolder } from '../../src/definitions/source-sql.ts';
@@ -178,6 +178,39 @@ describe('compute', () => {
     await mkdir(lock, { recursive: true });
     await writeFile(path.join(lock, 'pid'), '999999999');
     await expect(computeViews(config, registryFor(dir))).resolves.toHaveLength(1);
+  });
+
+  it('a failure after staging, before the commit point, removes what it staged at once', async () => {
+    // As when the disk fills up while the journal is written: the staged partitions must not keep
+    // holding the space until some later compute cleans them up.
+    const src = path.join(dir, 'src.parquet');
+    await writeParquet(src, COLUMNS, sourceRows(1));
+    const config = offlineConfig(dir);
+    await computeViews(config, registryFor(dir));
+    const before = await storedRows(config.offlineStorePath);
+    await writeParquet(src, COLUMNS, sourceRows(2));
+    const failpoint = (step: string) => {
+      if (step === 'staged') throw new Error('ENOSPC: no space left on device');
+    };
+    await expect(computeViews(config, registryFor(dir), { failpoint })).rejects.toThrow(/no space left/);
+    expect(await storedRows(config.offlineStorePath)).toEqual(before);
+    const names = await readdir(viewFolder(config.offlineStorePath, 'stats'));
+    expect(names.filter((n) => !n.startsWith('date='))).toEqual([]);
+  });
+
+  it('takes over a lock whose pid file was left empty, as a full disk or a kill mid-write leaves it', async () => {
+    await writeParquet(path.join(dir, 'src.parquet'), COLUMNS, sourceRows(1));
+    const config = offlineConfig(dir);
+    const lock = path.join(viewFolder(config.offlineStorePath, 'stats'), '_lock');
+    await mkdir(lock, { recursive: true });
+    await writeFile(path.join(lock, 'pid'), '');
+    // Left a minute ago, well past the time a live owner takes to write its pid.
+    const past = new Date(Date.now() - 60_000);
+    await utimes(lock, past, past);
+    await expect(computeViews(config, registryFor(dir))).resolves.toHaveLength(1);
+    // A lock just being taken (no pid yet) is not stolen.
+    await mkdir(lock);
+    await expect(computeViews(config, registryFor(dir))).rejects.toThrow(/being computed by another process/);
   });
 
   it('reads pushed rows, field mappings and SQL transformations', async () => {
