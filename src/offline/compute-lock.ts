@@ -50,12 +50,16 @@ export async function lockView(offlineStorePath: string, view: string): Promise<
       await rm(lock, { recursive: true, force: true });
       continue;
     }
+    const pidFile = path.join(lock, 'pid');
     try {
-      await writeFile(path.join(lock, 'pid'), String(process.pid));
+      await writeFile(pidFile, String(process.pid));
     } catch (err) {
-      // A full disk: leave no lock that nobody holds.
+      // A full disk: leave no lock that nobody holds, and say where (Node's message for a failed
+      // write names no file: "ENOSPC: no space left on device, write").
       await rm(lock, { recursive: true, force: true });
-      throw err;
+      throw Object.assign(new Error(`writing ${pidFile} failed: ${(err as Error).message}`, { cause: err }), {
+        code: (err as NodeJS.ErrnoException).code,
+      });
     }
     return () => rm(lock, { recursive: true, force: true });
   }
