@@ -16,6 +16,12 @@ const NAME = /^trove-spill-(\d+)-[0-9a-f]+$/;
 
 let swept: Promise<void> | undefined;
 
+/** The pid in a spill folder's name; undefined for any other name. */
+export function spillFolderPid(name: string): number | undefined {
+  const pid = NAME.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
 /**
  * Removes spill folders under `parent` whose process is gone, and those named with this process's
  * pid (left by an earlier process that had the same pid: this one has opened none yet when it sweeps).
@@ -24,8 +30,8 @@ export async function sweepSpillFolders(parent = os.tmpdir()): Promise<string[]>
   const names = await readdir(parent).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
-    const pid = Number(NAME.exec(name)?.[1] ?? Number.NaN);
-    if (!Number.isFinite(pid) || (pid !== process.pid && processAlive(pid))) continue;
+    const pid = spillFolderPid(name);
+    if (pid === undefined || (pid !== process.pid && processAlive(pid))) continue;
     await rm(path.join(parent, name), { recursive: true, force: true });
     removed.push(name);
   }

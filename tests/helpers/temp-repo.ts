@@ -32,14 +32,19 @@ export async function makeTempRepo(
 
 /**
  * Copies the bundled TypeScript example into a temp repo, with small generated data whose event
- * times end at `end` (default: the example's fixed end).
+ * times end at `end` (default: the example's fixed end), from `seed` (default: the example's).
  */
-export async function copyExampleRepo(repo: TempRepo, rows = 2_000, end?: Date): Promise<void> {
+export async function copyExampleRepo(
+  repo: TempRepo,
+  rows = 2_000,
+  end?: Date,
+  seed?: number,
+): Promise<void> {
   const source = path.join(PROJECT_ROOT, 'feature_repo');
   for (const file of ['trove.yaml', 'entities.ts', 'sources.ts', 'feature-views.ts', 'feature-services.ts']) {
     await cp(path.join(source, file), path.join(repo.dir, file));
   }
-  await generateExampleData(path.join(repo.dir, 'data'), { rows, end });
+  await generateExampleData(path.join(repo.dir, 'data'), { rows, end, seed });
 }
 
 /** Writes the example data and a minimal trove.yaml, for repos whose definitions a test writes. */

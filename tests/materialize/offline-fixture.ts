@@ -72,20 +72,42 @@ export async function writeOfflineRows(
   }
 }
 
+// Every field and value of the given hashes as one string (key, field, value length, value, each
+// followed by a NUL byte): one reply per batch instead of one per hash, several times faster to
+// read than pipelined HGETALLs.
+const DUMP_LUA = `local out = {}
+for i = 1, #KEYS do
+  local h = redis.call('HGETALL', KEYS[i])
+  for j = 1, #h, 2 do
+    out[#out + 1] = KEYS[i] .. '\\0' .. h[j] .. '\\0' .. string.len(h[j + 1]) .. '\\0' .. h[j + 1] .. '\\0'
+  end
+end
+return table.concat(out)`;
+
 /** Every entity hash of a project, field → value (hex), for comparing whole online states. */
 export async function dumpOnline(store: OnlineStore): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   let cursor = '0';
   do {
-    const [next, keys] = await store.client.scan(cursor, 'MATCH', store.keys.entityPattern, 'COUNT', 5000);
+    // Batches of about 1000 keys keep each script short (a few ms) on a Redis others share.
+    const [next, keys] = await store.client.scan(cursor, 'MATCH', store.keys.entityPattern, 'COUNT', 1000);
     cursor = next;
-    const pipeline = store.client.pipeline();
-    for (const k of keys) pipeline.hgetallBuffer(k);
-    const results = (await pipeline.exec()) ?? [];
-    keys.forEach((k, i) => {
-      const h = results[i]![1] as Record<string, Buffer>;
-      out.set(k, Object.fromEntries(Object.entries(h).map(([f, v]) => [f, v.toString('hex')])));
-    });
+    if (keys.length === 0) continue;
+    const dump = (await store.client.callBuffer('EVAL', DUMP_LUA, keys.length, ...keys)) as Buffer;
+    const upTo = (from: number) => {
+      const end = dump.indexOf(0, from);
+      return { text: dump.toString('utf8', from, end), next: end + 1 };
+    };
+    for (let at = 0; at < dump.length; ) {
+      const key = upTo(at);
+      const field = upTo(key.next);
+      const length = upTo(field.next);
+      const end = length.next + Number(length.text);
+      const hash = out.get(key.text) ?? {};
+      hash[field.text] = dump.toString('hex', length.next, end);
+      out.set(key.text, hash);
+      at = end + 1;
+    }
   } while (cursor !== '0');
   return out;
 }
