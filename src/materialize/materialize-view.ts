@@ -13,6 +13,7 @@ import { ChunkRows } from './chunk-rows.ts';
 import { type MicrosRange, newestRowsSql, partitionFiles } from './offline-rows.ts';
 import type { ProgressReporter } from './progress.ts';
 import type { ViewLock } from './view-lock.ts';
+import { writeWithRetries } from './write-with-retries.ts';
 
 const MAX_IN_FLIGHT = 2;
 
@@ -64,7 +65,7 @@ export async function materializeViewRange(options: ViewRunOptions): Promise<Vie
     lock.check();
     const writing = batch;
     batch = store.createWriteBatch();
-    const p = store.writeBatch(writing).then(
+    const p = writeWithRetries(store, writing, lock).then(
       (n) => {
         stats.written += n;
         stats.rows += writing.rows;
