@@ -160,16 +160,21 @@ async function killCompute(repo: string, cwd: string, plan: KillPlan): Promise<S
   return victim;
 }
 
-async function killedComputes(
-  ctx: DrillContext,
-  random: SeededRandom,
-  checks: DrillCheck[],
-  figures: Record<string, number | string>,
-): Promise<Snapshot> {
-  const rows = ctx.quick ? 600_000 : 2_000_000;
+/** What both parts of the drill share: sizes, scratch paths, and where results go. */
+interface Part {
+  ctx: DrillContext;
+  /** Source rows of the new data (the old data of part (b) is smaller). */
+  rows: number;
+  scratch: string;
+  /** The entity table of every training dataset, fixed for the whole drill. */
+  entities: string;
+  checks: DrillCheck[];
+  figures: Record<string, number | string>;
+}
+
+async function killedComputes(part: Part, random: SeededRandom): Promise<Snapshot> {
+  const { ctx, rows, scratch, entities, checks, figures } = part;
   const repo = path.join(ctx.workDir, 'repo');
-  const scratch = path.join(ctx.workDir, 'scratch');
-  const entities = path.join(ctx.workDir, 'entities.parquet');
   await makeExampleRepo(repo, { rows, seed: 1 }, SETTINGS);
   await cp(path.join(repo, 'data', 'training_rows.parquet'), entities);
   await writeExampleData(path.join(repo, 'data-b'), { rows, seed: 2 });
@@ -320,16 +325,9 @@ async function fillUp(disk: TmpfsMount, file: string, leaveBytes: number): Promi
   }
 }
 
-async function diskFull(
-  ctx: DrillContext,
-  newData: Snapshot,
-  checks: DrillCheck[],
-  figures: Record<string, number | string>,
-): Promise<void> {
-  const rows = ctx.quick ? 600_000 : 2_000_000;
+async function diskFull(part: Part, newData: Snapshot): Promise<void> {
+  const { ctx, rows, scratch, entities, checks, figures } = part;
   const repo = path.join(ctx.workDir, 'full-repo');
-  const scratch = path.join(ctx.workDir, 'scratch');
-  const entities = path.join(ctx.workDir, 'entities.parquet');
   await makeExampleRepo(repo, { rows: 300_000, seed: 3 }, SETTINGS);
   const offline = path.join(repo, '.trove', 'offline');
   const disk = await TmpfsMount.mount(offline, 32);
@@ -444,10 +442,16 @@ export const drill: Drill = {
   async run(ctx) {
     const random = seededRandom();
     ctx.log(`seed ${random.seed} (DRILL_SEED=${random.seed} repeats these kill points)`);
-    const checks: DrillCheck[] = [];
-    const figures: Record<string, number | string> = {};
-    const newData = await killedComputes(ctx, random, checks, figures);
-    await diskFull(ctx, newData, checks, figures);
-    return { checks, figures };
+    const part: Part = {
+      ctx,
+      rows: ctx.quick ? 600_000 : 2_000_000,
+      scratch: path.join(ctx.workDir, 'scratch'),
+      entities: path.join(ctx.workDir, 'entities.parquet'),
+      checks: [],
+      figures: {},
+    };
+    const newData = await killedComputes(part, random);
+    await diskFull(part, newData);
+    return { checks: part.checks, figures: part.figures };
   },
 };
