@@ -23,7 +23,7 @@ import { TmpfsMount } from './support/tmpfs-mount.ts';
 const COMPUTE_CHILD = path.join(import.meta.dirname, 'support', 'compute-child.ts');
 const RUN_TIMEOUT_MS = 180_000;
 /** Small enough that compute's sort spills to disk, as large views do in production. */
-const SETTINGS = { offlineStore: { memoryLimit: '64MB', threads: 2 } };
+const SETTINGS = { offlineStore: { memoryLimit: '128MB', threads: 2 } };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -330,7 +330,7 @@ async function diskFull(part: Part, newData: Snapshot): Promise<void> {
   const repo = path.join(ctx.workDir, 'full-repo');
   await makeExampleRepo(repo, { rows: 300_000, seed: 3 }, SETTINGS);
   const offline = path.join(repo, '.trove', 'offline');
-  const disk = await TmpfsMount.mount(offline, 32);
+  const disk = await TmpfsMount.mount(offline, 96);
   try {
     const first = await compute(repo, ctx.workDir);
     if (first.code !== 0) throw new Error(`compute on the tmpfs failed: ${first.output}`);

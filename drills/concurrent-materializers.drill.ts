@@ -56,9 +56,11 @@ export const drill: Drill = {
     const rounds = ctx.quick ? 2 : 6;
     const workerSeconds = ctx.quick ? 25 : 60;
     const redis = await RedisServerProcess.start();
-    const timeline = await LockTimeline.start(redis.url);
     const stores: OnlineStore[] = [];
     const running: SpawnedProcess[] = [];
+    const timeline = await LockTimeline.start(redis.url, () =>
+      running.filter((p) => p.running).map((p) => p.pid),
+    );
     const base = `drill-concurrent-${randomUUID().slice(0, 8)}`;
     const env = (prefix: string) => ({ REDIS_URL: redis.url, TROVE_REDIS_KEY_PREFIX: prefix });
     const stateOf = async (prefix: string): Promise<OnlineState> => {
