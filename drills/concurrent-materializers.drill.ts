@@ -58,9 +58,7 @@ export const drill: Drill = {
     const redis = await RedisServerProcess.start();
     const stores: OnlineStore[] = [];
     const running: SpawnedProcess[] = [];
-    const timeline = await LockTimeline.start(redis.url, () =>
-      running.filter((p) => p.running).map((p) => p.pid),
-    );
+    const timeline = await LockTimeline.start(redis.port);
     const base = `drill-concurrent-${randomUUID().slice(0, 8)}`;
     const env = (prefix: string) => ({ REDIS_URL: redis.url, TROVE_REDIS_KEY_PREFIX: prefix });
     const stateOf = async (prefix: string): Promise<OnlineState> => {
@@ -202,6 +200,7 @@ export const drill: Drill = {
         refusedSeen += s.refused;
         handovers += s.handovers;
         if (scope.startsWith(`${prefix}:`) && s.writers.size > 1) sharedViews++;
+        for (const e of s.examples) ctx.log(`  write without the lock on ${scope}: ${e}`);
       }
       const refusedReported = refusedPairs + skipped.reduce((a, b) => a + b, 0);
       const checks: DrillCheck[] = [

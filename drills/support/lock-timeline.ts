@@ -2,45 +2,77 @@
  * Who held each view's materialization lock, and who wrote the view, from Redis's MONITOR stream of
  * a private redis-server: every command in the order Redis ran it, with the connection that sent it.
  * A process may use several connections (the lock on one, bulk writes on another), so each
- * connection is traced to the process that owns its socket (/proc). Replaying the lock commands
- * (SET NX PX, the renew and release scripts, expiry) gives the holder at every instant; a write to
- * a view (its entity values, its newest event time) sent by a process that did not hold the view's
- * lock at that instant is two materializers writing one view at once.
+ * connection is traced to the process that owns its socket (/proc), by a worker thread that polls
+ * CLIENT LIST while the drill's own thread is busy reading MONITOR; the commands are replayed once
+ * following stops. Replaying the lock commands (SET NX PX, the renew and release scripts, expiry)
+ * gives the holder at every instant; a write to a view (its entity values, its newest event time)
+ * sent by a process that did not hold the view's lock at that instant is two materializers writing
+ * one view at once.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 
-/** The inode of the TCP socket bound to 127.0.0.1:`port`, from /proc/net/tcp. */
-function socketInode(port: number): string | undefined {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[1] === local) return fields[9];
+/**
+ * The tracer thread (plain JavaScript, so it needs no loader): asks CLIENT LIST every 10 ms and
+ * posts `{address, pid}` for each new connection whose socket a node process holds.
+ */
+const TRACER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const net = require('node:net');
+const fs = require('node:fs');
+const traced = new Set();
+function inodeOf(port) {
+  const local = '0100007F:' + port.toString(16).toUpperCase().padStart(4, '0');
+  for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\\n').slice(1)) {
+    const f = line.trim().split(/\\s+/);
+    if (f[1] === local) return f[9];
   }
-  return undefined;
 }
-
-/** The pid among `pids` that holds the socket of a client connection `127.0.0.1:<port>`. */
-function ownerOf(address: string, pids: readonly number[]): number | undefined {
-  const inode = socketInode(Number(address.split(':').pop()));
-  if (inode === undefined) return undefined;
-  const target = `socket:[${inode}]`;
-  for (const pid of pids) {
-    let fds: string[] = [];
+function ownerOf(address) {
+  const inode = inodeOf(Number(address.split(':').pop()));
+  if (!inode) return;
+  const target = 'socket:[' + inode + ']';
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\\d+$/.test(pid)) continue;
     try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === target) return pid;
-      } catch {
-        // closed meanwhile
+      if (fs.readFileSync('/proc/' + pid + '/comm', 'utf8').trim() !== 'node') continue;
+      for (const fd of fs.readdirSync('/proc/' + pid + '/fd')) {
+        try { if (fs.readlinkSync('/proc/' + pid + '/fd/' + fd) === target) return Number(pid); } catch {}
       }
+    } catch {}
+  }
+}
+const socket = net.connect(workerData.port, '127.0.0.1');
+socket.setEncoding('latin1');
+let buffer = '';
+const ask = () => socket.write('*2\\r\\n$6\\r\\nCLIENT\\r\\n$4\\r\\nLIST\\r\\n');
+socket.on('connect', ask);
+socket.on('error', () => {});
+socket.on('data', (data) => {
+  buffer += data;
+  const nl = buffer.indexOf('\\r\\n');
+  if (nl < 0) return;
+  const length = Number(buffer.slice(1, nl));
+  if (buffer.length < nl + 2 + length + 2) return;
+  const list = buffer.slice(nl + 2, nl + 2 + length);
+  buffer = '';
+  for (const m of list.matchAll(/\\baddr=(\\S+)/g)) {
+    if (traced.has(m[1])) continue;
+    const pid = ownerOf(m[1]);
+    if (pid !== undefined) {
+      traced.add(m[1]);
+      parentPort.postMessage({ address: m[1], pid });
     }
   }
-  return undefined;
+  setTimeout(ask, 10);
+});
+`;
+
+/** A command of interest, reduced to what the replay needs. */
+interface Command {
+  now: number;
+  source: string;
+  args: string[];
 }
 
 /** What the replay found for one view. */
@@ -55,6 +87,8 @@ export interface ViewLockStats {
   writesWithoutLock: number;
   /** Processes that wrote the view. */
   writers: Set<string>;
+  /** The first few writes without the lock: writer, and the holder at that instant. */
+  examples: string[];
 }
 
 interface Holder {
@@ -65,71 +99,65 @@ interface Holder {
 
 export class LockTimeline {
   readonly views = new Map<string, ViewLockStats>();
-  /** Commands seen, for a sanity figure. */
+  /** Lock and write commands seen, for a sanity figure. */
   commands = 0;
   private readonly holders = new Map<string, Holder>();
   private readonly lastHolder = new Map<string, string>();
 
   private readonly lockKey = /:lock:\{([^}]+)\}$/;
 
-  /** Connection address → the process it belongs to (`pid:<n>`, or the address if unknown). */
+  /** Connection address → the process it belongs to (`pid:<n>`); untraced ones stay addresses. */
   private readonly owners = new Map<string, string>();
-
-  private tracer: NodeJS.Timeout | undefined;
+  private readonly commandsSeen: Command[] = [];
+  private stopped = false;
 
   private constructor(
     private readonly monitor: Redis,
-    private readonly pids: () => readonly number[],
-    private readonly lister: Redis,
+    private readonly tracer: Worker,
   ) {}
 
-  private async traceConnections(): Promise<void> {
-    const list = String(await this.lister.call('CLIENT', 'LIST').catch(() => ''));
-    for (const match of list.matchAll(/\baddr=(\S+)/g)) {
-      const address = match[1] ?? '';
-      if (this.owners.has(address)) continue;
-      const pid = ownerOf(address, this.pids());
-      if (pid !== undefined) this.owners.set(address, `pid:${pid}`);
-    }
-  }
-
-  /** The process behind a connection; the address itself when it could not be traced. */
-  private owner(address: string): string {
-    const owner = this.owners.get(address);
-    if (owner !== undefined) return owner;
-    const pid = ownerOf(address, this.pids());
-    return pid === undefined ? address : `pid:${pid}`;
-  }
-
-  /**
-   * Starts following `redisUrl`. Views are told apart by key root (`<prefix>:<project>:`) and
-   * name; `pids` lists the processes that may be connected (a connection none of them owns counts
-   * as a process of its own).
-   */
-  static async start(redisUrl: string, pids: () => readonly number[]): Promise<LockTimeline> {
-    const client = new Redis(redisUrl);
+  /** Starts following the redis-server on `port` of 127.0.0.1. */
+  static async start(port: number): Promise<LockTimeline> {
+    const client = new Redis(port, '127.0.0.1');
     const monitor = await client.monitor();
     client.disconnect();
-    const timeline = new LockTimeline(monitor, pids, new Redis(redisUrl));
-    // MONITOR events may be read well after the command ran, when its process has gone: connections
-    // are traced to their processes as soon as they appear in CLIENT LIST instead.
-    timeline.tracer = setInterval(() => void timeline.traceConnections(), 20);
-    monitor.on('monitor', (time: string, args: string[], source: string) =>
-      timeline.onCommand(Number(time) * 1000, args, source),
+    const tracer = new Worker(TRACER, { eval: true, workerData: { port } });
+    const timeline = new LockTimeline(monitor, tracer);
+    tracer.on('message', (m: { address: string; pid: number }) =>
+      timeline.owners.set(m.address, `pid:${m.pid}`),
     );
+    monitor.on('monitor', (time: string, args: string[], source: string) => {
+      const kept = keep(args);
+      if (source !== 'lua' && kept)
+        timeline.commandsSeen.push({ now: Number(time) * 1000, source, args: kept });
+    });
     return timeline;
   }
 
+  /** Stops following and replays what was seen; `views` is then complete. */
   async stop(): Promise<void> {
-    clearInterval(this.tracer);
+    if (this.stopped) return;
+    this.stopped = true;
+    // Let the tracer report the last connections before it goes.
+    await new Promise((r) => setTimeout(r, 100));
     this.monitor.disconnect();
-    this.lister.disconnect();
+    await this.tracer.terminate();
+    for (const c of this.commandsSeen) this.onCommand(c.now, c.args, this.owners.get(c.source) ?? c.source);
+    this.commands = this.commandsSeen.length;
   }
 
   private stats(scope: string): ViewLockStats {
     let s = this.views.get(scope);
     if (!s) {
-      s = { acquired: 0, refused: 0, handovers: 0, writes: 0, writesWithoutLock: 0, writers: new Set() };
+      s = {
+        acquired: 0,
+        refused: 0,
+        handovers: 0,
+        writes: 0,
+        writesWithoutLock: 0,
+        writers: new Set(),
+        examples: [],
+      };
       this.views.set(scope, s);
     }
     return s;
@@ -146,13 +174,14 @@ export class LockTimeline {
     const stats = this.stats(scope);
     stats.writes++;
     stats.writers.add(client);
-    if (this.holder(scope, now)?.client !== client) stats.writesWithoutLock++;
+    const holder = this.holder(scope, now)?.client;
+    if (holder !== client) {
+      stats.writesWithoutLock++;
+      if (stats.examples.length < 3) stats.examples.push(`${client} while ${holder ?? 'nobody'} held it`);
+    }
   }
 
-  private onCommand(now: number, args: string[], source: string): void {
-    if (source === 'lua') return;
-    const client = this.owner(source);
-    this.commands++;
+  private onCommand(now: number, args: string[], client: string): void {
     const name = args[0]?.toLowerCase();
     if (name === 'set' && args.length >= 3 && this.lockKey.test(args[1] ?? '')) {
       const [, key = '', token = ''] = args;
@@ -174,11 +203,11 @@ export class LockTimeline {
       return;
     }
     if (name !== 'eval' && name !== 'evalsha') return;
-    const script = name === 'eval' ? (args[1] ?? '') : '';
+    // As kept by keep(): name, script kind, key count, first key, first two arguments.
+    const script = args[1] ?? '';
     const numKeys = Number(args[2] ?? 0);
-    const keys = args.slice(3, 3 + numKeys);
-    const argv = args.slice(3 + numKeys);
-    const first = keys[0] ?? '';
+    const first = args[3] ?? '';
+    const argv = args.slice(4);
     const lock = this.lockKey.exec(first);
     if (lock && numKeys === 1) {
       const h = this.holder(first, now);
@@ -197,4 +226,25 @@ export class LockTimeline {
     const view = argv[0]?.split('#')[0];
     if (entity && view) this.write(entity[1] ?? '', view, client, now);
   }
+}
+
+/**
+ * The part of a command the replay needs, or undefined for commands it ignores: SET in full (it
+ * is short), scripts as name, script kind, key count, first key and first two arguments.
+ */
+function keep(args: string[]): string[] | undefined {
+  const name = args[0]?.toLowerCase();
+  if (name === 'set' || name === 'del' || name === 'unlink') return args;
+  if (name !== 'eval' && name !== 'evalsha') return undefined;
+  const script = args[1] ?? '';
+  const kind =
+    name === 'evalsha'
+      ? ''
+      : script.includes('PEXPIRE')
+        ? 'PEXPIRE'
+        : script.includes("'DEL'")
+          ? "'DEL'"
+          : 'other';
+  const numKeys = Number(args[2] ?? 0);
+  return [name, kind, String(numKeys), ...args.slice(3, 4), ...args.slice(3 + numKeys, 5 + numKeys)];
 }
