@@ -71,14 +71,14 @@ const floatText = (x: number) =>
 
 /** The newest-rows query's column layout: keys, event µs, created µs, features (timestamps as µs). */
 function selectOf(r: Row): string {
-  return `SELECT ${r.key}::BIGINT, ${r.event}::BIGINT, ${lit(r.created, (c: bigint) => `${c}::BIGINT`, 'BIGINT')},
-    ${lit(r.i32, (x: number) => `${x}::INTEGER`, 'INTEGER')},
-    ${lit(r.i64, (x: bigint) => `${x}::BIGINT`, 'BIGINT')},
+  return `SELECT (${r.key})::BIGINT, (${r.event})::BIGINT, ${lit(r.created, (c: bigint) => `(${c})::BIGINT`, 'BIGINT')},
+    ${lit(r.i32, (x: number) => `(${x})::INTEGER`, 'INTEGER')},
+    ${lit(r.i64, (x: bigint) => `(${x})::BIGINT`, 'BIGINT')},
     ${lit(r.f32, (x: number) => `${floatText(x)}::FLOAT`, 'FLOAT')},
     ${lit(r.f64, (x: number) => `${floatText(x)}::DOUBLE`, 'DOUBLE')},
     ${lit(r.b, (x: boolean) => String(x), 'BOOLEAN')},
     ${lit(r.s, (x: string) => quoteString(x), 'VARCHAR')},
-    ${lit(r.ts, (x: bigint) => `${x}::BIGINT`, 'BIGINT')},
+    ${lit(r.ts, (x: bigint) => `(${x})::BIGINT`, 'BIGINT')},
     ${lit(r.raw, (x: Uint8Array) => `from_hex('${Buffer.from(x).toString('hex')}')`, 'BLOB')},
     ${lit(r.li, (x: (bigint | null)[]) => `[${x.map((v) => (v === null ? 'NULL' : `${v}`)).join(', ')}]::BIGINT[]`, 'BIGINT[]')}`;
 }
