@@ -1,0 +1,53 @@
+/**
+ * Reads a load log around a fault of the store (Redis killed or stalled from `faultAt` until
+ * `clearedAt`): what failed before it, how the failures looked, and how long after the store was
+ * back it took until every request succeeded again.
+ */
+import { type LoadLog, type LoadRecord, OK, UNAVAILABLE } from './load-log.ts';
+
+export interface OutageReport {
+  /** Requests that failed and had answered before the fault began (there should be none). */
+  failedBeforeFault: LoadRecord[];
+  /** Failures other than a 503 with the JSON error body (500s, hangs, wrong values). */
+  badFailures: LoadRecord[];
+  /** 503s answered. */
+  unavailable: number;
+  /**
+   * From `clearedAt` to the start of the first request from which every request succeeded (0 when
+   * nothing started after `clearedAt` failed); NaN when the failures never stopped.
+   */
+  recoveryMs: number;
+  /** Requests that started after recovery (the evidence behind it). */
+  okAfterRecovery: number;
+  /** The longest a request started after `clearedAt` took: how long the first ones waited. */
+  slowestAfterClearedMs: number;
+}
+
+export function analyseOutage(log: LoadLog, faultAt: number, clearedAt: number): OutageReport {
+  const failures = log.failures();
+  const lastFailure = failures.at(-1);
+  const after = lastFailure ? log.startedIn(lastFailure.start, Number.POSITIVE_INFINITY) : [];
+  const firstOk = after.find((r) => r.outcome === OK && r.start > (lastFailure?.start ?? 0));
+  let recoveryMs = 0;
+  if (lastFailure && lastFailure.start >= clearedAt)
+    recoveryMs = firstOk ? firstOk.start - clearedAt : Number.NaN;
+  const recoveredAt = clearedAt + recoveryMs;
+  return {
+    failedBeforeFault: failures.filter((r) => r.end < faultAt),
+    badFailures: failures.filter((r) => r.outcome !== UNAVAILABLE),
+    unavailable: failures.filter((r) => r.outcome === UNAVAILABLE).length,
+    recoveryMs,
+    okAfterRecovery: Number.isNaN(recoveredAt)
+      ? 0
+      : log.startedIn(recoveredAt, Number.POSITIVE_INFINITY).length,
+    slowestAfterClearedMs: log.latency(clearedAt, Number.POSITIVE_INFINITY, [100])[0] ?? Number.NaN,
+  };
+}
+
+/** A few failures, for a check's detail. */
+export function describeRecords(records: readonly LoadRecord[], origin: number, max = 3): string {
+  return records
+    .slice(0, max)
+    .map((r) => `${r.kind} at +${Math.round(r.start - origin)} ms: ${r.outcome.slice(0, 200)}`)
+    .join('; ');
+}

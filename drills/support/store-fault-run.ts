@@ -1,0 +1,140 @@
+/**
+ * The frame of drills that break Redis under load: a private redis-server, a seeded repo, `trove
+ * serve` in its own process, online reads sent on a fixed schedule (clients do not slow down
+ * because a server is in trouble, so requests pile up as they would in production) plus a /health
+ * probe every 100 ms, the server's RSS sampled throughout, and the fault in the middle. What the
+ * drill checks is left to it; every process is stopped before this returns, pass or fail.
+ */
+import type { DrillContext } from '../drill.ts';
+import { ApiServerProcess } from './api-server-process.ts';
+import {
+  checkOnlineAnswer,
+  createDrillRepo,
+  type DrillRepo,
+  onlineReadBody,
+  seedDrivers,
+} from './drill-feature-repo.ts';
+import { LoadGenerator, type LoadRequest } from './load-generator.ts';
+import type { LoadLog } from './load-log.ts';
+import { RedisServerProcess } from './redis-server-process.ts';
+import { RssSampler } from './rss-sampler.ts';
+
+export const SEEDED_DRIVERS = 1000;
+const DRIVERS_PER_READ = 10;
+
+export interface StoreFaultOptions {
+  drill: string;
+  /** Online reads sent per second, before, during and after the fault. */
+  readsPerSecond: number;
+  /** Load before the fault (the first second is warm-up). */
+  steadyMs: number;
+  /** Load after the store answers again. */
+  afterMs: number;
+  /** Breaks Redis, and resolves once it answers again. */
+  fault(redis: RedisServerProcess): Promise<void>;
+  /** Runs once Redis answers again (e.g. reloading what it lost); the load goes on meanwhile. */
+  afterFault?(repo: DrillRepo): Promise<void>;
+  /** Whether a read started now must find the seeded values (default: always). */
+  dataPresent?(): boolean;
+}
+
+export interface StoreFaultRun {
+  log: LoadLog;
+  repo: DrillRepo;
+  rss: RssSampler;
+  /** performance.now() marks: load began, warm-up done, fault began, Redis answered again, load ended. */
+  began: number;
+  warm: number;
+  faultAt: number;
+  clearedAt: number;
+  ended: number;
+  /** Whether the server that answered last is the process started first. */
+  sameServer: boolean;
+  serverPid: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function randomDrivers(): number[] {
+  return Array.from({ length: DRIVERS_PER_READ }, () => 1 + Math.floor(Math.random() * SEEDED_DRIVERS));
+}
+
+export async function runStoreFault(ctx: DrillContext, options: StoreFaultOptions): Promise<StoreFaultRun> {
+  const redis = await RedisServerProcess.start();
+  let server: ApiServerProcess | undefined;
+  let load: LoadGenerator | undefined;
+  let rss: RssSampler | undefined;
+  try {
+    const repo = await createDrillRepo({ dir: ctx.workDir, redisUrl: redis.url, drill: options.drill });
+    await seedDrivers(repo, 1, SEEDED_DRIVERS);
+    server = await ApiServerProcess.start({ repoDir: repo.dir, env: repo.env, logLevel: 'warn' });
+    const serverPid = server.pid;
+    // Enough sockets that no request waits for one while a second's worth wait on a stalled store.
+    load = new LoadGenerator({ base: server.url, maxSockets: Math.max(64, options.readsPerSecond * 3) });
+    const generator = load;
+    rss = new RssSampler(serverPid);
+
+    const read = (): LoadRequest => {
+      const drivers = randomDrivers();
+      const present = options.dataPresent?.() ?? true;
+      return {
+        kind: 'read',
+        method: 'POST',
+        path: '/get-online-features',
+        body: onlineReadBody(drivers),
+        check: (text) => checkOnlineAnswer(text, drivers, { present }),
+      };
+    };
+    const health: LoadRequest = {
+      kind: 'health',
+      method: 'GET',
+      path: '/health',
+      check: (text) => (text.includes('"status":"ok"') ? undefined : `health answered ${text.slice(0, 120)}`),
+    };
+
+    const marks = { began: performance.now(), warm: 0, faultAt: 0, clearedAt: 0, ended: 0 };
+    rss.start();
+    let faultDone = false;
+    const reads = generator.openLoop({
+      ratePerSecond: options.readsPerSecond,
+      next: read,
+      until: () => faultDone && performance.now() - marks.clearedAt >= options.afterMs,
+    });
+    const probes = (async () => {
+      while (!(faultDone && performance.now() - marks.clearedAt >= options.afterMs)) {
+        await generator.send(health);
+        await sleep(100);
+      }
+    })();
+    try {
+      await sleep(1000);
+      marks.warm = performance.now();
+      await sleep(options.steadyMs - 1000);
+      ctx.log(`steady: ${generator.log.size} requests answered; breaking Redis`);
+      marks.faultAt = performance.now();
+      await options.fault(redis);
+      marks.clearedAt = performance.now();
+      ctx.log(`Redis answers again after ${Math.round(marks.clearedAt - marks.faultAt)} ms`);
+      await options.afterFault?.(repo);
+    } finally {
+      faultDone = true;
+      marks.clearedAt ||= performance.now();
+      await Promise.all([reads, probes]);
+      marks.ended = performance.now();
+      rss.stop();
+    }
+    return {
+      log: generator.log,
+      repo,
+      rss,
+      ...marks,
+      sameServer: server.running && server.pid === serverPid,
+      serverPid,
+    };
+  } finally {
+    rss?.stop();
+    load?.close();
+    await server?.stop();
+    await redis.stop();
+  }
+}
