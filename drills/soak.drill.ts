@@ -13,7 +13,7 @@ import {
   pushBody,
   seedDrivers,
 } from './support/drill-feature-repo.ts';
-import { LoadGenerator, type LoadRequest } from './support/load-generator.ts';
+import { LoadGenerator, type LoadRequest, measureMaxThroughput } from './support/load-generator.ts';
 import { describeRecords } from './support/outage-analysis.ts';
 import { RedisServerProcess } from './support/redis-server-process.ts';
 import { RssSampler } from './support/rss-sampler.ts';
@@ -37,7 +37,6 @@ const P99_RATIO = 1.5;
 const P99_FLOOR_MS = 5;
 const RSS_GROWTH_LIMIT = 0.1;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Requests in the 9:1 mix, each with its check. */
@@ -79,7 +78,6 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
   const warmupMs = windowMs;
   const redis = await RedisServerProcess.start();
   let server: ApiServerProcess | undefined;
-  let probe: LoadGenerator | undefined;
   let soak: LoadGenerator | undefined;
   let rss: RssSampler | undefined;
   try {
@@ -87,17 +85,14 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     await seedDrivers(repo, 1, READ_DRIVERS);
     server = await ApiServerProcess.start({ repoDir: repo.dir, env: repo.env, logLevel: 'warn' });
 
-    // Most the server takes: closed-loop callers, after a second of warming up.
-    probe = new LoadGenerator({ base: server.url, maxSockets: MAX_CONCURRENCY });
-    let stop = false;
-    const closed = probe.closedLoop({ concurrency: MAX_CONCURRENCY, until: () => stop, next: mixedLoad() });
-    await sleep(1000);
-    const probeFrom = performance.now();
-    const before = probe.log.size;
-    await sleep(probeMs);
-    const maxRate = ((probe.log.size - before) / (performance.now() - probeFrom)) * 1000;
-    stop = true;
-    await closed;
+    const probe = await measureMaxThroughput({
+      base: server.url,
+      concurrency: MAX_CONCURRENCY,
+      warmupMs: 1000,
+      measureMs: probeMs,
+      next: mixedLoad(),
+    });
+    const maxRate = probe.perSecond;
     const probeFailures = probe.log.failures();
     const rate = Math.max(1, Math.floor(maxRate / 2));
     ctx.log(`max throughput ${Math.round(maxRate)} requests/s; soaking at ${rate}/s for ${soakMs / 1000} s`);
@@ -142,7 +137,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
         check(
           'no request failed while measuring the maximum throughput',
           probeFailures.length === 0,
-          `${probeFailures.length} of ${probe.log.size} failed; ${describeRecords(probeFailures, probeFrom)}`,
+          `${probeFailures.length} of ${probe.log.size} failed; ${describeRecords(probeFailures, probe.from)}`,
         ),
         check(
           'no request failed during the soak',
@@ -176,7 +171,6 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     };
   } finally {
     rss?.stop();
-    probe?.close();
     soak?.close();
     await server?.stop();
     await redis.stop();

@@ -5,7 +5,9 @@
  * whatever the answers, latency counted from the scheduled time, so a slow server cannot slow the
  * load that measures it).
  */
+
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type HttpCall, httpCall } from './http-call.ts';
 import { LoadLog, outcomeOf } from './load-log.ts';
 
@@ -27,8 +29,6 @@ export interface LoadGeneratorOptions {
    */
   abandonAfterMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LoadGenerator {
   readonly log = new LoadLog();
@@ -123,5 +123,37 @@ export class LoadGenerator {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/**
+ * The most requests a second a server answers: `concurrency` closed-loop callers, measured over
+ * `measureMs` after `warmupMs` of warming up. The probe's own records come back for checking.
+ */
+export async function measureMaxThroughput(options: {
+  base: string;
+  concurrency: number;
+  warmupMs: number;
+  measureMs: number;
+  next: () => LoadRequest;
+}): Promise<{ perSecond: number; log: LoadLog; from: number }> {
+  const probe = new LoadGenerator({ base: options.base, maxSockets: options.concurrency });
+  try {
+    let stop = false;
+    const load = probe.closedLoop({
+      concurrency: options.concurrency,
+      until: () => stop,
+      next: options.next,
+    });
+    await sleep(options.warmupMs);
+    const from = performance.now();
+    const before = probe.log.size;
+    await sleep(options.measureMs);
+    const perSecond = ((probe.log.size - before) / (performance.now() - from)) * 1000;
+    stop = true;
+    await load;
+    return { perSecond, log: probe.log, from };
+  } finally {
+    probe.close();
   }
 }

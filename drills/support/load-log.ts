@@ -99,11 +99,18 @@ export class LoadLog {
     return out.sort((a, b) => a.start - b.start);
   }
 
-  /** The longest time from start to end of any request. */
-  maxLatency(): number {
-    let max = 0;
-    for (let i = 0; i < this.size; i++) max = Math.max(max, this.ends[i]! - this.starts[i]!);
-    return max;
+  /** The request that took longest from start to end (undefined when there was none). */
+  slowest(): LoadRecord | undefined {
+    let max = -1;
+    let at = -1;
+    for (let i = 0; i < this.size; i++) {
+      const ms = this.ends[i]! - this.starts[i]!;
+      if (ms > max) {
+        max = ms;
+        at = i;
+      }
+    }
+    return at < 0 ? undefined : this.record(at);
   }
 
   /** Latency percentiles (ms) of requests started in [from, to). */

@@ -3,6 +3,7 @@
  * `clearedAt`): what failed before it, how the failures looked, and how long after the store was
  * back it took until every request succeeded again.
  */
+import { check, type DrillCheck } from '../drill.ts';
 import { type LoadLog, type LoadRecord, OK, UNAVAILABLE } from './load-log.ts';
 
 export interface OutageReport {
@@ -50,4 +51,44 @@ export function describeRecords(records: readonly LoadRecord[], origin: number, 
     .slice(0, max)
     .map((r) => `${r.kind} at +${Math.round(r.start - origin)} ms: ${r.outcome.slice(0, 200)}`)
     .join('; ');
+}
+
+/**
+ * The checks every store-fault drill makes of its outage: nothing failed before the fault, the
+ * fault was seen (503s), and every failure was a 503 with the JSON error body. `before` and
+ * `during` word them ("while Redis was up before the kill", "while Redis was down").
+ */
+export function outageChecks(
+  outage: OutageReport,
+  began: number,
+  words: { before: string; during: string },
+): DrillCheck[] {
+  return [
+    check(
+      `no request failed ${words.before}`,
+      outage.failedBeforeFault.length === 0,
+      `${outage.failedBeforeFault.length} failed; ${describeRecords(outage.failedBeforeFault, began)}`,
+    ),
+    check(
+      `the fault was seen: requests answered 503 ${words.during}`,
+      outage.unavailable > 0,
+      `${outage.unavailable} answered 503 STORE_UNAVAILABLE`,
+    ),
+    check(
+      'every failure is a 503 with the JSON error body (no 500, no hang, no wrong value)',
+      outage.badFailures.length === 0,
+      `${outage.badFailures.length} other failures; ${describeRecords(outage.badFailures, began)}`,
+    ),
+  ];
+}
+
+/** The slowest request, for a latency check's detail: how long, what, and when against the fault. */
+export function describeSlowest(log: LoadLog, faultAt: number): { ms: number; detail: string } {
+  const r = log.slowest();
+  if (!r) return { ms: 0, detail: 'no requests' };
+  const ms = r.end - r.start;
+  return {
+    ms,
+    detail: `slowest ${Math.round(ms)} ms: ${r.kind} started ${Math.round(r.start - faultAt)} ms after the fault began, ${r.outcome.slice(0, 120)}`,
+  };
 }

@@ -2,9 +2,12 @@
  * The frame of drills that break Redis under load: a private redis-server, a seeded repo, `trove
  * serve` in its own process, online reads sent on a fixed schedule (clients do not slow down
  * because a server is in trouble, so requests pile up as they would in production) plus a /health
- * probe every 100 ms, the server's RSS sampled throughout, and the fault in the middle. What the
- * drill checks is left to it; every process is stopped before this returns, pass or fail.
+ * probe every 100 ms, the server's RSS sampled throughout, and the fault in the middle. The rate is
+ * a third of what the server just showed it can take (at most 200 a second): busy, with room left,
+ * so that on a shared machine the latency measured is the fault's and not a queue's. What the drill
+ * checks is left to it; every process is stopped before this returns, pass or fail.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DrillContext } from '../drill.ts';
 import { ApiServerProcess } from './api-server-process.ts';
 import {
@@ -14,18 +17,18 @@ import {
   onlineReadBody,
   seedDrivers,
 } from './drill-feature-repo.ts';
-import { LoadGenerator, type LoadRequest } from './load-generator.ts';
+import { LoadGenerator, type LoadRequest, measureMaxThroughput } from './load-generator.ts';
 import type { LoadLog } from './load-log.ts';
 import { RedisServerProcess } from './redis-server-process.ts';
 import { RssSampler } from './rss-sampler.ts';
 
 export const SEEDED_DRIVERS = 1000;
 const DRIVERS_PER_READ = 10;
+const LOAD_SHARE = 1 / 3;
+const MAX_READS_PER_SECOND = 200;
 
 export interface StoreFaultOptions {
   drill: string;
-  /** Online reads sent per second, before, during and after the fault. */
-  readsPerSecond: number;
   /** Load before the fault (the first second is warm-up). */
   steadyMs: number;
   /** Load after the store answers again. */
@@ -41,6 +44,9 @@ export interface StoreFaultOptions {
 export interface StoreFaultRun {
   log: LoadLog;
   repo: DrillRepo;
+  /** Reads a second the server answered at most (closed loop), and the rate sent (open loop). */
+  capacityPerSecond: number;
+  readsPerSecond: number;
   rss: RssSampler;
   /** performance.now() marks: load began, warm-up done, fault began, Redis answered again, load ended. */
   began: number;
@@ -52,8 +58,6 @@ export interface StoreFaultRun {
   sameServer: boolean;
   serverPid: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function randomDrivers(): number[] {
   return Array.from({ length: DRIVERS_PER_READ }, () => 1 + Math.floor(Math.random() * SEEDED_DRIVERS));
@@ -69,11 +73,6 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
     await seedDrivers(repo, 1, SEEDED_DRIVERS);
     server = await ApiServerProcess.start({ repoDir: repo.dir, env: repo.env, logLevel: 'warn' });
     const serverPid = server.pid;
-    // Enough sockets that no request waits for one while a second's worth wait on a stalled store.
-    load = new LoadGenerator({ base: server.url, maxSockets: Math.max(64, options.readsPerSecond * 3) });
-    const generator = load;
-    rss = new RssSampler(serverPid);
-
     const read = (): LoadRequest => {
       const drivers = randomDrivers();
       const present = options.dataPresent?.() ?? true;
@@ -92,11 +91,28 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
       check: (text) => (text.includes('"status":"ok"') ? undefined : `health answered ${text.slice(0, 120)}`),
     };
 
+    const capacity = await measureMaxThroughput({
+      base: server.url,
+      concurrency: 16,
+      warmupMs: 1000,
+      measureMs: 2000,
+      next: read,
+    });
+    const readsPerSecond = Math.max(
+      20,
+      Math.min(MAX_READS_PER_SECOND, Math.round(capacity.perSecond * LOAD_SHARE)),
+    );
+    ctx.log(`the server answers ${Math.round(capacity.perSecond)} reads/s; sending ${readsPerSecond}/s`);
+    // Enough sockets that no request waits for one while a second's worth wait on a stalled store.
+    load = new LoadGenerator({ base: server.url, maxSockets: readsPerSecond * 3 });
+    const generator = load;
+    rss = new RssSampler(serverPid);
+
     const marks = { began: performance.now(), warm: 0, faultAt: 0, clearedAt: 0, ended: 0 };
     rss.start();
     let faultDone = false;
     const reads = generator.openLoop({
-      ratePerSecond: options.readsPerSecond,
+      ratePerSecond: readsPerSecond,
       next: read,
       until: () => faultDone && performance.now() - marks.clearedAt >= options.afterMs,
     });
@@ -126,6 +142,8 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
     return {
       log: generator.log,
       repo,
+      capacityPerSecond: capacity.perSecond,
+      readsPerSecond,
       rss,
       ...marks,
       sameServer: server.running && server.pid === serverPid,

@@ -3,6 +3,7 @@
  * is dropped and replaced: the commands sent on it are failed and freed instead of held until it
  * answers, and service resumes as soon as a new connection works.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServerProcess } from '../../drills/support/redis-server-process.ts';
 import { UnavailableError } from '../../src/errors.ts';
@@ -19,8 +20,6 @@ const request = { entities: { driver_id: [7] }, features: ['stats:rate'] };
 const TIMEOUT_MS = 300;
 /** A failed read answers within its command timeout and a late timer's worth. */
 const FAIL_WITHIN_MS = TIMEOUT_MS + 200;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function seed(store: OnlineStore): Promise<void> {
   await writeRows(store, registry, 'stats', [{ key: [7n], event: 1_700_000_000_000_000n, values: [0.5] }]);
