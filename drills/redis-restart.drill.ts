@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { check, type Drill, type DrillContext, type DrillResult } from './drill.ts';
 import { seedDrivers } from './support/drill-feature-repo.ts';
-import { analyseOutage, describeSlowest, outageChecks } from './support/outage-analysis.ts';
+import { analyseOutage, describeSlowest, loadFigures, outageChecks } from './support/outage-analysis.ts';
 import { runStoreFault, SEEDED_DRIVERS } from './support/store-fault-run.ts';
 
 const DOWN_MS = 3000;
@@ -78,16 +78,11 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
       ),
     ],
     figures: {
-      'server capacity (reads/s)': Math.round(outcome.capacityPerSecond),
-      'reads sent (per s)': outcome.readsPerSecond,
-      requests: log.size,
-      'requests answered 503': outage.unavailable,
+      ...loadFigures(outcome, outage),
       'p50 before the kill (ms)': round1(p50!),
       'p99 before the kill (ms)': round1(p99!),
       'slowest request (ms)': Math.round(maxMs),
       'Redis down (ms)': Math.round(clearedAt - faultAt),
-      'recovery after Redis answered (ms)': Math.round(outage.recoveryMs),
-      'slowest request started after that (ms)': Math.round(outage.slowestAfterClearedMs),
       'reload took (ms)': Math.round(state.reloadedAt - clearedAt),
       'RSS before / peak (MiB)': `${round1(outcome.rss.mean(outcome.warm, faultAt))} / ${round1(outcome.rss.peak(faultAt, outcome.ended))}`,
     },

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { check, type Drill, type DrillContext, type DrillResult } from './drill.ts';
-import { analyseOutage, describeSlowest, outageChecks } from './support/outage-analysis.ts';
+import { analyseOutage, describeSlowest, loadFigures, outageChecks } from './support/outage-analysis.ts';
 import { runStoreFault } from './support/store-fault-run.ts';
 
 const STALL_MS = 5000;
@@ -70,16 +70,11 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
       ),
     ],
     figures: {
-      'server capacity (reads/s)': Math.round(outcome.capacityPerSecond),
-      'reads sent (per s)': outcome.readsPerSecond,
-      requests: log.size,
-      'requests answered 503': outage.unavailable,
+      ...loadFigures(outcome, outage),
       'p50 before the stall (ms)': round1(p50!),
       'p99 before the stall (ms)': round1(p99!),
       'p50 / slowest while stalled (ms)': `${Math.round(stallP50!)} / ${Math.round(stallMax!)}`,
       'slowest request (ms)': Math.round(maxMs),
-      'recovery after SIGCONT (ms)': Math.round(outage.recoveryMs),
-      'slowest request started after that (ms)': Math.round(outage.slowestAfterClearedMs),
       'RSS baseline (MiB)': round1(baselineMb),
       'RSS peak (MiB)': round1(peakMb),
       'RSS after (MiB)': round1(afterMb),

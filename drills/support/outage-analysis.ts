@@ -92,3 +92,18 @@ export function describeSlowest(log: LoadLog, faultAt: number): { ms: number; de
     detail: `slowest ${Math.round(ms)} ms: ${r.kind} started ${Math.round(r.start - faultAt)} ms after the fault began, ${r.outcome.slice(0, 120)}`,
   };
 }
+
+/** Figures every store-fault drill reports: the load it ran and how much of it failed. */
+export function loadFigures(
+  run: { capacityPerSecond: number; readsPerSecond: number; log: LoadLog },
+  outage: OutageReport,
+): Record<string, number> {
+  return {
+    'server capacity (reads/s)': Math.round(run.capacityPerSecond),
+    'reads sent (per s)': run.readsPerSecond,
+    requests: run.log.size,
+    'requests answered 503': outage.unavailable,
+    'recovery (ms)': Math.round(outage.recoveryMs),
+    'slowest request started after the store was back (ms)': Math.round(outage.slowestAfterClearedMs),
+  };
+}
