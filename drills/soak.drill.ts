@@ -165,6 +165,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
         'p99 (ms)': round1(p99!),
         'p99.9 (ms)': round1(p999!),
         'p99 per window (ms)': windows.map(round1).join(' '),
+        'p99 reads / pushes (ms)': `${round1(soakLog.latency(began, ended, [99], 'read')[0]!)} / ${round1(soakLog.latency(began, ended, [99], 'push')[0]!)}`,
         'RSS after warm-up (MiB)': round1(warmRss),
         'RSS at the end (MiB)': round1(endRss),
       },

@@ -113,12 +113,13 @@ export class LoadLog {
     return at < 0 ? undefined : this.record(at);
   }
 
-  /** Latency percentiles (ms) of requests started in [from, to). */
-  latency(from: number, to: number, ps: readonly number[]): number[] {
+  /** Latency percentiles (ms) of requests (of `kind`, or all) started in [from, to). */
+  latency(from: number, to: number, ps: readonly number[], kind?: string): number[] {
+    const k = kind === undefined ? -1 : this.kinds.indexOf(kind);
     const all: number[] = [];
     for (let i = 0; i < this.size; i++) {
       const s = this.starts[i]!;
-      if (s >= from && s < to) all.push(this.ends[i]! - s);
+      if (s >= from && s < to && (k < 0 || this.kindIds[i] === k)) all.push(this.ends[i]! - s);
     }
     all.sort((a, b) => a - b);
     return ps.map((p) => percentile(all, p));
