@@ -1,5 +1,5 @@
 /**
- * Redis killed (SIGKILL) under steady online reads, kept down for 3 s, started again empty on the
+ * Redis killed (SIGKILL) under steady online reads and pushes, kept down for 3 s, started again empty on the
  * same port and reloaded. While it is down the API must answer 503 with its JSON error body within
  * the command timeout (never a 500, never a hang); while it is up, nothing may fail; once it answers
  * again the API must serve within 2 s, without being restarted itself.
@@ -7,8 +7,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { check, type Drill, type DrillContext, type DrillResult } from './drill.ts';
 import { seedDrivers } from './support/drill-feature-repo.ts';
+import { SEEDED_DRIVERS } from './support/mixed-load.ts';
 import { analyseOutage, describeSlowest, loadFigures, outageChecks } from './support/outage-analysis.ts';
-import { runStoreFault, SEEDED_DRIVERS } from './support/store-fault-run.ts';
+import { runStoreFault } from './support/store-fault-run.ts';
 
 const DOWN_MS = 3000;
 /** The promise under test: every request succeeds again this soon after Redis answers. */
@@ -92,7 +93,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
 export const drill: Drill = {
   name: 'redis-restart',
   description:
-    'Redis killed -9 under steady reads, down 3 s, restarted empty and reloaded: 503s only while down, recovery within 2 s',
+    'Redis killed -9 under steady reads and pushes, down 3 s, restarted empty and reloaded: 503s only while down, recovery within 2 s',
   timeLimitSeconds: 120,
   run,
 };

@@ -1,5 +1,5 @@
 /**
- * Redis stalled (SIGSTOP: its sockets stay open, nothing answers) for 5 s under steady online reads,
+ * Redis stalled (SIGSTOP: its sockets stay open, nothing answers) for 5 s under steady online reads and pushes,
  * then resumed. Every request must answer within the server's store deadline (503 while stalled),
  * the API's memory must stay bounded while requests keep arriving at the stalled store, and service
  * must resume with correct values within 2 s of SIGCONT.
@@ -85,7 +85,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
 export const drill: Drill = {
   name: 'redis-stalled',
   description:
-    'Redis stopped (SIGSTOP) 5 s under steady reads: answers within the store deadline, bounded RSS, recovery within 2 s',
+    'Redis stopped (SIGSTOP) 5 s under steady reads and pushes: answers within the store deadline, bounded RSS, recovery within 2 s',
   timeLimitSeconds: 120,
   run,
 };

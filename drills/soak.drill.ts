@@ -5,27 +5,13 @@
  */
 import { check, type Drill, type DrillContext, type DrillResult } from './drill.ts';
 import { ApiServerProcess } from './support/api-server-process.ts';
-import {
-  checkOnlineAnswer,
-  checkPushAnswer,
-  createDrillRepo,
-  onlineReadBody,
-  pushBody,
-  seedDrivers,
-} from './support/drill-feature-repo.ts';
-import { LoadGenerator, type LoadRequest, measureMaxThroughput } from './support/load-generator.ts';
+import { createDrillRepo, seedDrivers } from './support/drill-feature-repo.ts';
+import { LoadGenerator, measureMaxThroughput } from './support/load-generator.ts';
+import { mixedLoad, SEEDED_DRIVERS } from './support/mixed-load.ts';
 import { describeRecords } from './support/outage-analysis.ts';
 import { RedisServerProcess } from './support/redis-server-process.ts';
 import { RssSampler } from './support/rss-sampler.ts';
 
-const READ_DRIVERS = 1000;
-const DRIVERS_PER_READ = 10;
-/** Pushes write drivers of their own, so every read's values stay known. */
-const PUSH_DRIVERS_FROM = 100_001;
-const PUSH_DRIVERS = 1000;
-const ROWS_PER_PUSH = 10;
-/** Every tenth request is a push. */
-const PUSH_EVERY = 10;
 const MAX_CONCURRENCY = 32;
 /**
  * Latency must not creep: the last window's p99 at most 1.5 × the first's. The first window
@@ -39,37 +25,6 @@ const RSS_GROWTH_LIMIT = 0.1;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** Requests in the 9:1 mix, each with its check. */
-function mixedLoad(): () => LoadRequest {
-  let n = 0;
-  let pushed = 0;
-  return () => {
-    n++;
-    if (n % PUSH_EVERY === 0) {
-      const first = PUSH_DRIVERS_FROM + ((pushed++ * ROWS_PER_PUSH) % PUSH_DRIVERS);
-      const drivers = Array.from({ length: ROWS_PER_PUSH }, (_, i) => first + i);
-      return {
-        kind: 'push',
-        method: 'POST',
-        path: '/push',
-        body: JSON.stringify(pushBody(drivers, new Date())),
-        check: (text) => checkPushAnswer(text, ROWS_PER_PUSH),
-      };
-    }
-    const drivers = Array.from(
-      { length: DRIVERS_PER_READ },
-      () => 1 + Math.floor(Math.random() * READ_DRIVERS),
-    );
-    return {
-      kind: 'read',
-      method: 'POST',
-      path: '/get-online-features',
-      body: onlineReadBody(drivers),
-      check: (text) => checkOnlineAnswer(text, drivers),
-    };
-  };
-}
-
 async function run(ctx: DrillContext): Promise<DrillResult> {
   const probeMs = ctx.quick ? 3000 : 5000;
   const soakMs = ctx.quick ? 30_000 : 600_000;
@@ -82,7 +37,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
   let rss: RssSampler | undefined;
   try {
     const repo = await createDrillRepo({ dir: ctx.workDir, redisUrl: redis.url, drill: 'soak' });
-    await seedDrivers(repo, 1, READ_DRIVERS);
+    await seedDrivers(repo, 1, SEEDED_DRIVERS);
     server = await ApiServerProcess.start({ repoDir: repo.dir, env: repo.env, logLevel: 'warn' });
 
     const probe = await measureMaxThroughput({

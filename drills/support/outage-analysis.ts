@@ -95,12 +95,12 @@ export function describeSlowest(log: LoadLog, faultAt: number): { ms: number; de
 
 /** Figures every store-fault drill reports: the load it ran and how much of it failed. */
 export function loadFigures(
-  run: { capacityPerSecond: number; readsPerSecond: number; log: LoadLog },
+  run: { capacityPerSecond: number; requestsPerSecond: number; log: LoadLog },
   outage: OutageReport,
 ): Record<string, number> {
   return {
-    'server capacity (reads/s)': Math.round(run.capacityPerSecond),
-    'reads sent (per s)': run.readsPerSecond,
+    'server capacity (requests/s)': Math.round(run.capacityPerSecond),
+    'requests sent (per s)': run.requestsPerSecond,
     requests: run.log.size,
     'requests answered 503': outage.unavailable,
     'recovery (ms)': Math.round(outage.recoveryMs),

@@ -1,31 +1,25 @@
 /**
  * The frame of drills that break Redis under load: a private redis-server, a seeded repo, `trove
- * serve` in its own process, online reads sent on a fixed schedule (clients do not slow down
- * because a server is in trouble, so requests pile up as they would in production) plus a /health
- * probe every 100 ms, the server's RSS sampled throughout, and the fault in the middle. The rate is
- * a third of what the server just showed it can take (at most 200 a second): busy, with room left,
+ * serve` in its own process, online reads and pushes (mixed-load.ts) sent on a fixed schedule
+ * (clients do not slow down because a server is in trouble, so requests pile up as they would in
+ * production) plus a /health probe every 100 ms, the server's RSS sampled throughout, and the fault
+ * in the middle. The rate is a third of what the server just showed it can take (at most 200
+ * requests a second): busy, with room left,
  * so that on a shared machine the latency measured is the fault's and not a queue's. What the drill
  * checks is left to it; every process is stopped before this returns, pass or fail.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DrillContext } from '../drill.ts';
 import { ApiServerProcess } from './api-server-process.ts';
-import {
-  checkOnlineAnswer,
-  createDrillRepo,
-  type DrillRepo,
-  onlineReadBody,
-  seedDrivers,
-} from './drill-feature-repo.ts';
+import { createDrillRepo, type DrillRepo, seedDrivers } from './drill-feature-repo.ts';
 import { LoadGenerator, type LoadRequest, measureMaxThroughput } from './load-generator.ts';
 import type { LoadLog } from './load-log.ts';
+import { mixedLoad, SEEDED_DRIVERS } from './mixed-load.ts';
 import { RedisServerProcess } from './redis-server-process.ts';
 import { RssSampler } from './rss-sampler.ts';
 
-export const SEEDED_DRIVERS = 1000;
-const DRIVERS_PER_READ = 10;
 const LOAD_SHARE = 1 / 3;
-const MAX_READS_PER_SECOND = 200;
+const MAX_REQUESTS_PER_SECOND = 200;
 
 export interface StoreFaultOptions {
   drill: string;
@@ -44,9 +38,9 @@ export interface StoreFaultOptions {
 export interface StoreFaultRun {
   log: LoadLog;
   repo: DrillRepo;
-  /** Reads a second the server answered at most (closed loop), and the rate sent (open loop). */
+  /** Requests a second the server answered at most (closed loop), and the rate sent (open loop). */
   capacityPerSecond: number;
-  readsPerSecond: number;
+  requestsPerSecond: number;
   rss: RssSampler;
   /** performance.now() marks: load began, warm-up done, fault began, Redis answered again, load ended. */
   began: number;
@@ -59,10 +53,6 @@ export interface StoreFaultRun {
   serverPid: number;
 }
 
-function randomDrivers(): number[] {
-  return Array.from({ length: DRIVERS_PER_READ }, () => 1 + Math.floor(Math.random() * SEEDED_DRIVERS));
-}
-
 export async function runStoreFault(ctx: DrillContext, options: StoreFaultOptions): Promise<StoreFaultRun> {
   const redis = await RedisServerProcess.start();
   let server: ApiServerProcess | undefined;
@@ -73,17 +63,7 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
     await seedDrivers(repo, 1, SEEDED_DRIVERS);
     server = await ApiServerProcess.start({ repoDir: repo.dir, env: repo.env, logLevel: 'warn' });
     const serverPid = server.pid;
-    const read = (): LoadRequest => {
-      const drivers = randomDrivers();
-      const present = options.dataPresent?.() ?? true;
-      return {
-        kind: 'read',
-        method: 'POST',
-        path: '/get-online-features',
-        body: onlineReadBody(drivers),
-        check: (text) => checkOnlineAnswer(text, drivers, { present }),
-      };
-    };
+    const next = mixedLoad({ dataPresent: options.dataPresent });
     const health: LoadRequest = {
       kind: 'health',
       method: 'GET',
@@ -96,15 +76,17 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
       concurrency: 16,
       warmupMs: 1000,
       measureMs: 2000,
-      next: read,
+      next,
     });
-    const readsPerSecond = Math.max(
+    const requestsPerSecond = Math.max(
       20,
-      Math.min(MAX_READS_PER_SECOND, Math.round(capacity.perSecond * LOAD_SHARE)),
+      Math.min(MAX_REQUESTS_PER_SECOND, Math.round(capacity.perSecond * LOAD_SHARE)),
     );
-    ctx.log(`the server answers ${Math.round(capacity.perSecond)} reads/s; sending ${readsPerSecond}/s`);
+    ctx.log(
+      `the server answers ${Math.round(capacity.perSecond)} requests/s; sending ${requestsPerSecond}/s`,
+    );
     // Enough sockets that no request waits for one while a second's worth wait on a stalled store.
-    load = new LoadGenerator({ base: server.url, maxSockets: readsPerSecond * 3 });
+    load = new LoadGenerator({ base: server.url, maxSockets: requestsPerSecond * 3 });
     const generator = load;
     rss = new RssSampler(serverPid);
 
@@ -112,8 +94,8 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
     rss.start();
     let faultDone = false;
     const reads = generator.openLoop({
-      ratePerSecond: readsPerSecond,
-      next: read,
+      ratePerSecond: requestsPerSecond,
+      next,
       until: () => faultDone && performance.now() - marks.clearedAt >= options.afterMs,
     });
     const probes = (async () => {
@@ -143,7 +125,7 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
       log: generator.log,
       repo,
       capacityPerSecond: capacity.perSecond,
-      readsPerSecond,
+      requestsPerSecond,
       rss,
       ...marks,
       sameServer: server.running && server.pid === serverPid,
