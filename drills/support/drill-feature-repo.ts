@@ -3,7 +3,6 @@
  * push source, its registry written directly (no data files to generate), Redis and the key prefix
  * in trove.yaml. Values are a function of the driver id, so every answer can be checked exactly.
  */
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { entitySchema } from '../../src/definitions/entity.ts';
@@ -12,6 +11,7 @@ import type { RepoDefinitions } from '../../src/definitions/repo-definitions.ts'
 import { sourceSchema } from '../../src/definitions/source.ts';
 import { FeatureStore } from '../../src/feature-store.ts';
 import { commitRegistry } from '../../src/registry/registry-file.ts';
+import { drillKeyPrefix } from './redis-key-prefix.ts';
 
 const PROJECT = 'drill_serving';
 const VIEW = 'driver_stats';
@@ -60,7 +60,7 @@ function definitions(): RepoDefinitions {
 
 /** Writes trove.yaml and the registry (version 1) into `options.dir`. */
 export async function createDrillRepo(options: DrillRepoOptions): Promise<DrillRepo> {
-  const keyPrefix = `drill-${options.drill}-${randomUUID().slice(0, 8)}`;
+  const keyPrefix = drillKeyPrefix(options.drill);
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   await writeFile(
