@@ -14,7 +14,7 @@ import { commitRegistry } from '../../src/registry/registry-file.ts';
 import { drillKeyPrefix } from './redis-key-prefix.ts';
 
 const PROJECT = 'drill_serving';
-const VIEW = 'driver_stats';
+export const DRILL_VIEW = 'driver_stats';
 export const PUSH_SOURCE = 'driver_push';
 
 export interface DrillRepoOptions {
@@ -44,7 +44,7 @@ function definitions(): RepoDefinitions {
     sources: [sourceSchema.parse({ kind: 'push', name: PUSH_SOURCE, timestampField: 'event_timestamp' })],
     featureViews: [
       featureViewSchema.parse({
-        name: VIEW,
+        name: DRILL_VIEW,
         entities: ['driver'],
         source: PUSH_SOURCE,
         ttl: 0,
@@ -134,7 +134,7 @@ export async function seedDrivers(repo: DrillRepo, first: number, count: number)
 export function onlineReadBody(drivers: readonly number[]): string {
   return JSON.stringify({
     entities: { driver_id: drivers },
-    features: [`${VIEW}:score`, `${VIEW}:trips`],
+    features: [`${DRILL_VIEW}:score`, `${DRILL_VIEW}:trips`],
   });
 }
 

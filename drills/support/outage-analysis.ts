@@ -7,6 +7,8 @@ import { check, type DrillCheck } from '../drill.ts';
 import { type LoadLog, type LoadRecord, OK, UNAVAILABLE } from './load-log.ts';
 
 export interface OutageReport {
+  /** Every request that failed, in order of start. */
+  failures: LoadRecord[];
   /** Requests that failed and had answered before the fault began (there should be none). */
   failedBeforeFault: LoadRecord[];
   /** Failures other than a 503 with the JSON error body (500s, hangs, wrong values). */
@@ -34,6 +36,7 @@ export function analyseOutage(log: LoadLog, faultAt: number, clearedAt: number):
     recoveryMs = firstOk ? firstOk.start - clearedAt : Number.NaN;
   const recoveredAt = clearedAt + recoveryMs;
   return {
+    failures,
     failedBeforeFault: failures.filter((r) => r.end < faultAt),
     badFailures: failures.filter((r) => r.outcome !== UNAVAILABLE),
     unavailable: failures.filter((r) => r.outcome === UNAVAILABLE).length,
@@ -55,14 +58,16 @@ export function describeRecords(records: readonly LoadRecord[], origin: number, 
 
 /**
  * The checks every store-fault drill makes of its outage: nothing failed before the fault, the
- * fault was seen (503s), and every failure was a 503 with the JSON error body. `before` and
- * `during` word them ("while Redis was up before the kill", "while Redis was down").
+ * fault was seen (503s), every failure was a 503 with the JSON error body, and registry reads,
+ * which need no Redis, never failed. `before` and `during` word them ("while Redis was up before
+ * the kill", "while Redis was down").
  */
 export function outageChecks(
   outage: OutageReport,
   began: number,
   words: { before: string; during: string },
 ): DrillCheck[] {
+  const registryFailures = outage.failures.filter((r) => r.kind === 'registry');
   return [
     check(
       `no request failed ${words.before}`,
@@ -78,6 +83,11 @@ export function outageChecks(
       'every failure is a 503 with the JSON error body (no 500, no hang, no wrong value)',
       outage.badFailures.length === 0,
       `${outage.badFailures.length} other failures; ${describeRecords(outage.badFailures, began)}`,
+    ),
+    check(
+      'registry reads (no Redis needed) never failed',
+      registryFailures.length === 0,
+      `${registryFailures.length} failed; ${describeRecords(registryFailures, began)}`,
     ),
   ];
 }

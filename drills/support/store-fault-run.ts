@@ -2,7 +2,8 @@
  * The frame of drills that break Redis under load: a private redis-server, a seeded repo, `trove
  * serve` in its own process, online reads and pushes (mixed-load.ts) sent on a fixed schedule
  * (clients do not slow down because a server is in trouble, so requests pile up as they would in
- * production) plus a /health probe every 100 ms, the server's RSS sampled throughout, and the fault
+ * production) plus a /health probe and a registry read (which needs no Redis) every 100 ms, the
+ * server's RSS sampled throughout, and the fault
  * in the middle. The rate is a third of what the server just showed it can take (at most 200
  * requests a second): busy, with room left,
  * so that on a shared machine the latency measured is the fault's and not a queue's. What the drill
@@ -11,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DrillContext } from '../drill.ts';
 import { ApiServerProcess } from './api-server-process.ts';
-import { createDrillRepo, type DrillRepo, seedDrivers } from './drill-feature-repo.ts';
+import { createDrillRepo, DRILL_VIEW, type DrillRepo, seedDrivers } from './drill-feature-repo.ts';
 import { LoadGenerator, type LoadRequest, measureMaxThroughput } from './load-generator.ts';
 import type { LoadLog } from './load-log.ts';
 import { mixedLoad, SEEDED_DRIVERS } from './mixed-load.ts';
@@ -70,6 +71,13 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
       path: '/health',
       check: (text) => (text.includes('"status":"ok"') ? undefined : `health answered ${text.slice(0, 120)}`),
     };
+    const registryRead: LoadRequest = {
+      kind: 'registry',
+      method: 'GET',
+      path: `/feature-views/${DRILL_VIEW}`,
+      check: (text) =>
+        text.includes(`"name":"${DRILL_VIEW}"`) ? undefined : `answered ${text.slice(0, 120)}`,
+    };
 
     const capacity = await measureMaxThroughput({
       base: server.url,
@@ -100,7 +108,7 @@ export async function runStoreFault(ctx: DrillContext, options: StoreFaultOption
     });
     const probes = (async () => {
       while (!(faultDone && performance.now() - marks.clearedAt >= options.afterMs)) {
-        await generator.send(health);
+        await Promise.all([generator.send(health), generator.send(registryRead)]);
         await sleep(100);
       }
     })();
