@@ -11,6 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type HttpCall, httpCall } from './http-call.ts';
 import { LoadLog, outcomeOf } from './load-log.ts';
 
+/** How long a pooled socket may sit idle before the client closes it (see the agent below). */
+const IDLE_SOCKET_MS = 20_000;
+
 /** One request of a load, with how to judge a 200 answer to it. */
 export interface LoadRequest extends HttpCall {
   kind: string;
@@ -39,7 +42,15 @@ export class LoadGenerator {
 
   constructor(options: LoadGeneratorOptions) {
     this.base = new URL(options.base);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      // A socket left idle in the pool is closed by the server after its keep-alive timeout (72 s),
+      // and a request sent on it as the server closes it fails with "socket hang up": the client
+      // must give idle sockets up first. Node 20's agent only heeds the server's `Keep-Alive:
+      // timeout` hint when it has a timeout of its own to lower, so it gets one, well below 72 s.
+      timeout: IDLE_SOCKET_MS,
+    });
     this.abandonAfterMs = options.abandonAfterMs ?? 30_000;
   }
 
