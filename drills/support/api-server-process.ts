@@ -35,6 +35,11 @@ export class ApiServerProcess {
     return this.child.pid;
   }
 
+  /** Whether the process is still the one started (it has not exited or been killed). */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   static async start(options: ApiServerOptions): Promise<ApiServerProcess> {
     const port = await freePort();
     const child = spawn(

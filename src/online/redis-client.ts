@@ -1,7 +1,8 @@
 /**
  * Redis connections for the online store, configured so a missing or slow Redis fails fast:
- * commands time out after `commandTimeoutMs`, queued commands are dropped after one failed
- * reconnect instead of waiting forever, and every failure surfaces as an UnavailableError.
+ * commands time out after `commandTimeoutMs`, a connection that stops answering is dropped and
+ * replaced, queued commands are dropped after one failed reconnect instead of waiting forever, and
+ * every failure surfaces as an UnavailableError.
  */
 import { Cluster, Redis } from 'ioredis';
 import type { TroveConfig } from '../config/trove-config.ts';
@@ -26,6 +27,12 @@ export function createRedisClient(config: OnlineStoreConfig): RedisClient {
   const common = {
     connectTimeout: config.connectTimeoutMs,
     commandTimeout: config.commandTimeoutMs,
+    // A command's timeout only rejects its promise: the command stays queued on the connection
+    // until Redis answers. A stalled Redis (or a connection cut without a reset) would then hold
+    // every command sent to it, memory growing with the stall, and never be replaced. Silence for
+    // a whole command timeout while a command waits means that command has timed out and the
+    // connection is likely dead: drop it (failing and freeing the commands on it) and reconnect.
+    socketTimeout: config.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     retryStrategy: (times: number) => Math.min(50 * times, 1000),

@@ -6,7 +6,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureStore } from '../../src/feature-store.ts';
 import type { ServingStore } from '../../src/server/serving-store.ts';
-import { errorOf, startTestServer, type TestServer } from './server-fixture.ts';
+import { startFreezableProxy } from '../online/freezable-proxy.ts';
+import { errorOf, REDIS_URL, startTestServer, type TestServer } from './server-fixture.ts';
 
 /** A TCP server that accepts connections and never answers: a stalled Redis. */
 let silent: Server;
@@ -83,6 +84,43 @@ describe('availability', () => {
       expect((await server.get('/health')).status).toBe(503);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('after the Redis connection is cut without a reset', () => {
+  it('answers /health and /push again: no connection is kept that will never answer', async () => {
+    const proxy = await startFreezableProxy(new URL(REDIS_URL));
+    const server = await startTestServer({ redisUrl: proxy.url });
+    const push = () =>
+      server.post('/push', {
+        push_source_name: 'customer_push',
+        df: {
+          customer_id: ['c1'],
+          event_timestamp: [new Date().toISOString()],
+          current_balance: [1],
+          lifetime_trips: [2],
+        },
+      });
+    try {
+      expect((await server.get('/health')).status).toBe(200);
+      expect((await push()).status).toBe(200);
+      proxy.freeze();
+      // Every connection open now is silent for good; answers need new ones, which the store's
+      // connections open after a command timeout (twice it for reads and writes) of silence.
+      const began = performance.now();
+      let health = 0;
+      let pushed = 0;
+      while (performance.now() - began < 10_000 && (health !== 200 || pushed !== 200)) {
+        health = (await server.get('/health')).status;
+        pushed = (await push()).status;
+        expect([200, 503]).toContain(health);
+        expect([200, 503]).toContain(pushed);
+      }
+      expect([health, pushed]).toEqual([200, 200]);
+    } finally {
+      await server.close();
+      await proxy.close();
     }
   });
 });
