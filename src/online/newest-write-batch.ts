@@ -3,15 +3,11 @@
  * object per row, and each value is copied once, from wherever it was encoded into the call. A
  * finished batch is a list of self-contained calls that can be sent, and re-sent, as they are.
  */
-import { RespWriter } from './resp/resp-writer.ts';
+import { RespWriter, respArgs } from './resp/resp-writer.ts';
 import type { WriteBatch } from './write-newest.ts';
 import { ROWS_PER_CALL, WRITE_NEWEST_SHA } from './write-newest-script.ts';
 
-function respArg(text: string): Buffer {
-  return Buffer.from(`$${Buffer.byteLength(text)}\r\n${text}\r\n`);
-}
-
-const EVALSHA_HEAD = Buffer.concat([respArg('EVALSHA'), respArg(WRITE_NEWEST_SHA)]);
+const EVALSHA_HEAD = respArgs('EVALSHA', WRITE_NEWEST_SHA);
 
 export class NewestWriteBatch implements WriteBatch {
   /** Finished script calls, each a whole RESP command. */
@@ -29,7 +25,7 @@ export class NewestWriteBatch implements WriteBatch {
     // Rows of one view share their field: it is encoded once per run of equal fields.
     if (field !== this.field) {
       this.field = field;
-      this.fieldBytes = respArg(field);
+      this.fieldBytes = respArgs(field);
     }
     this.keys.string(key);
     this.args.raw(this.fieldBytes).bytes(value);

@@ -21,7 +21,7 @@ import type {
 import { isCluster, type RedisClient } from './redis-client.ts';
 import { RespConnection } from './resp/resp-connection.ts';
 import { RespError, type RespReply } from './resp/resp-reply.ts';
-import type { RespWriter } from './resp/resp-writer.ts';
+import { type RespWriter, respArgs } from './resp/resp-writer.ts';
 import type { ViewCodec } from './view-codec.ts';
 
 export const NO_EVENT_TIME = '1970-01-01T00:00:00Z';
@@ -106,15 +106,11 @@ interface KeyGroup {
 /** Where reads go: the online store's own connection, or a general client (a cluster). */
 export type ReadSource = RedisClient | RespConnection;
 
-function respArgs(args: readonly string[]): Buffer {
-  return Buffer.from(args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''));
-}
-
 function withHmget(group: Omit<KeyGroup, 'hmgetHead' | 'hmgetFields'>): KeyGroup {
   return {
     ...group,
-    hmgetHead: Buffer.concat([Buffer.from(`*${2 + group.fields.length}\r\n`), respArgs(['HMGET'])]),
-    hmgetFields: respArgs(group.fields),
+    hmgetHead: Buffer.concat([Buffer.from(`*${2 + group.fields.length}\r\n`), respArgs('HMGET')]),
+    hmgetFields: respArgs(...group.fields),
   };
 }
 

@@ -124,3 +124,8 @@ export class RespWriter {
     this.used = Math.min(this.used, length);
   }
 }
+
+/** String arguments in RESP, to be written later with `raw`: for parts of commands fixed in advance. */
+export function respArgs(...args: readonly string[]): Buffer {
+  return new RespWriter().command(args).take().subarray(`*${args.length}\r\n`.length);
+}
