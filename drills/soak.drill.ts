@@ -5,7 +5,7 @@
  */
 import { check, type Drill, type DrillContext, type DrillResult } from './drill.ts';
 import { ApiServerProcess } from './support/api-server-process.ts';
-import { machineBusySeconds, processCpuSeconds } from './support/cpu-usage.ts';
+import { CpuWindows, describeCpuWindow } from './support/cpu-windows.ts';
 import { createDrillRepo, seedDrivers } from './support/drill-feature-repo.ts';
 import { LoadGenerator, measureMaxThroughput } from './support/load-generator.ts';
 import { mixedLoad, SEEDED_DRIVERS } from './support/mixed-load.ts';
@@ -25,21 +25,6 @@ const P99_FLOOR_MS = 5;
 const RSS_GROWTH_LIMIT = 0.1;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-
-interface CpuSample {
-  at: number;
-  /** CPU seconds so far: of the server, of this process, of the machine (all cores). */
-  server: number;
-  self: number;
-  machine: number;
-}
-
-/** Cores used between two samples: `server/self/machine`. */
-function describeCpu(a: CpuSample, b: CpuSample): string {
-  const s = (b.at - a.at) / 1000;
-  const cores = (x: number) => (x / s).toFixed(2);
-  return `${cores(b.server - a.server)}/${cores(b.self - a.self)}/${cores(b.machine - a.machine)}`;
-}
 
 async function run(ctx: DrillContext): Promise<DrillResult> {
   const probeMs = ctx.quick ? 3000 : 5000;
@@ -73,33 +58,26 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     rss.start();
     const began = performance.now();
     const soakLog = soak.log;
-    const serverPid = server.pid;
-    // CPU used per window by the server, this process and the whole machine: when a window is
-    // slow, whether the server was busy or starved by other processes on the shared cores.
-    const cpu: CpuSample[] = [];
-    const sampleCpu = async () => {
-      const [serverCpu, machine] = await Promise.all([processCpuSeconds(serverPid), machineBusySeconds()]);
-      const self = process.cpuUsage();
-      cpu.push({ at: performance.now(), server: serverCpu, self: (self.user + self.system) / 1e6, machine });
-    };
-    await sampleCpu();
+    const cpu = new CpuWindows(server.pid);
+    await cpu.mark();
     let windowEnds = began + windowMs;
     await soak.openLoop({
       ratePerSecond: rate,
       durationMs: soakMs,
       next: mixedLoad(),
       onSecond: () => {
+        void cpu.sampleRunnable();
         if (performance.now() < windowEnds) return;
         windowEnds += windowMs;
-        void sampleCpu().then(() =>
-          ctx.log(
-            `${describeCpu(cpu.at(-2)!, cpu.at(-1)!)}; ${soakLog.size} answered, ${soakLog.failures().length} failed`,
-          ),
-        );
+        void cpu.mark().then(() => {
+          const w = cpu.windows().at(-1)!;
+          ctx.log(`${describeCpuWindow(w)}; ${soakLog.size} answered, ${soakLog.failures().length} failed`);
+        });
       },
     });
     const ended = performance.now();
-    await sampleCpu();
+    // The last window is closed by the loop's last second, unless that came well before the end.
+    if (ended - cpu.lastMark > windowMs / 2) await cpu.mark();
     rss.stop();
 
     const failures = soakLog.failures();
@@ -107,6 +85,12 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     for (let from = began; from + windowMs <= began + soakMs + 1; from += windowMs) {
       windows.push(soakLog.latency(from, from + windowMs, [99])[0]!);
     }
+    // CPU the server spent per request, window by window: independent of how long it waited for a
+    // core, so it shows the server itself slowing down (a leak, a growing cache or queue).
+    const cpuWindows = cpu.windows();
+    const cpuPerRequest = cpuWindows.map(
+      (w) => (w.serverCpuSeconds * 1000) / Math.max(1, soakLog.countStartedIn(w.from, w.to)),
+    );
     const firstP99 = windows[0]!;
     const lastP99 = windows.at(-1)!;
     const p99Limit = P99_RATIO * firstP99 + P99_FLOOR_MS;
@@ -152,10 +136,8 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
         'p99.9 (ms)': round1(p999!),
         'p99 per window (ms)': windows.map(round1).join(' '),
         'p99 reads / pushes (ms)': `${round1(soakLog.latency(began, ended, [99], 'read')[0]!)} / ${round1(soakLog.latency(began, ended, [99], 'push')[0]!)}`,
-        'CPU per window (cores: server / load generator / all)': cpu
-          .slice(1)
-          .map((c, i) => describeCpu(cpu[i]!, c))
-          .join('; '),
+        'server CPU per request per window (ms)': cpuPerRequest.map((c) => c.toFixed(3)).join(' '),
+        'CPU per window': cpuWindows.map(describeCpuWindow).join('; '),
         'RSS after warm-up (MiB)': round1(warmRss),
         'RSS at the end (MiB)': round1(endRss),
       },

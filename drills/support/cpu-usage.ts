@@ -24,3 +24,18 @@ export async function machineBusySeconds(): Promise<number> {
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   return (total - idle) / TICKS_PER_SECOND;
 }
+
+/** Processes runnable on the machine right now (running or waiting for a core). */
+export async function machineRunnable(): Promise<number> {
+  const stat = await readFile('/proc/stat', 'utf8');
+  return Number(/^procs_running (\d+)/m.exec(stat)?.[1] ?? Number.NaN);
+}
+
+/**
+ * Seconds the main thread of a process has waited, runnable, for a core (from /proc/PID/schedstat):
+ * how much other processes held it back.
+ */
+export async function processWaitSeconds(pid: number): Promise<number> {
+  const [, waitNs] = (await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ');
+  return Number(waitNs) / 1e9;
+}

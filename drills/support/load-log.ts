@@ -89,6 +89,13 @@ export class LoadLog {
     return [...this.outcomes.keys()].map((i) => this.record(i)).sort((a, b) => a.start - b.start);
   }
 
+  /** How many requests started in [from, to). */
+  countStartedIn(from: number, to: number): number {
+    let n = 0;
+    for (let i = 0; i < this.size; i++) if (this.starts[i]! >= from && this.starts[i]! < to) n++;
+    return n;
+  }
+
   /** Records started in [from, to), in order of start. */
   startedIn(from: number, to: number): LoadRecord[] {
     const out: LoadRecord[] = [];
