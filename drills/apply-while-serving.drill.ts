@@ -99,7 +99,7 @@ function sameAnswer(base: OnlineAnswer, got: OnlineAnswer): boolean {
 
 /** Per driver, the avg_daily_trips of its newest rows (several when rows tie) in [start, end]. */
 async function newestTrips(dataDir: string, start: Date, end: Date): Promise<Map<number, number[]>> {
-  const { instance, connection } = await openDuckDb({ threads: 1 });
+  const { instance, connection } = await openDuckDb({ threads: 1, access: 'unrestricted' });
   try {
     const reader = await connection.runAndReadAll(`
       SELECT driver_id::INTEGER, list(avg_daily_trips::INTEGER) FROM (
@@ -117,7 +117,7 @@ async function newestTrips(dataDir: string, start: Date, end: Date): Promise<Map
 
 /** Driver and customer pairs that have trips, so the feature service's pair view has values. */
 async function tripPairs(dataDir: string, n: number): Promise<{ drivers: number[]; customers: number[] }> {
-  const { instance, connection } = await openDuckDb({ threads: 1 });
+  const { instance, connection } = await openDuckDb({ threads: 1, access: 'unrestricted' });
   try {
     const reader = await connection.runAndReadAll(`
       SELECT DISTINCT driver_id::INTEGER, customer_id::INTEGER

@@ -55,7 +55,7 @@ async function waitForHealth(url: string, server: ChildProcess): Promise<void> {
 }
 
 async function query(sql: string): Promise<{ names: string[]; rows: unknown[][] }> {
-  const { instance, connection } = await openDuckDb();
+  const { instance, connection } = await openDuckDb({ access: 'unrestricted' });
   try {
     const reader = await connection.runAndReadAll(sql);
     return { names: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };

@@ -84,6 +84,7 @@ function offlineConfig(dir: string): ResolvedConfig {
     repoDir: dir,
     registryPath: path.join(dir, 'registry.json'),
     offlineStorePath: offlineStorePath(dir),
+    dataDirs: [],
   };
 }
 
@@ -98,7 +99,7 @@ export async function generateMaterializeData(args: { dir: string; rows: number 
   )
     return 'cached';
   await mkdir(path.join(args.dir, 'src'), { recursive: true });
-  const { instance, connection } = await openDuckDb({ threads: 2 });
+  const { instance, connection } = await openDuckDb({ threads: 2, access: 'unrestricted' });
   await connection.run(
     `COPY (SELECT * EXCLUDE (created_timestamp) FROM (${rowsSql(args.rows)}))
      TO ${quoteString(path.join(args.dir, 'src', 'wide.parquet'))} (FORMAT parquet)`,
@@ -135,7 +136,7 @@ async function encodedRows(
   rows: number,
 ): Promise<OnlineWrite[]> {
   const codec = store.codec(benchRegistry(dir), 'wide');
-  const { instance, connection } = await openDuckDb({ threads: 2 });
+  const { instance, connection } = await openDuckDb({ threads: 2, access: 'unrestricted' });
   const result = await connection.stream(
     `SELECT driver_id, epoch_us(event_timestamp), f0, f1, f2, f3, f4, f5, f6, f7, epoch_us(f8), f9 FROM (${rowsSql(rows)})`,
   );

@@ -114,7 +114,11 @@ export async function generateStore(args: { dir: string; featureRows: number }):
   if (await exists(path.join(dir, 'offline', 'views', 'driver_customer'))) return 'cached';
   await mkdir(path.join(dir, 'src'), { recursive: true });
   const { drivers, customers } = sizes(featureRows);
-  const { instance, connection } = await openDuckDb({ memoryLimit: '2GB', threads: THREADS });
+  const { instance, connection } = await openDuckDb({
+    memoryLimit: '2GB',
+    threads: THREADS,
+    access: 'unrestricted',
+  });
   const ts = (salt: number) =>
     `TIMESTAMPTZ '${START}' + to_microseconds((hash(i, ${salt}) % ${SPAN_US})::BIGINT)`;
   const write = (name: string, rows: number, columns: string) =>
@@ -177,7 +181,7 @@ export async function generateEntities(args: {
 }): Promise<string> {
   if (await exists(args.file)) return 'cached';
   const { drivers, customers } = sizes(args.featureRows);
-  const { instance, connection } = await openDuckDb({ threads: THREADS });
+  const { instance, connection } = await openDuckDb({ threads: THREADS, access: 'unrestricted' });
   await connection.run(
     `COPY (SELECT (hash(i, 21) % ${drivers})::BIGINT AS driver_id, (hash(i, 22) % ${customers})::BIGINT AS customer_id,
        TIMESTAMPTZ '${START}' + to_microseconds((hash(i, 23) % ${SPAN_US})::BIGINT) AS event_timestamp,
@@ -208,7 +212,11 @@ export async function trovePit(args: { dir: string; entities: string; out: strin
  * equal keys and event time gets an arbitrary one of them; this data has none).
  */
 export async function asofBaseline(args: { dir: string; entities: string; out: string }): Promise<number> {
-  const { instance, connection } = await openDuckDb({ memoryLimit: MEMORY_LIMIT, threads: THREADS });
+  const { instance, connection } = await openDuckDb({
+    memoryLimit: MEMORY_LIMIT,
+    threads: THREADS,
+    access: 'unrestricted',
+  });
   const store = path.join(args.dir, 'offline');
   const view = (name: string) =>
     `read_parquet(${quoteString(viewGlob(store, name))}, hive_partitioning = false)`;

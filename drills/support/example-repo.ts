@@ -54,7 +54,7 @@ const TIE_KEYS: Record<string, string> = {
 };
 
 async function removeExactTies(dataDir: string): Promise<void> {
-  const { instance, connection } = await openDuckDb({ threads: 2 });
+  const { instance, connection } = await openDuckDb({ threads: 2, access: 'unrestricted' });
   try {
     for (const [name, keys] of Object.entries(TIE_KEYS)) {
       const file = path.join(dataDir, `${name}.parquet`);

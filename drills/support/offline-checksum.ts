@@ -15,7 +15,11 @@ import { viewFiles } from '../../src/offline/view-files.ts';
 /** `<rows>:<hash sum>` of Parquet files; `0:` when there are none. */
 export async function filesChecksum(files: readonly string[]): Promise<string> {
   if (files.length === 0) return '0:';
-  const { instance, connection } = await openDuckDb({ threads: 2, memoryLimit: '256MB' });
+  const { instance, connection } = await openDuckDb({
+    threads: 2,
+    memoryLimit: '256MB',
+    access: 'unrestricted',
+  });
   try {
     const reader = await connection.runAndReadAll(
       `SELECT count(*)::VARCHAR AS n, coalesce(sum(hash(t)), 0)::VARCHAR AS h

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { durationSchema } from '../definitions/duration.ts';
 import { identifierSchema } from '../definitions/identifier.ts';
+import { yamlLimitReason } from '../definitions/yaml-error.ts';
 import { formatPath } from '../definitions/zod-problems.ts';
+import { realPathInside, realPathOf } from '../duckdb/file-access.ts';
 
 const apiKeySchema = z.strictObject({
   /** The key itself; prefer `keyEnv` so secrets stay out of the repo. */
@@ -71,9 +73,12 @@ export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 
 /** A loaded config together with the absolute locations it implies. */
 export interface ResolvedConfig extends TroveConfig {
+  /** The repo folder, symbolic links resolved. */
   repoDir: string;
   registryPath: string;
   offlineStorePath: string;
+  /** Folders outside the repo that sources may read: `TROVE_DATA_DIRS`, set by the operator. */
+  dataDirs: string[];
 }
 
 export class ConfigError extends Error {
@@ -104,13 +109,58 @@ export function applyEnvironment(config: TroveConfig, env: NodeJS.ProcessEnv): T
   return out;
 }
 
+/** trove.yaml is a few lines; anything this large is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * A path trove.yaml names, resolved against the repo. A repo may only name places inside itself
+ * (after resolving symbolic links): a cloned repo must not make Trove read or write elsewhere. The
+ * operator's environment may put the place anywhere.
+ */
+async function repoPath(
+  dir: string,
+  field: string,
+  value: string,
+  envName: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const fromEnv = env[envName];
+  if (fromEnv) return path.resolve(fromEnv);
+  if (value.includes('\0')) throw new ConfigError(`trove.yaml: field ${field}: contains a NUL character`);
+  const resolved = path.resolve(dir, value);
+  if (!(await realPathInside([dir], resolved))) {
+    throw new ConfigError(
+      `trove.yaml: field ${field}: ${value} leads outside the repo (after resolving symbolic links); a repo may only name paths inside itself — set ${envName} to keep it elsewhere`,
+    );
+  }
+  return resolved;
+}
+
+/** `TROVE_DATA_DIRS`: absolute folders, separated by the platform's path delimiter (`:`). */
+function dataDirsOf(env: NodeJS.ProcessEnv): string[] {
+  const dirs = (env.TROVE_DATA_DIRS ?? '').split(path.delimiter).filter(Boolean);
+  for (const d of dirs) {
+    if (!path.isAbsolute(d)) throw new ConfigError(`TROVE_DATA_DIRS: ${d} is not an absolute path`);
+  }
+  return dirs.map((d) => path.resolve(d));
+}
+
 /** Reads, validates and resolves `trove.yaml` of a repo. */
 export async function loadConfig(
   repoDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ResolvedConfig> {
-  const dir = path.resolve(repoDir);
+  const dir = await realPathOf(repoDir);
   const file = path.join(dir, 'trove.yaml');
+  // A link to a file elsewhere would be read, and its content quoted in error messages.
+  if (!(await realPathInside([dir], file))) {
+    throw new ConfigError(`trove.yaml in ${dir} is a symbolic link that leads outside the repo`);
+  }
+  const size = await stat(file).then(
+    (st) => st.size,
+    () => 0,
+  );
+  if (size > MAX_CONFIG_BYTES) throw new ConfigError(`trove.yaml is larger than ${MAX_CONFIG_BYTES} bytes`);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -123,7 +173,10 @@ export async function loadConfig(
   try {
     raw = YAML.parse(text, { uniqueKeys: true });
   } catch (err) {
-    throw new ConfigError(`trove.yaml: YAML syntax error: ${(err as Error).message.split('\n')[0]}`);
+    const message = (err as Error).message;
+    throw new ConfigError(
+      `trove.yaml: ${yamlLimitReason(message) ?? `YAML syntax error: ${message.split('\n')[0]}`}`,
+    );
   }
   const parsed = troveConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -136,7 +189,14 @@ export async function loadConfig(
   return {
     ...config,
     repoDir: dir,
-    registryPath: path.resolve(dir, config.registry),
-    offlineStorePath: path.resolve(dir, config.offlineStore.path),
+    registryPath: await repoPath(dir, 'registry', config.registry, 'TROVE_REGISTRY_PATH', env),
+    offlineStorePath: await repoPath(
+      dir,
+      'offlineStore.path',
+      config.offlineStore.path,
+      'TROVE_OFFLINE_STORE_PATH',
+      env,
+    ),
+    dataDirs: dataDirsOf(env),
   };
 }

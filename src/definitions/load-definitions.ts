@@ -11,6 +11,7 @@ import { featureServiceSchema } from './feature-service.ts';
 import { featureViewSchema } from './feature-view.ts';
 import { OBJECT_KINDS, type ObjectKind, type RepoDefinitions } from './repo-definitions.ts';
 import { sourceSchema } from './source.ts';
+import { yamlLimitReason } from './yaml-error.ts';
 import { objectProblems } from './zod-problems.ts';
 
 const SCHEMAS: Record<ObjectKind, z.ZodType> = {
@@ -87,7 +88,7 @@ async function loadYamlFile(
         file,
         object: '',
         field: '',
-        message: `YAML syntax error${at}: ${err.message.split('\n')[0]}`,
+        message: yamlLimitReason(err.message) ?? `YAML syntax error${at}: ${err.message.split('\n')[0]}`,
       });
     }
     return;
@@ -100,7 +101,7 @@ async function loadYamlFile(
       file,
       object: '',
       field: '',
-      message: `YAML could not be read: ${(err as Error).message}`,
+      message: yamlLimitReason((err as Error).message) ?? `YAML could not be read: ${(err as Error).message}`,
     });
     return;
   }

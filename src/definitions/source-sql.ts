@@ -13,6 +13,8 @@ export interface SourceContext {
   pushColumns?: Record<string, { name: string; type: ValueType }[]>;
   /** Files of rows pushed to each push source so far. */
   pushFiles?: Record<string, string[]>;
+  /** Folders outside the repo that sources may read (`TROVE_DATA_DIRS`, set by the operator). */
+  dataDirs?: readonly string[];
 }
 
 /** Folder in the offline store that holds the rows pushed to a push source. */
@@ -37,7 +39,8 @@ export function sourceTableSql(source: Source, ctx: SourceContext): string {
       return `read_csv(${quoteString(resolveRepoPath(ctx.repoDir, source.path))}, header = true, auto_detect = true${delim})`;
     }
     case 'sql':
-      return `(${source.query})`;
+      // The newline ends a trailing `--` comment before Trove's own text resumes.
+      return `(${source.query}\n)`;
     case 'push': {
       const files = ctx.pushFiles?.[source.name] ?? [];
       const parts: string[] = [];
@@ -81,5 +84,5 @@ export function mappedSourceSql(source: Source, from: string): string {
 export function featureViewRowsSql(view: FeatureView, source: Source): string {
   const mapped = mappedSourceSql(source, quoteIdentifier(source.name));
   const body = view.transformation ?? 'SELECT * FROM source';
-  return `WITH source AS (${mapped}) ${body}`;
+  return `WITH source AS (${mapped}) ${body}\n`;
 }

@@ -1,11 +1,30 @@
-/** Quotes a SQL identifier for DuckDB: `"name"`, with embedded quotes doubled. */
+import { TroveError } from '../errors.ts';
+
+/**
+ * DuckDB takes SQL as C strings, so a NUL would cut the statement short wherever it stands. Names
+ * and strings from users (entity columns of a request, paths) may hold one: refused, not quoted.
+ */
+function refuseNul(text: string, what: string): void {
+  if (text.includes('\0')) throw new TroveError('INVALID_NAME', `${what} may not contain a NUL character`);
+}
+
+/**
+ * Quotes a SQL identifier for DuckDB: `"name"`, with embedded quotes doubled. DuckDB drops a
+ * byte-order mark (U+FEFF) at the start of a quoted name and has no empty names, so such names
+ * are refused rather than turned into another name or a syntax error.
+ */
 export function quoteIdentifier(name: string): string {
+  const what = `the name ${JSON.stringify(name.slice(0, 100))}`;
+  refuseNul(name, what);
+  if (name === '' || name.startsWith('\uFEFF')) {
+    throw new TroveError('INVALID_NAME', `${what} is empty or starts with a byte-order mark (U+FEFF)`);
+  }
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Quotes a SQL string literal for DuckDB: `'text'`, with embedded quotes doubled. */
 export function quoteString(text: string): string {
-  if (text.includes('\0')) throw new Error('a SQL string may not contain a NUL character');
+  refuseNul(text, 'a SQL string');
   return `'${text.replaceAll("'", "''")}'`;
 }
 

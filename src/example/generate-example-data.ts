@@ -41,7 +41,7 @@ export async function generateExampleData(dir: string, options: ExampleDataOptio
   const end = options.end ?? EXAMPLE_END;
   const s = exampleSizes(rows);
   await mkdir(dir, { recursive: true });
-  const { instance, connection } = await openDuckDb({ threads: 2 });
+  const { instance, connection } = await openDuckDb({ threads: 2, access: 'unrestricted' });
   // u(k): a uniform number in [0, 1) from the row number i, the seed and a stream k.
   const u = (k: number) => `(hash(i, ${seed}, ${k}) % 1000000) / 1000000.0`;
   const spanUs = SPAN_DAYS * 86_400_000_000;

@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/trove-config.ts';
 import type { FeatureView } from '../definitions/feature-view.ts';
+import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import { finishPendingSwap } from '../offline/finish-pending-swap.ts';
@@ -97,6 +98,8 @@ async function run(
   const { instance, connection } = await openDuckDb({
     memoryLimit: config.offlineStore.memoryLimit,
     threads: config.offlineStore.threads,
+    // Materialization reads the offline store only.
+    access: { directories: await realDirectories([config.offlineStorePath]) },
   });
   const progress = createProgress(ctx.progressBar ?? process.stderr.isTTY === true, log);
   const out: ViewMaterialization[] = [];

@@ -5,7 +5,12 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { lockViewWaiting } from './compute-lock.ts';
-import { canonicalColumnList, canonicalRowsSql, offlineSourceContext } from './compute-views.ts';
+import {
+  canonicalColumnList,
+  canonicalRowsSql,
+  checkTransformation,
+  offlineSourceContext,
+} from './compute-views.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
 import {
   EVENT_TIMESTAMP,
@@ -14,6 +19,7 @@ import {
   UNIQUE_KEYS_MARKER,
 } from './offline-layout.ts';
 import { newSwapId, partitionDates, recoverView, stagingFolder } from './partition-swap.ts';
+import { checkStoreFolder } from './store-folder.ts';
 
 /**
  * Makes rows pushed to a push source part of the offline store at once, so the next training
@@ -47,6 +53,7 @@ export async function appendPushedRows(
       const id = newSwapId();
       const staging = stagingFolder(store, view.name, id);
       try {
+        await checkTransformation(db.connection, view);
         await recoverView(store, view.name);
         const keys = registry.joinKeysOf(view).map((k) => quoteIdentifier(k.name));
         const columns = canonicalColumnList(registry, view);
@@ -60,6 +67,7 @@ export async function appendPushedRows(
         for (const date of await partitionDates(staging)) {
           const from = path.join(staging, `date=${date}`);
           const to = partitionFolder(store, view.name, date);
+          await checkStoreFolder(store, to);
           await mkdir(to, { recursive: true });
           // Before the new rows appear: they may tie with rows already there.
           await rm(path.join(to, UNIQUE_KEY_TIMES_MARKER), { force: true });

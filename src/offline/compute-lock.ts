@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConflictError } from '../errors.ts';
 import { processAlive } from '../process-alive.ts';
 import { viewFolder } from './offline-layout.ts';
+import { checkStoreFolder } from './store-folder.ts';
 
 /**
  * How long a lock folder without a valid pid counts as being taken (its owner between creating the
@@ -33,6 +34,8 @@ async function liveOwner(lock: string): Promise<number | 'starting' | undefined>
  */
 export async function lockView(offlineStorePath: string, view: string): Promise<() => Promise<void>> {
   const folder = viewFolder(offlineStorePath, view);
+  // Everything that writes in a view's folder holds this lock: checked once here.
+  await checkStoreFolder(offlineStorePath, folder);
   await mkdir(folder, { recursive: true });
   const lock = path.join(folder, '_lock');
   for (let attempt = 0; attempt < 2; attempt++) {

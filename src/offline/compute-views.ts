@@ -6,6 +6,7 @@ import { featureViewRowsSql, pushFolder, type SourceContext } from '../definitio
 import { duckdbTypeOf, type ValueType } from '../definitions/value-type.ts';
 import { registerSourceViews } from '../duckdb/register-source-views.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
+import { checkUserQuery } from '../duckdb/user-query.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { lockView } from './compute-lock.ts';
@@ -94,7 +95,19 @@ export async function offlineSourceContext(
     }
     pushColumns[source.name] = [...columns].map(([name, type]) => ({ name, type }));
   }
-  return { repoDir: config.repoDir, offlineStorePath: config.offlineStorePath, pushFiles, pushColumns };
+  return {
+    repoDir: config.repoDir,
+    offlineStorePath: config.offlineStorePath,
+    pushFiles,
+    pushColumns,
+    dataDirs: config.dataDirs,
+  };
+}
+
+/** Refuses a transformation that is not one query before any SQL that embeds it runs. */
+export async function checkTransformation(connection: DuckDBConnection, view: FeatureView): Promise<void> {
+  if (view.transformation === undefined) return;
+  await checkUserQuery(connection, view.transformation, `feature view ${view.name}: the transformation`);
 }
 
 /**
@@ -177,6 +190,7 @@ async function computeView(
   options: ComputeOptions,
 ): Promise<ViewComputeResult> {
   const store = config.offlineStorePath;
+  await checkTransformation(connection, view);
   await recoverView(store, view.name);
   const live = await partitionDates(viewFolder(store, view.name));
   // Partitions the range touches; only these can change. Without a range, every partition can.

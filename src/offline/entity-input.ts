@@ -35,6 +35,7 @@ import {
   Utf8,
 } from 'apache-arrow';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
+import { checkUserQuery } from '../duckdb/user-query.ts';
 import { TroveError } from '../errors.ts';
 
 /**
@@ -168,25 +169,48 @@ function jsColumn(name: string, raw: readonly unknown[]): InputColumn {
 
 async function loadColumns(connection: DuckDBConnection, columns: InputColumn[]): Promise<void> {
   if (columns.length === 0) throw badInput('the entity table has no columns');
-  const names = new Set<string>();
+  // DuckDB's names are case-insensitive: `a` and `A` are the same column.
+  const names = new Map<string, string>();
   for (const c of columns) {
-    if (names.has(c.name)) throw badInput(`entity column ${c.name} appears twice`);
-    names.add(c.name);
+    const other = names.get(c.name.toLowerCase());
+    if (other !== undefined) {
+      throw badInput(
+        other === c.name
+          ? `entity column ${c.name} appears twice`
+          : `entity columns ${other} and ${c.name} differ only in case; column names are case-insensitive`,
+      );
+    }
+    names.set(c.name.toLowerCase(), c.name);
   }
-  await connection.run(
-    `CREATE TABLE ${LOADED_TABLE} (${columns.map((c) => `${quoteIdentifier(c.name)} ${c.type.toString()}`).join(', ')})`,
-  );
-  const rows = columns[0]?.values.length ?? 0;
-  const types = columns.map((c) => c.type);
-  const appender = await connection.createAppender(LOADED_TABLE);
-  const size = 2048;
-  for (let offset = 0; offset < rows; offset += size) {
-    const n = Math.min(size, rows - offset);
-    const chunk = DuckDBDataChunk.create(types, n);
-    chunk.setColumns(columns.map((c) => c.values.slice(offset, offset + n)));
-    appender.appendDataChunk(chunk);
+  const definitions = columns.map((c) => `${quoteIdentifier(c.name)} ${c.type.toString()}`).join(', ');
+  // The table holds nothing but the caller's columns and values: what DuckDB refuses here is theirs.
+  try {
+    await connection.run(`CREATE TABLE ${LOADED_TABLE} (${definitions})`);
+    const rows = columns[0]?.values.length ?? 0;
+    const types = columns.map((c) => c.type);
+    const appender = await connection.createAppender(LOADED_TABLE);
+    const size = 2048;
+    for (let offset = 0; offset < rows; offset += size) {
+      const n = Math.min(size, rows - offset);
+      const chunk = DuckDBDataChunk.create(types, n);
+      chunk.setColumns(columns.map((c) => c.values.slice(offset, offset + n)));
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
+  } catch (err) {
+    throw badInput(`the entity table cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
   }
-  appender.closeSync();
+}
+
+function isEntityFile(input: EntityInput): input is string | { path: string } {
+  return typeof input === 'string' || (typeof input === 'object' && input !== null && 'path' in input);
+}
+
+/** The file an entity input names, resolved against `baseDir`; undefined for in-memory input and SQL. */
+export function entityFilePath(input: EntityInput, baseDir: string = process.cwd()): string | undefined {
+  return isEntityFile(input)
+    ? path.resolve(baseDir, typeof input === 'string' ? input : input.path)
+    : undefined;
 }
 
 async function checkFile(file: string): Promise<void> {
@@ -233,7 +257,7 @@ async function loadEntityRows(
   input: EntityInput,
   baseDir: string,
 ): Promise<boolean> {
-  if (typeof input === 'string' || (typeof input === 'object' && input !== null && 'path' in input)) {
+  if (isEntityFile(input)) {
     const file = path.resolve(baseDir, typeof input === 'string' ? input : input.path);
     const ext = path.extname(file).toLowerCase();
     await checkFile(file);
@@ -290,8 +314,10 @@ async function loadEntityRows(
     return false;
   }
   if ('sql' in input) {
+    await checkUserQuery(connection, input.sql, 'the entity query');
     try {
-      await connection.run(`CREATE TABLE ${LOADED_TABLE} AS ${input.sql}`);
+      // The newline ends a trailing `--` comment.
+      await connection.run(`CREATE TABLE ${LOADED_TABLE} AS ${input.sql}\n`);
     } catch (err) {
       throw badInput(`entity query failed: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -160,7 +160,7 @@ export async function writeHistoricalFile(
   );
   try {
     let rows = 0;
-    const query = await prepareHistoricalQuery(config, registry, request);
+    const query = await prepareHistoricalQuery(config, registry, request, temp);
     if (format === 'arrow') {
       const { schema, batches } = await streamBatches(query);
       const file = createWriteStream(temp);

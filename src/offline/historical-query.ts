@@ -5,7 +5,13 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
-import { ENTITY_ROW, ENTITY_TABLE, type EntityInput, loadEntityInput } from './entity-input.ts';
+import {
+  ENTITY_ROW,
+  ENTITY_TABLE,
+  type EntityInput,
+  entityFilePath,
+  loadEntityInput,
+} from './entity-input.ts';
 import { finishPendingSwap } from './finish-pending-swap.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from './offline-duckdb.ts';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP } from './offline-layout.ts';
@@ -89,18 +95,25 @@ async function registerStoredViews(connection: DuckDBConnection, config: Offline
 /**
  * Checks the entity table against the request and builds the point-in-time query (SPEC §4). The
  * caller runs the query (COPY to a file, or streamed as Arrow) and closes the returned handle.
+ * DuckDB may read the entity file and write `outputFile`, both named by the caller, besides the
+ * folders every offline operation may touch.
  */
 export async function prepareHistoricalQuery(
   config: OfflineConfig,
   registry: Registry,
   request: HistoricalRequest,
+  outputFile?: string,
 ): Promise<HistoricalQuery> {
   const selections = resolveFeatures(registry, {
     ...(request.features ? { features: request.features } : {}),
     ...(request.service !== undefined ? { service: request.service } : {}),
   });
   const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
-  const db = await openOfflineDuckDb(config);
+  const entityFile = entityFilePath(request.entities, request.baseDir);
+  const db = await openOfflineDuckDb(
+    config,
+    [entityFile, outputFile].filter((f): f is string => f !== undefined),
+  );
   try {
     const { connection } = db;
     const store = config.offlineStorePath;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
+import { TroveError } from '../errors.ts';
 import { viewFolder } from './offline-layout.ts';
 
 /**
@@ -23,6 +25,30 @@ export interface SwapPlan {
 }
 
 const JOURNAL = /^_swap-([0-9a-f-]+)\.json$/;
+
+/** A journal found in the store: its dates become paths, so nothing but dates is taken. */
+const swapPlanSchema = z.object({
+  id: z.string().regex(/^[0-9a-f-]+$/),
+  dates: z.array(z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), staged: z.boolean() })),
+});
+
+function readJournal(file: string, id: string, text: string): SwapPlan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = swapPlanSchema.safeParse(raw);
+  if (!parsed.success || parsed.data.id !== id) {
+    throw new TroveError(
+      'OFFLINE_STORE_CORRUPT',
+      `swap journal ${file} is not one Trove wrote (expected {id, dates: [{date: YYYY-MM-DD, staged}]}); remove it by hand if no compute is running`,
+      503,
+    );
+  }
+  return parsed.data;
+}
 
 export function newSwapId(): string {
   return randomUUID();
@@ -127,7 +153,8 @@ export async function recoverView(offlineStorePath: string, view: string): Promi
   for (const name of entries) {
     const m = JOURNAL.exec(name);
     if (!m?.[1]) continue;
-    const plan = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as SwapPlan;
+    const file = path.join(folder, name);
+    const plan = readJournal(file, m[1], await readFile(file, 'utf8'));
     await applySwap(offlineStorePath, view, plan);
     committed.add(m[1]);
   }

@@ -12,12 +12,14 @@ import type { FeatureView } from '../definitions/feature-view.ts';
 import type { PushSource } from '../definitions/source.ts';
 import { pushFolder } from '../definitions/source-sql.ts';
 import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/value-type.ts';
+import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import { recordNewestEvent } from '../materialize/newest-event.ts';
 import { appendPushedRows } from '../offline/append-pushed-rows.ts';
 import type { OfflineConfig } from '../offline/offline-duckdb.ts';
+import { checkStoreFolder } from '../offline/store-folder.ts';
 import { InvalidValueError, normalizeValue } from '../online/input-values.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';
@@ -66,14 +68,19 @@ function duckValue(type: ValueType, value: unknown): DuckDBValue {
 async function writeParquet(
   columns: readonly CheckedColumn[],
   rows: number,
+  offlineStorePath: string,
   folder: string,
 ): Promise<string> {
+  await checkStoreFolder(offlineStorePath, folder);
   await mkdir(folder, { recursive: true });
   const id = `${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID()}`;
   const final = path.join(folder, `push-${id}.parquet`);
   // Not matching *.parquet until renamed, so readers of the folder skip it.
   const temp = path.join(folder, `.push-${id}.tmp`);
-  const { instance, connection } = await openDuckDb({ threads: 1 });
+  const { instance, connection } = await openDuckDb({
+    threads: 1,
+    access: { directories: await realDirectories([offlineStorePath]) },
+  });
   try {
     const defs = columns.map((c) => `${quoteIdentifier(c.name)} ${duckdbTypeOf(c.type)}`).join(', ');
     await connection.run(`CREATE TABLE pushed (${defs})`);
@@ -176,6 +183,7 @@ export async function pushRows(
     result.offlineFile = await writeParquet(
       [...checked.values()],
       rows,
+      offlineConfig.offlineStorePath,
       pushFolder(offlineConfig.offlineStorePath, source.name),
     );
     result.offline = await appendPushedRows(offlineConfig, registry, source.name, result.offlineFile);

@@ -25,6 +25,7 @@ export async function planRepo(config: ResolvedConfig): Promise<RepoPlan> {
     ...(await checkSources(definitions, objects, {
       repoDir: config.repoDir,
       offlineStorePath: config.offlineStorePath,
+      dataDirs: config.dataDirs,
     })),
   );
   if (problems.length > 0) throw new DefinitionError(problems);

@@ -3,10 +3,14 @@ import type { DefinitionProblem } from '../definitions/definition-problem.ts';
 import type { LocatedObject } from '../definitions/load-definitions.ts';
 import type { RepoDefinitions } from '../definitions/repo-definitions.ts';
 import type { Source } from '../definitions/source.ts';
+import { sourceFolders, sourcePathProblem } from '../definitions/source-paths.ts';
 import { featureViewRowsSql, resolveRepoPath, type SourceContext } from '../definitions/source-sql.ts';
 import { isCompatibleColumnType, isTimestampColumnType } from '../definitions/value-type.ts';
+import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { registerSourceViews } from '../duckdb/register-source-views.ts';
+import { checkUserQuery } from '../duckdb/user-query.ts';
+import { TroveError } from '../errors.ts';
 
 const GLOB = /[*?[{]/;
 
@@ -31,6 +35,16 @@ export async function checkSources(
 
   const usable: Source[] = [];
   for (const source of definitions.sources) {
+    const outside = await sourcePathProblem(source, ctx);
+    if (outside !== undefined) {
+      problems.push({
+        file: fileOf('sources', source.name),
+        object: `source ${source.name}`,
+        field: 'path',
+        message: outside,
+      });
+      continue;
+    }
     if ((source.kind === 'parquet' || source.kind === 'csv') && !GLOB.test(source.path)) {
       const absolute = resolveRepoPath(ctx.repoDir, source.path);
       const exists = await access(absolute).then(
@@ -62,7 +76,10 @@ export async function checkSources(
     }
   }
 
-  const { instance, connection } = await openDuckDb({ threads: 1 });
+  const { instance, connection } = await openDuckDb({
+    threads: 1,
+    access: { directories: await realDirectories(sourceFolders(ctx)) },
+  });
   try {
     const failures = await registerSourceViews(connection, usable, { ...ctx, pushColumns });
     const failed = new Set(failures.map((f) => f.source.name));
@@ -71,7 +88,7 @@ export async function checkSources(
         file: fileOf('sources', f.source.name),
         object: `source ${f.source.name}`,
         field: f.source.kind === 'sql' ? 'query' : f.source.kind === 'push' ? 'batchSource' : 'path',
-        message: `cannot be read: ${duckdbReason(f.message)}`,
+        message: f.refused ? f.message : `cannot be read: ${duckdbReason(f.message)}`,
       });
     }
     const missing = new Set(definitions.sources.filter((s) => !usable.includes(s)).map((s) => s.name));
@@ -83,6 +100,7 @@ export async function checkSources(
       const object = `featureView ${view.name}`;
       let columns: Map<string, string>;
       try {
+        if (view.transformation) await checkUserQuery(connection, view.transformation, 'the transformation');
         const reader = await connection.runAndReadAll(`DESCRIBE ${featureViewRowsSql(view, source)}`);
         columns = new Map(reader.getRows().map((row) => [String(row[0]), String(row[1])]));
       } catch (err) {
@@ -90,7 +108,10 @@ export async function checkSources(
           file,
           object,
           field: view.transformation ? 'transformation' : 'source',
-          message: `cannot be read: ${duckdbReason((err as Error).message)}`,
+          message:
+            err instanceof TroveError
+              ? err.message
+              : `cannot be read: ${duckdbReason((err as Error).message)}`,
         });
         continue;
       }

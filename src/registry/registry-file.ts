@@ -1,6 +1,13 @@
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
+import { entitySchema } from '../definitions/entity.ts';
+import { featureServiceSchema } from '../definitions/feature-service.ts';
+import { featureViewSchema } from '../definitions/feature-view.ts';
+import { identifierSchema } from '../definitions/identifier.ts';
 import type { RepoDefinitions } from '../definitions/repo-definitions.ts';
+import { sourceSchema } from '../definitions/source.ts';
+import { formatPath } from '../definitions/zod-problems.ts';
 import { ConflictError, TroveError } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
 import {
@@ -14,6 +21,25 @@ import {
 const STALE_LOCK_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
 
+/**
+ * A registry file is data like any other file of a repo and may have been written by hand: it is
+ * checked against the definitions' schemas before any name in it becomes a file path, a Redis key
+ * or SQL.
+ */
+const snapshotSchema = z.object({
+  formatVersion: z.literal(REGISTRY_FORMAT_VERSION),
+  project: identifierSchema,
+  version: z.number().int().nonnegative(),
+  hash: z.string(),
+  appliedAt: z.string().nullable(),
+  objects: z.strictObject({
+    entities: z.array(entitySchema),
+    sources: z.array(sourceSchema),
+    featureViews: z.array(featureViewSchema),
+    featureServices: z.array(featureServiceSchema),
+  }),
+});
+
 /** Reads the registry file; a missing file is the empty registry of version 0. */
 export async function readRegistryFile(registryPath: string, project: string): Promise<RegistrySnapshot> {
   let text: string;
@@ -23,19 +49,33 @@ export async function readRegistryFile(registryPath: string, project: string): P
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptySnapshot(project);
     throw err;
   }
-  let snapshot: RegistrySnapshot;
+  let raw: unknown;
   try {
-    snapshot = JSON.parse(text) as RegistrySnapshot;
+    raw = JSON.parse(text);
   } catch {
-    throw new TroveError('REGISTRY_CORRUPT', `registry ${registryPath} is not valid JSON`);
+    throw new TroveError('REGISTRY_CORRUPT', `registry ${registryPath} is not valid JSON`, 503);
   }
-  if (snapshot.formatVersion !== REGISTRY_FORMAT_VERSION) {
+  const formatVersion = (raw as { formatVersion?: unknown } | null)?.formatVersion;
+  if (formatVersion !== REGISTRY_FORMAT_VERSION) {
     throw new TroveError(
       'REGISTRY_FORMAT',
-      `registry ${registryPath} has format ${snapshot.formatVersion}; this Trove reads format ${REGISTRY_FORMAT_VERSION}`,
+      `registry ${registryPath} has format ${JSON.stringify(formatVersion)}; this Trove reads format ${REGISTRY_FORMAT_VERSION}`,
+      503,
     );
   }
-  return snapshot;
+  const parsed = snapshotSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${formatPath(i.path) || '(top)'}: ${i.message}`)
+      .join('; ');
+    throw new TroveError(
+      'REGISTRY_CORRUPT',
+      `registry ${registryPath} is not a valid registry: ${issues}`,
+      503,
+    );
+  }
+  return parsed.data;
 }
 
 async function acquireLock(lockPath: string): Promise<() => Promise<void>> {

@@ -19,8 +19,8 @@ async function tempDirectoryOf(db: Awaited<ReturnType<typeof openDuckDb>>): Prom
 
 describe('DuckDB spill folders', () => {
   it('are distinct per instance, under the system temp folder, and gone after close', async () => {
-    const a = await openDuckDb({ memoryLimit: '48MB', threads: 1 });
-    const b = await openDuckDb({ memoryLimit: '48MB', threads: 1 });
+    const a = await openDuckDb({ memoryLimit: '48MB', threads: 1, access: 'unrestricted' });
+    const b = await openDuckDb({ memoryLimit: '48MB', threads: 1, access: 'unrestricted' });
     try {
       const [folderA, folderB] = [await tempDirectoryOf(a), await tempDirectoryOf(b)];
       expect(folderA).not.toBe(folderB);

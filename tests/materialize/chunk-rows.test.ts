@@ -87,7 +87,7 @@ describe('materialization chunk encoding', () => {
   let instance: DuckDBInstance;
   let connection: DuckDBConnection;
   beforeAll(async () => {
-    ({ instance, connection } = await openDuckDb());
+    ({ instance, connection } = await openDuckDb({ access: 'unrestricted' }));
   });
   afterAll(() => {
     connection.closeSync();

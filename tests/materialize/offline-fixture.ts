@@ -37,6 +37,7 @@ export function makeConfig(
     repoDir: dir,
     registryPath: path.join(dir, 'registry.json'),
     offlineStorePath: path.join(dir, 'offline'),
+    dataDirs: [],
   };
 }
 
@@ -58,7 +59,7 @@ export async function writeOfflineRows(
   select: string,
   tag: string = randomUUID(),
 ): Promise<void> {
-  const { instance, connection } = await openDuckDb({ threads: 2 });
+  const { instance, connection } = await openDuckDb({ threads: 2, access: 'unrestricted' });
   try {
     const folder = viewFolder(offlineStorePath, viewName);
     await mkdir(folder, { recursive: true });

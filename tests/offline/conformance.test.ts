@@ -73,7 +73,8 @@ describe.each(['c2_ttl_boundaries', 'c3_dup_event_ts_created'])('Feast conforman
     const { dir, cleanup } = await tempDir();
     try {
       const registry = troveDefinitions(repo, caseDir);
-      const config = offlineConfig(dir);
+      // The fixtures live outside the scratch repo: listed as a data folder, as TROVE_DATA_DIRS would.
+      const config = { ...offlineConfig(dir), dataDirs: [caseDir] };
       await computeViews(config, registry);
       const entityFile = path.join(caseDir, 'entity_df.parquet');
       const table = await historicalTable(config, registry, {

@@ -60,7 +60,7 @@ afterAll(async () => {
 /** Newest event time (µs) at or before `at` per entity of a view, from the offline store itself. */
 async function newestEventTimes(view: string, at: Date): Promise<Map<string, bigint>> {
   const keys = registry.joinKeysOf(registry.featureView(view)!).map((k) => k.name);
-  const { instance, connection } = await openDuckDb({ threads: 2 });
+  const { instance, connection } = await openDuckDb({ threads: 2, access: 'unrestricted' });
   try {
     const reader = await connection.runAndReadAll(
       `SELECT ${keys.map((k) => `CAST(${k} AS VARCHAR)`).join(` || '|' || `)} AS k,
