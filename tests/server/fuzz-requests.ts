@@ -1,16 +1,72 @@
 /**
- * Generators of hostile requests for the fuzz test and the long fuzz script: malformed JSON,
- * wrong types, empty and huge arrays, unknown features and services, NaN and Infinity, unequal
- * columns, deep nesting, wrong content types, oversized bodies.
+ * Generators of hostile requests for the fuzz test, the long fuzz script and the hostile-input
+ * drill: malformed JSON, wrong types, empty and huge arrays, unknown features and services, NaN and
+ * Infinity, unequal columns, deep nesting, wrong content types, oversized bodies, and names (entity
+ * columns, features, services, push sources and their columns, views, URL segments) carrying SQL
+ * fragments, path traversal, quotes and NUL characters, in JSON and in Arrow IPC bodies.
  */
+import os from 'node:os';
+import path from 'node:path';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import fc from 'fast-check';
 
 export interface FuzzRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   contentType: string | undefined;
-  body: string | undefined;
+  body: string | Uint8Array | undefined;
 }
+
+/** Files the SQL fragments in generated names try to create: none may ever appear. */
+export const INJECTION_TARGETS: readonly string[] = ['csv', 'parquet', 'db'].map((ext) =>
+  path.join(os.tmpdir(), `trove-fuzz-injected.${ext}`),
+);
+
+/** Names that try to break out of SQL quoting or file paths, or that collide with Trove's own. */
+export const hostileName: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      `x"; COPY (SELECT 1) TO '${INJECTION_TARGETS[0]}'; --`,
+      `driver_id", 1)) t; COPY (SELECT 1) TO '${INJECTION_TARGETS[1]}' (FORMAT parquet); --`,
+      `'); ATTACH '${INJECTION_TARGETS[2]}' AS x; --`,
+      `x'); DROP TABLE __trove_entity_input; --`,
+      `conv_rate FROM read_csv('/etc/passwd') --`,
+      '../../etc/passwd',
+      '/etc/passwd',
+      '..',
+      'a/b',
+      'a\\b',
+      'driver_id\u0000',
+      '\u0000',
+      `x\u0000"; COPY (SELECT 1) TO '${INJECTION_TARGETS[0]}'; --`,
+      '"',
+      "'",
+      '""',
+      '',
+      ' ',
+      '__trove_row',
+      '__trove_ts',
+      '__trove_k0',
+      'rowid',
+      'event_timestamp',
+      'created_timestamp',
+      'driver_hourly_stats:conv_rate',
+      'driver_hourly_stats:*',
+      'conv_rate',
+      '__proto__',
+      'constructor',
+      'SELECT',
+      '%s%n%x',
+      '\uFEFF',
+      '\uD800',
+      'é\u0301',
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 16 }) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((n) => `${n}"; --`) },
+  { weight: 1, arbitrary: fc.string({ minLength: 200, maxLength: 2_000 }) },
+);
 
 const POST_ROUTES = [
   '/get-online-features',
@@ -50,6 +106,11 @@ const wrongValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 5 }), scalar, { maxKeys: 3 }),
 );
 
+/** Every UTF-8 byte of a name as %XX: any name, lone surrogates too, fits in a URL. */
+function percentEncoded(name: string): string {
+  return [...Buffer.from(name, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+}
+
 function text(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `__big__${v}` : v)).replace(
     /"__big__(-?\d+)"/g,
@@ -62,29 +123,47 @@ const onlineBody = fc
   .record({
     entities: fc.oneof(
       fc.dictionary(
-        fc.constantFrom('driver_id', 'customer_id', 'x', ''),
+        fc.oneof(fc.constantFrom('driver_id', 'customer_id', 'x', ''), hostileName),
         fc.array(wrongValue, { maxLength: 6 }),
         { maxKeys: 3 },
       ),
+      fc
+        .record({ driver_id: fc.array(fc.integer(), { minLength: 1, maxLength: 3 }) })
+        .chain((e) => hostileName.map((n) => ({ ...e, [n]: e.driver_id }))),
       wrongValue,
       fc.record({ driver_id: fc.array(fc.integer(), { minLength: 101, maxLength: 300 }) }),
       fc.record({ driver_id: fc.constant([1, 2]), customer_id: fc.constant(['a']) }),
     ),
     features: fc.oneof(
-      fc.array(fc.oneof(fc.constantFrom(...FEATURES), fc.string({ maxLength: 20 })), { maxLength: 4 }),
+      fc.array(
+        fc.oneof(
+          fc.constantFrom(...FEATURES),
+          fc.string({ maxLength: 20 }),
+          hostileName,
+          hostileName.map((n) => `driver_hourly_stats:${n}`),
+        ),
+        { maxLength: 4 },
+      ),
       wrongValue,
     ),
-    feature_service: fc.oneof(fc.constant(undefined), fc.string({ maxLength: 10 }), wrongValue),
+    feature_service: fc.oneof(fc.constant(undefined), fc.string({ maxLength: 10 }), hostileName, wrongValue),
     full_feature_names: fc.oneof(fc.boolean(), wrongValue),
   })
   .map(text);
 
 const pushBody = fc
   .record({
-    push_source_name: fc.oneof(fc.constantFrom('customer_push', 'driver_push', 'nope'), wrongValue),
+    push_source_name: fc.oneof(
+      fc.constantFrom('customer_push', 'driver_push', 'nope', 'not_a_push_source'),
+      hostileName,
+      wrongValue,
+    ),
     df: fc.oneof(
       fc.dictionary(
-        fc.constantFrom('customer_id', 'event_timestamp', 'current_balance', 'lifetime_trips', 'x'),
+        fc.oneof(
+          fc.constantFrom('customer_id', 'event_timestamp', 'current_balance', 'lifetime_trips', 'x'),
+          hostileName,
+        ),
         fc.array(wrongValue, { maxLength: 4 }),
         {
           maxKeys: 5,
@@ -100,12 +179,61 @@ const materializeBody = fc
   .record({
     start_ts: fc.oneof(fc.constantFrom('2024-01-01', 'not a time', '2024-13-45T99:00:00Z', ''), wrongValue),
     end_ts: fc.oneof(fc.constantFrom('2023-01-01', 'yesterday', '2024-02-30'), wrongValue),
-    feature_views: fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }), wrongValue),
+    feature_views: fc.oneof(
+      fc.array(fc.oneof(fc.string({ maxLength: 8 }), hostileName), { maxLength: 3 }),
+      wrongValue,
+    ),
   })
   .map(text);
 
+/** Hours after 2024-01-01, as ISO text: entity event times the join can use. */
+function hourText(hours: number): string {
+  return new Date(Date.UTC(2024, 0, 1) + hours * 3_600_000).toISOString();
+}
+
+/** Well-formed training requests that reach DuckDB, with hostile extra columns and features. */
+const historicalShape = fc.record({
+  rows: fc.integer({ min: 1, max: 40 }),
+  offset: fc.nat(5_000),
+  extra: fc.array(hostileName, { maxLength: 3 }),
+  features: fc.array(
+    fc.oneof(
+      fc.constantFrom(...FEATURES),
+      hostileName,
+      hostileName.map((n) => `driver_hourly_stats:${n}`),
+      hostileName.map((n) => `${n}:conv_rate`),
+    ),
+    { minLength: 1, maxLength: 3 },
+  ),
+  full: fc.boolean(),
+});
+
+const historicalBody = historicalShape.map(({ rows, offset, extra, features, full }) => {
+  const entities: Record<string, unknown[]> = {
+    driver_id: Array.from({ length: rows }, (_, i) => 1000 + ((offset + i) % 12)),
+    event_timestamp: Array.from({ length: rows }, (_, i) => hourText(offset + i)),
+  };
+  extra.forEach((name, k) => {
+    entities[name] = Array.from({ length: rows }, (_, i) => (k % 2 === 0 ? `${name}-${i}` : i));
+  });
+  return text({ entities, features, full_feature_names: full });
+});
+
+/** The same as an Arrow IPC stream, with the features in the query string. */
+const historicalArrow = historicalShape.map(({ rows, offset, extra, features, full }) => {
+  const columns: Record<string, unknown> = {
+    driver_id: BigInt64Array.from({ length: rows }, (_, i) => BigInt(1000 + ((offset + i) % 12))),
+    event_timestamp: Array.from({ length: rows }, (_, i) => new Date(hourText(offset + i))),
+  };
+  for (const name of extra) columns[name] = Array.from({ length: rows }, (_, i) => `${name}-${i}`);
+  const body = tableToIPC(tableFromArrays(columns as Parameters<typeof tableFromArrays>[0]), 'stream');
+  const query = new URLSearchParams({ features: features.join(','), full_feature_names: String(full) });
+  return { url: `/get-historical-features?${query}`, body };
+});
+
 const body = fc.oneof(
   { weight: 3, arbitrary: onlineBody },
+  { weight: 2, arbitrary: historicalBody },
   { weight: 2, arbitrary: pushBody },
   { weight: 2, arbitrary: materializeBody },
   // Malformed JSON: random text, truncated valid bodies, raw non-JSON number tokens.
@@ -152,6 +280,17 @@ const contentType = fc.oneof(
 
 export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
   {
+    weight: 1,
+    arbitrary: historicalArrow.map(
+      ({ url, body: bytes }): FuzzRequest => ({
+        method: 'POST',
+        url,
+        contentType: 'application/vnd.apache.arrow.stream',
+        body: bytes,
+      }),
+    ),
+  },
+  {
     weight: 10,
     arbitrary: fc.record({
       method: fc.constant('POST' as const),
@@ -174,6 +313,13 @@ export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
           '/health/',
         ),
         fc.webPath().map((p) => p || '/'),
+        fc
+          .tuple(
+            fc.constantFrom('/feature-views/', '/entities/', '/data-sources/', '/feature-services/'),
+            hostileName,
+          )
+          .map(([route, name]) => `${route}${percentEncoded(name)}`),
+        hostileName.map((n) => `/get-historical-features?features=${percentEncoded(n)}`),
       ),
       contentType: fc.constant(undefined),
       body: fc.constant(undefined),
@@ -181,14 +327,20 @@ export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
   },
 );
 
-/** Sends one fuzzed request; returns status and body text. */
-export async function send(base: string, request: FuzzRequest): Promise<{ status: number; text: string }> {
+/** Sends one fuzzed request; returns status and body text. Rejects when no answer comes in `timeoutMs`. */
+export async function send(
+  base: string,
+  request: FuzzRequest,
+  timeoutMs = 60_000,
+): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = {};
   if (request.contentType !== undefined) headers['content-type'] = request.contentType;
+  const signal = AbortSignal.timeout(timeoutMs);
   const res = await fetch(base + request.url, {
     method: request.method,
     headers,
     body: request.method === 'GET' ? undefined : request.body,
+    signal,
   });
   return { status: res.status, text: await res.text() };
 }
