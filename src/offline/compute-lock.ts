@@ -43,6 +43,8 @@ export async function lockView(offlineStorePath: string, view: string): Promise<
       await mkdir(lock);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock Trove took is a folder; a link would make it read (and remove in) another place.
+      await checkStoreFolder(offlineStorePath, lock);
       const owner = await liveOwner(lock);
       if (owner !== undefined) {
         throw new ConflictError(

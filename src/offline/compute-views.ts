@@ -29,6 +29,7 @@ import {
   type SwapFailpoint,
   stagingFolder,
 } from './partition-swap.ts';
+import { checkStoreFolder } from './store-folder.ts';
 
 /** What to compute: some or all views, over an event-time range `[start, end)`. */
 export interface ComputeOptions {
@@ -86,7 +87,9 @@ export async function offlineSourceContext(
   const pushColumns: Record<string, { name: string; type: ValueType }[]> = {};
   for (const source of registry.definitions.sources) {
     if (source.kind !== 'push') continue;
-    pushFiles[source.name] = await parquetFilesUnder(pushFolder(config.offlineStorePath, source.name));
+    const folder = pushFolder(config.offlineStorePath, source.name);
+    await checkStoreFolder(config.offlineStorePath, folder);
+    pushFiles[source.name] = await parquetFilesUnder(folder);
     const columns = new Map<string, ValueType>();
     for (const view of registry.featureViews()) {
       if (view.source !== source.name) continue;

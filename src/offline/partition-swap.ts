@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { TroveError } from '../errors.ts';
@@ -32,10 +32,18 @@ const swapPlanSchema = z.object({
   dates: z.array(z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), staged: z.boolean() })),
 });
 
-function readJournal(file: string, id: string, text: string): SwapPlan {
+async function readJournal(file: string, id: string): Promise<SwapPlan> {
+  // A link could make recovery read a file anywhere; Trove writes journals as files.
+  if ((await lstat(file)).isSymbolicLink()) {
+    throw new TroveError(
+      'OFFLINE_STORE_CORRUPT',
+      `swap journal ${file} is a symbolic link, not one Trove wrote; remove it by hand if no compute is running`,
+      503,
+    );
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(await readFile(file, 'utf8'));
   } catch {
     raw = undefined;
   }
@@ -154,7 +162,7 @@ export async function recoverView(offlineStorePath: string, view: string): Promi
     const m = JOURNAL.exec(name);
     if (!m?.[1]) continue;
     const file = path.join(folder, name);
-    const plan = readJournal(file, m[1], await readFile(file, 'utf8'));
+    const plan = await readJournal(file, m[1]);
     await applySwap(offlineStorePath, view, plan);
     committed.add(m[1]);
   }

@@ -7,6 +7,7 @@ import {
   viewFolder,
 } from './offline-layout.ts';
 import { exists, partitionDates } from './partition-swap.ts';
+import { checkStoreFolder } from './store-folder.ts';
 
 /** The Parquet files of a view's partitions, and whether they are all free of key/time ties. */
 export interface ViewFiles {
@@ -25,6 +26,7 @@ export interface ViewFiles {
  * (`finishPendingSwap`), or the list may mix two computes.
  */
 export async function viewFiles(store: string, view: string, from?: string, to?: string): Promise<ViewFiles> {
+  await checkStoreFolder(store, viewFolder(store, view));
   const files: string[] = [];
   let uniqueKeyTimes = true;
   let uniqueKeys = true;

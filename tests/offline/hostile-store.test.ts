@@ -138,8 +138,25 @@ describe('files planted in the offline store', () => {
       const err = await errorOf(computeViews(config, registry, { views: ['p'] }));
       expect(err.message).toMatch(/leads outside the offline store/);
       expect(await readdir(target)).toEqual([]);
+      // Nor listed to be read.
+      const read = await errorOf(historicalTable(config, registry, { entities, features: ['p:rate'] }));
+      expect(read.message).toMatch(/leads outside the offline store/);
     } finally {
       await rm(viewFolder(config.offlineStorePath, 'p'));
+    }
+  });
+
+  it('a swap journal that is a link is not followed', async () => {
+    await writeFile(path.join(outside, 'journal.json'), JSON.stringify({ id: TOKEN, dates: [] }));
+    const id = randomUUID();
+    const journal = path.join(viewFolder(config.offlineStorePath, 'v'), `_swap-${id}.json`);
+    await symlink(path.join(outside, 'journal.json'), journal);
+    try {
+      const err = await errorOf(recoverView(config.offlineStorePath, 'v'));
+      expect(err.message).toMatch(/swap journal .* is a symbolic link/);
+      expect(err.message).not.toContain(TOKEN);
+    } finally {
+      await rm(journal);
     }
   });
 
