@@ -4,6 +4,7 @@
  * type, failed schema validation) are mapped by their status; anything else is a defect, logged in
  * full and answered with a 500 that leaks nothing.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
@@ -69,8 +70,36 @@ export function toApiError(err: unknown, request?: FastifyRequest): ApiError {
   return { status: 500, code: 'INTERNAL', message: 'internal error; see the server log' };
 }
 
+/** How long the rest of a refused body is read (and discarded) before the 413 goes out. */
+const DRAIN_MS = 5_000;
+
+/**
+ * Fastify refuses a body over the limit before reading it, answers, and closes the connection.
+ * Closing while the client is still sending makes the kernel reset the connection, and a client
+ * that had not read the 413 yet loses it (it sees a reset, not an answer). So the rest of the body
+ * is read and discarded first, for at most DRAIN_MS, and the 413 sent after it.
+ */
+function drainRefusedBody(raw: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (raw.readableEnded || raw.destroyed) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('end', done);
+      raw.off('close', done);
+      raw.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, DRAIN_MS);
+    raw.on('end', done);
+    raw.on('close', done);
+    raw.on('error', done);
+    raw.resume();
+  });
+}
+
 export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler(async (err, request, reply) => {
+    if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') await drainRefusedBody(request.raw);
     const apiError = toApiError(err, request);
     if (apiError.status >= 500 && apiError.status !== 503) request.log.error({ err }, 'request failed');
     else if (apiError.status === 503) request.log.warn({ code: apiError.code }, apiError.message);
