@@ -28,43 +28,36 @@ export interface WriteRun {
 
 /** The view, over a Parquet source in `dir` (compute reads it; materialization reads the store). */
 export const benchRegistry = (dir: string): Registry =>
-  new Registry({
-    formatVersion: 1,
-    project: PROJECT,
-    version: 1,
-    hash: '',
-    appliedAt: null,
-    objects: {
-      entities: [entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] })],
-      sources: [
-        sourceSchema.parse({
-          kind: 'parquet',
-          name: 'src',
-          path: path.join(dir, 'src', 'wide.parquet'),
-          timestampField: 'event_timestamp',
-        }),
-      ],
-      featureViews: [
-        featureViewSchema.parse({
-          name: 'wide',
-          entities: ['driver'],
-          source: 'src',
-          features: [
-            { name: 'f0', type: 'int64' },
-            { name: 'f1', type: 'int64' },
-            { name: 'f2', type: 'int32' },
-            { name: 'f3', type: 'float64' },
-            { name: 'f4', type: 'float64' },
-            { name: 'f5', type: 'float32' },
-            { name: 'f6', type: 'string' },
-            { name: 'f7', type: 'bool' },
-            { name: 'f8', type: 'timestamp' },
-            { name: 'f9', type: 'string' },
-          ],
-        }),
-      ],
-      featureServices: [],
-    },
+  Registry.of(PROJECT, {
+    entities: [entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] })],
+    sources: [
+      sourceSchema.parse({
+        kind: 'parquet',
+        name: 'src',
+        path: path.join(dir, 'src', 'wide.parquet'),
+        timestampField: 'event_timestamp',
+      }),
+    ],
+    featureViews: [
+      featureViewSchema.parse({
+        name: 'wide',
+        entities: ['driver'],
+        source: 'src',
+        features: [
+          { name: 'f0', type: 'int64' },
+          { name: 'f1', type: 'int64' },
+          { name: 'f2', type: 'int32' },
+          { name: 'f3', type: 'float64' },
+          { name: 'f4', type: 'float64' },
+          { name: 'f5', type: 'float32' },
+          { name: 'f6', type: 'string' },
+          { name: 'f7', type: 'bool' },
+          { name: 'f8', type: 'timestamp' },
+          { name: 'f9', type: 'string' },
+        ],
+      }),
+    ],
+    featureServices: [],
   });
 
 /** One row per entity, so every row is written (newest-wins has nothing to skip). */

@@ -54,50 +54,43 @@ export function benchRegistry(dir: string): Registry {
       timestampField: 'ts',
       createdTimestampField: 'created',
     });
-  return new Registry({
-    formatVersion: 1,
-    project: 'bench',
-    version: 1,
-    hash: '',
-    appliedAt: null,
-    objects: {
-      entities: [
-        entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] }),
-        entitySchema.parse({ name: 'customer', joinKeys: [{ name: 'customer_id', type: 'int64' }] }),
-      ],
-      sources: [source('driver_hourly_src'), source('customer_profile_src'), source('driver_customer_src')],
-      featureViews: [
-        featureViewSchema.parse({
-          name: 'driver_hourly',
-          entities: ['driver'],
-          source: 'driver_hourly_src',
-          ttl: '1d',
-          features: [
-            { name: 'conv_rate', type: 'float32' },
-            { name: 'acc_rate', type: 'float32' },
-            { name: 'trips', type: 'int64' },
-          ],
-        }),
-        featureViewSchema.parse({
-          name: 'customer_profile',
-          entities: ['customer'],
-          source: 'customer_profile_src',
-          ttl: '7d',
-          features: [
-            { name: 'balance', type: 'float64' },
-            { name: 'lifetime_trips', type: 'int64' },
-          ],
-        }),
-        featureViewSchema.parse({
-          name: 'driver_customer',
-          entities: ['driver', 'customer'],
-          source: 'driver_customer_src',
-          ttl: '30d',
-          features: [{ name: 'fare', type: 'float64' }],
-        }),
-      ],
-      featureServices: [],
-    },
+  return Registry.of('bench', {
+    entities: [
+      entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] }),
+      entitySchema.parse({ name: 'customer', joinKeys: [{ name: 'customer_id', type: 'int64' }] }),
+    ],
+    sources: [source('driver_hourly_src'), source('customer_profile_src'), source('driver_customer_src')],
+    featureViews: [
+      featureViewSchema.parse({
+        name: 'driver_hourly',
+        entities: ['driver'],
+        source: 'driver_hourly_src',
+        ttl: '1d',
+        features: [
+          { name: 'conv_rate', type: 'float32' },
+          { name: 'acc_rate', type: 'float32' },
+          { name: 'trips', type: 'int64' },
+        ],
+      }),
+      featureViewSchema.parse({
+        name: 'customer_profile',
+        entities: ['customer'],
+        source: 'customer_profile_src',
+        ttl: '7d',
+        features: [
+          { name: 'balance', type: 'float64' },
+          { name: 'lifetime_trips', type: 'int64' },
+        ],
+      }),
+      featureViewSchema.parse({
+        name: 'driver_customer',
+        entities: ['driver', 'customer'],
+        source: 'driver_customer_src',
+        ttl: '30d',
+        features: [{ name: 'fare', type: 'float64' }],
+      }),
+    ],
+    featureServices: [],
   });
 }
 

@@ -43,6 +43,18 @@ export class Registry {
   private readonly views: Map<string, FeatureView>;
   private readonly services: Map<string, FeatureService>;
 
+  /** A registry built in code (benchmarks, tests) rather than read from an applied file. */
+  static of(project: string, objects: RepoDefinitions): Registry {
+    return new Registry({
+      formatVersion: REGISTRY_FORMAT_VERSION,
+      project,
+      version: 1,
+      hash: hashDefinitions(objects),
+      appliedAt: null,
+      objects,
+    });
+  }
+
   constructor(snapshot: RegistrySnapshot) {
     this.snapshot = snapshot;
     const index = <T extends { name: string }>(list: T[]) => new Map(list.map((o) => [o.name, o]));

@@ -33,18 +33,11 @@ export function makeRegistry(objects: {
   featureViews: unknown[];
   featureServices?: unknown[];
 }): Registry {
-  return new Registry({
-    formatVersion: 1,
-    project: 'test',
-    version: 1,
-    hash: '',
-    appliedAt: null,
-    objects: {
-      entities: objects.entities.map((o) => entitySchema.parse(o)),
-      sources: objects.sources.map((o) => sourceSchema.parse(o)),
-      featureViews: objects.featureViews.map((o) => featureViewSchema.parse(o)),
-      featureServices: (objects.featureServices ?? []).map((o) => featureServiceSchema.parse(o)),
-    },
+  return Registry.of('test', {
+    entities: objects.entities.map((o) => entitySchema.parse(o)),
+    sources: objects.sources.map((o) => sourceSchema.parse(o)),
+    featureViews: objects.featureViews.map((o) => featureViewSchema.parse(o)),
+    featureServices: (objects.featureServices ?? []).map((o) => featureServiceSchema.parse(o)),
   });
 }
 

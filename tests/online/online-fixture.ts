@@ -47,21 +47,14 @@ export interface RegistrySpec {
 /** Entities `driver` (driver_id int64) and `customer` (customer_id string), plus the given views. */
 export function makeRegistry(spec: RegistrySpec): Registry {
   const sources = spec.sources ?? [{ kind: 'push', name: 'src', timestampField: 'event_timestamp' }];
-  return new Registry({
-    formatVersion: 1,
-    project: PROJECT,
-    version: 1,
-    hash: '',
-    appliedAt: null,
-    objects: {
-      entities: [
-        entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] }),
-        entitySchema.parse({ name: 'customer', joinKeys: [{ name: 'customer_id', type: 'string' }] }),
-      ],
-      sources: sources.map((s) => sourceSchema.parse(s)),
-      featureViews: spec.views.map((v) => featureViewSchema.parse(v)),
-      featureServices: (spec.services ?? []).map((s) => featureServiceSchema.parse(s)),
-    },
+  return Registry.of(PROJECT, {
+    entities: [
+      entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] }),
+      entitySchema.parse({ name: 'customer', joinKeys: [{ name: 'customer_id', type: 'string' }] }),
+    ],
+    sources: sources.map((s) => sourceSchema.parse(s)),
+    featureViews: spec.views.map((v) => featureViewSchema.parse(v)),
+    featureServices: (spec.services ?? []).map((s) => featureServiceSchema.parse(s)),
   });
 }
 

@@ -14,18 +14,11 @@ const view = (name: string, features: string[]) =>
     features: features.map((f) => ({ name: f, type: 'int64' })),
   });
 
-const registry = new Registry({
-  formatVersion: 1,
-  project: 'p',
-  version: 1,
-  hash: '',
-  appliedAt: null,
-  objects: {
-    entities: [entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] })],
-    sources: [],
-    featureViews: [view('a', ['x', 'shared']), view('b', ['y', 'z', 'shared'])],
-    featureServices: [featureServiceSchema.parse({ name: 'svc', features: ['b:z', 'a', 'b:y'] })],
-  },
+const registry = Registry.of('p', {
+  entities: [entitySchema.parse({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] })],
+  sources: [],
+  featureViews: [view('a', ['x', 'shared']), view('b', ['y', 'z', 'shared'])],
+  featureServices: [featureServiceSchema.parse({ name: 'svc', features: ['b:z', 'a', 'b:y'] })],
 });
 
 const names = (features: string[] | undefined, service?: string, full = false) =>
