@@ -27,6 +27,14 @@ declare module 'autocannon' {
     non2xx: number;
     errors: number;
   }
-  function autocannon(options: Options): Promise<Result>;
+  /** A running load: an event emitter that is also a promise of the result. */
+  interface Instance extends PromiseLike<Result> {
+    /** Every answer, with its latency in fractional milliseconds (the result's histogram keeps whole ones). */
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, bytes: number, milliseconds: number) => void,
+    ): Instance;
+  }
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }

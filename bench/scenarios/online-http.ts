@@ -44,8 +44,14 @@ export const scenario: Scenario = {
         const bareRuns: LoadRun[] = [];
         for (let i = 0; i < ctx.repetitions; i++) {
           // Alternate so drift (thermal, Redis) affects both alike.
-          troveRuns.push(await run(trove, entities, seconds));
-          bareRuns.push(await run(bare, entities, seconds));
+          const t = await run(trove, entities, seconds);
+          const b = await run(bare, entities, seconds);
+          troveRuns.push(t);
+          bareRuns.push(b);
+          ctx.log(
+            `${entities} × 3 views, repetition ${i + 1}: trove ${t.rps.toFixed(0)} req/s (p99 ${t.p99.toFixed(2)} ms), ` +
+              `bare ${b.rps.toFixed(0)} req/s (p99 ${b.p99.toFixed(2)} ms)`,
+          );
         }
         const label = entities === 1 ? '1 entity × 3 views' : `${entities} entities × 3 views`;
         ctx.log(

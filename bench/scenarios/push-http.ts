@@ -108,8 +108,8 @@ export const scenario: Scenario = {
         troveRuns.push(await run(trove, seconds));
         bareRuns.push(await run(bare, seconds));
         ctx.log(
-          `repetition ${i + 1}: trove ${Math.round(troveRuns[i]!.rps * ROWS)} rows/s (p99 ${troveRuns[i]!.p99} ms), ` +
-            `bare ${Math.round(bareRuns[i]!.rps * ROWS)} rows/s (p99 ${bareRuns[i]!.p99} ms)`,
+          `repetition ${i + 1}: trove ${Math.round(troveRuns[i]!.rps * ROWS)} rows/s (p99 ${troveRuns[i]!.p99.toFixed(1)} ms), ` +
+            `bare ${Math.round(bareRuns[i]!.rps * ROWS)} rows/s (p99 ${bareRuns[i]!.p99.toFixed(1)} ms)`,
         );
       }
       const label = `${ROWS}-row batches × 3 views`;
