@@ -41,6 +41,26 @@ describe('RESP connection', () => {
     }
   });
 
+  it("writes a turn's commands a few at a time, so Redis starts before the turn ends", async () => {
+    const c = connect();
+    try {
+      await c.send(['PING']);
+      const before = c.writes;
+      // 20 single commands in one turn: two full groups of 8 leave at once, the rest at the turn's end.
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => c.send(['ECHO', String(i)])));
+      expect(replies.map((r) => String(r))).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+      expect(c.writes - before).toBe(3);
+      // A batch is one write however many commands it holds.
+      const batchBefore = c.writes;
+      await c.batch(50, (w) => {
+        for (let i = 0; i < 50; i++) w.command(['ECHO', String(i)]);
+      });
+      expect(c.writes - batchBefore).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('times out every command of a stalled Redis, and drops the connection when it stays stalled', async () => {
     const c = connect();
     try {

@@ -2,7 +2,7 @@
  * The online store's own connection to a standalone Redis, for its two hot paths (reads and
  * newest-wins writes). A general client spends more per command than Redis does on it: a command
  * object, an argument array, a string and a socket write each. Here commands are encoded straight
- * into one buffer, everything issued in one turn of the event loop leaves in one write, and a batch
+ * into one buffer, what one turn of the event loop issues leaves in a few writes, and a batch
  * of commands waits on one promise.
  *
  * Failure behaviour is part of the contract: every command settles within `commandTimeoutMs`
@@ -46,6 +46,15 @@ type State = 'idle' | 'connecting' | 'ready' | 'closed';
 /** Pause after a failed connect during which commands fail at once instead of reconnecting. */
 const RECONNECT_PAUSE_MS = 100;
 const DEFAULT_MAX_PENDING = 100_000;
+/**
+ * Commands written at once without waiting for the end of the turn. Many concurrent callers
+ * otherwise move in lock step: all their replies arrive in one read, all their next commands
+ * leave in one write, and Redis waits while the client works and the other way round. Writing
+ * every few commands lets Redis start on the first while later ones are still being encoded
+ * (measured at 16 concurrent 1-entity reads: 1.5× the throughput of one write per turn, with
+ * fewer writes than one per command; see docs/online-store.md).
+ */
+const FLUSH_AFTER_COMMANDS = 8;
 
 /** Whether a URL is one this connection can serve (the general client handles the rest). */
 export function isRespUrl(url: string): boolean {
@@ -68,6 +77,8 @@ export class RespConnection {
   private expiredUpTo = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
+  /** Commands encoded since the last write. */
+  private unflushed = 0;
   /** Handshake replies (AUTH, SELECT) still to come on a new connection. */
   private handshakeLeft = 0;
   private lastFailure: { at: number; error: RespConnectionError } | undefined;
@@ -157,7 +168,10 @@ export class RespConnection {
         reject,
       });
       if (this.timer === undefined) this.armTimer(timeoutMs);
-      if (this.state === 'ready' && !this.flushScheduled) {
+      if (this.state !== 'ready') return;
+      this.unflushed += count;
+      if (this.unflushed >= FLUSH_AFTER_COMMANDS) this.flush();
+      else if (!this.flushScheduled) {
         this.flushScheduled = true;
         process.nextTick(this.flush);
       }
@@ -166,6 +180,7 @@ export class RespConnection {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    this.unflushed = 0;
     if (this.state !== 'ready' || this.writer.length === 0 || !this.socket) return;
     this.writes++;
     this.socket.write(this.writer.take());
