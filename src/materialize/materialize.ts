@@ -61,7 +61,8 @@ function selectViews(
   log: MaterializeLog,
 ): FeatureView[] {
   const views: FeatureView[] = [];
-  for (const name of names ?? registry.featureViews().map((v) => v.name)) {
+  // A view named twice is materialized once.
+  for (const name of new Set(names ?? registry.featureViews().map((v) => v.name))) {
     const view = registry.featureView(name);
     if (!view) throw new NotFoundError('UNKNOWN_FEATURE_VIEW', `unknown feature view ${name}`);
     if (!view.online) {
@@ -86,14 +87,17 @@ async function run(
   if (views.length === 0) return [];
   const { online, config } = ctx;
 
-  const locks: ViewLock[] = [];
+  // Taken in name order, whatever order the views were named in: two runs over the same views in
+  // opposite orders would otherwise each hold one lock and both be refused the other.
+  const locksByView = new Map<string, ViewLock>();
   try {
-    for (const view of views)
-      locks.push(await ViewLock.acquire(online, view.name, ctx.lockTtlMs ?? DEFAULT_LOCK_TTL_MS));
+    for (const name of views.map((v) => v.name).sort())
+      locksByView.set(name, await ViewLock.acquire(online, name, ctx.lockTtlMs ?? DEFAULT_LOCK_TTL_MS));
   } catch (err) {
-    await Promise.all(locks.map((l) => l.release()));
+    await Promise.all([...locksByView.values()].map((l) => l.release()));
     throw err;
   }
+  const locks = views.map((v) => locksByView.get(v.name)!);
 
   const { instance, connection } = await openDuckDb({
     memoryLimit: config.offlineStore.memoryLimit,
@@ -149,7 +153,7 @@ async function run(
   } finally {
     connection.closeSync();
     instance.closeSync();
-    await Promise.all(locks.map((l) => l.release()));
+    await Promise.all([...locksByView.values()].map((l) => l.release()));
   }
   return out;
 }

@@ -200,6 +200,31 @@ describe('materialize', () => {
     expect(await store.client.exists(store.keys.lock('stats'))).toBe(0);
   });
 
+  it('takes view locks in one order: two runs naming the views in opposite orders are not both refused', async () => {
+    const two = makeRegistry({
+      views: ['a', 'b'].map((name) => ({
+        name,
+        entities: ['driver'],
+        source: 'src',
+        features: [{ name: 'trips', type: 'int64' }],
+      })),
+      sources: [{ kind: 'push', name: 'src', timestampField: 'event_timestamp' }],
+    });
+    const config = makeConfig(dir.dir, prefix);
+    const ctx = makeContext(config, two, store);
+    for (let round = 0; round < 5; round++) {
+      const runs = await Promise.allSettled([
+        materialize(ctx, { start: day(1), end: day(2), views: ['a', 'b'] }),
+        materialize(ctx, { start: day(1), end: day(2), views: ['b', 'a'] }),
+      ]);
+      const refused = runs.filter((r) => r.status === 'rejected');
+      for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+      expect(refused.length).toBeLessThan(2);
+    }
+    // A view named twice is materialized once, under one lock.
+    await expect(materialize(ctx, { start: day(1), end: day(2), views: ['a', 'a'] })).resolves.toHaveLength(1);
+  });
+
   it('fails clearly when Redis refuses writes, keeps the watermark, and completes on the next run', async () => {
     const config = makeConfig(dir.dir, prefix);
     await writeOfflineRows(
