@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureStore } from '../../src/feature-store.ts';
 import type { ServingStore } from '../../src/server/serving-store.ts';
+import { RedisServerProcess } from '../../drills/support/redis-server-process.ts';
 import { startFreezableProxy } from '../online/freezable-proxy.ts';
 import { errorOf, REDIS_URL, startTestServer, type TestServer } from './server-fixture.ts';
 
@@ -57,6 +58,7 @@ describe('availability', () => {
           expect(errorOf(answer).code).toBe('STORE_UNAVAILABLE');
           expect(performance.now() - began).toBeLessThan(3000);
         }
+
         // What needs only the registry still works.
         expect((await server.get('/feature-views/driver_profile')).status).toBe(200);
       } finally {
@@ -64,6 +66,27 @@ describe('availability', () => {
       }
     });
   }
+
+  it('answers /health 503 at once when a Redis it was connected to goes away, and 200 when it is back', async () => {
+    const redis = await RedisServerProcess.start();
+    const server = await startTestServer({ redisUrl: redis.url, options: { storeTimeoutMs: 2000 } });
+    try {
+      expect((await server.get('/health')).status).toBe(200);
+      await redis.kill();
+      // A lost connection is known at once: /health does not wait out the store deadline.
+      for (let i = 0; i < 3; i++) {
+        const began = performance.now();
+        expect((await server.get('/health')).status).toBe(503);
+        expect(performance.now() - began).toBeLessThan(500);
+      }
+      await redis.startProcess();
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await server.get('/health')).status).toBe(200);
+    } finally {
+      await server.close();
+      await redis.stop();
+    }
+  });
 
   it('answers 503, not 500, when the store fails unexpectedly, and 503 when the registry is unreadable', async () => {
     const failing = (store: FeatureStore): ServingStore =>
