@@ -222,7 +222,9 @@ describe('materialize', () => {
       expect(refused.length).toBeLessThan(2);
     }
     // A view named twice is materialized once, under one lock.
-    await expect(materialize(ctx, { start: day(1), end: day(2), views: ['a', 'a'] })).resolves.toHaveLength(1);
+    await expect(materialize(ctx, { start: day(1), end: day(2), views: ['a', 'a'] })).resolves.toHaveLength(
+      1,
+    );
   });
 
   it('fails clearly when Redis refuses writes, keeps the watermark, and completes on the next run', async () => {

@@ -4,9 +4,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServerProcess } from '../../drills/support/redis-server-process.ts';
 import type { FeatureStore } from '../../src/feature-store.ts';
 import type { ServingStore } from '../../src/server/serving-store.ts';
-import { RedisServerProcess } from '../../drills/support/redis-server-process.ts';
 import { startFreezableProxy } from '../online/freezable-proxy.ts';
 import { errorOf, REDIS_URL, startTestServer, type TestServer } from './server-fixture.ts';
 
