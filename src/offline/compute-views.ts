@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureView } from '../definitions/feature-view.ts';
@@ -154,6 +154,86 @@ export function canonicalColumnList(registry: Registry, view: FeatureView): stri
     .join(', ');
 }
 
+/** What a staged partition repeats: join keys, or join keys with event time. */
+interface Repeats {
+  keys: boolean;
+  times: boolean;
+}
+
+const stagedRows = (staging: string, dates: readonly string[] | '*') =>
+  `read_parquet([${(dates === '*' ? ['*'] : dates)
+    .map((d) => quoteString(path.join(staging, `date=${d}`, '*.parquet')))
+    .join(', ')}], hive_partitioning = true, hive_types = {'date': VARCHAR})`;
+
+async function findRepeats(
+  connection: DuckDBConnection,
+  staging: string,
+  keys: readonly string[],
+): Promise<Map<string, Repeats>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT date::VARCHAR, bool_or(n > 1), bool_or(n > times) FROM (
+       SELECT date, count(*) AS n, count(DISTINCT ${EVENT_TIMESTAMP}) AS times
+       FROM ${stagedRows(staging, '*')}
+       GROUP BY date, ${keys.join(', ')})
+     GROUP BY date`,
+  );
+  return new Map(
+    reader.getRowsJS().map((r) => [String(r[0]), { keys: r[1] === true, times: r[2] === true }]),
+  );
+}
+
+/** Of `dates`, those holding rows equal on join keys, event time and created time. */
+async function datesRepeatingIdentities(
+  connection: DuckDBConnection,
+  staging: string,
+  keys: readonly string[],
+  dates: readonly string[],
+): Promise<string[]> {
+  if (dates.length === 0) return [];
+  const reader = await connection.runAndReadAll(
+    `SELECT DISTINCT date::VARCHAR FROM ${stagedRows(staging, dates)}
+     GROUP BY date, ${[...keys, EVENT_TIMESTAMP, CREATED_TIMESTAMP].join(', ')} HAVING count(*) > 1`,
+  );
+  return reader.getRowsJS().map((r) => String(r[0]));
+}
+
+/**
+ * Keeps one row of each set that shares join keys, event time and created time, in the staged
+ * partition of `date`: the one whose features are greatest, compared in definition order with null
+ * lowest. The point-in-time join and materialization break ties on (event time, created time) only,
+ * so without this a training dataset could take either row, differently from one query to the next
+ * and from what was materialized. Returns the rows dropped.
+ */
+async function dropRepeatedIdentities(
+  connection: DuckDBConnection,
+  staging: string,
+  date: string,
+  view: FeatureView,
+  columns: string,
+  keys: readonly string[],
+): Promise<number> {
+  const folder = path.join(staging, `date=${date}`);
+  const rewritten = path.join(staging, `rewrite-${date}`);
+  await mkdir(rewritten);
+  const order = view.features.map((f) => `${quoteIdentifier(f.name)} DESC NULLS LAST`).join(', ');
+  const identity = [...keys, EVENT_TIMESTAMP, CREATED_TIMESTAMP].join(', ');
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) FROM read_parquet(${quoteString(path.join(folder, '*.parquet'))}, hive_partitioning = false)`,
+  );
+  const before = Number(reader.getColumns()[0]?.[0] ?? 0);
+  const copied = await connection.runAndReadAll(
+    `COPY (SELECT ${columns} FROM read_parquet(${quoteString(path.join(folder, '*.parquet'))}, hive_partitioning = false)
+       QUALIFY row_number() OVER (PARTITION BY ${identity}${order ? ` ORDER BY ${order}` : ''}) = 1
+       ORDER BY ${[...keys, EVENT_TIMESTAMP].join(', ')})
+     TO ${quoteString(path.join(rewritten, 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  const after = Number(copied.getColumns()[0]?.[0] ?? 0);
+  // Both folders are in the private staging folder: nothing reads them before the swap commits.
+  await rm(folder, { recursive: true });
+  await rename(rewritten, folder);
+  return before - after;
+}
+
 /**
  * Marks the staged partitions in which no two rows share join keys and event time
  * (UNIQUE_KEY_TIMES_MARKER), and those in which no two share join keys at all (UNIQUE_KEYS_MARKER).
@@ -161,24 +241,12 @@ export function canonicalColumnList(registry: Registry, view: FeatureView): stri
  * materializations the newest-row pass. Null keys count as equal, which only ever leaves a marker out.
  */
 async function markUniqueness(
-  connection: DuckDBConnection,
+  repeats: ReadonlyMap<string, Repeats>,
   staging: string,
-  keys: readonly string[],
   dates: ReadonlySet<string>,
 ): Promise<void> {
-  if (dates.size === 0) return;
-  const reader = await connection.runAndReadAll(
-    `SELECT date::VARCHAR, bool_or(n > 1), bool_or(n > times) FROM (
-       SELECT date, count(*) AS n, count(DISTINCT ${EVENT_TIMESTAMP}) AS times
-       FROM read_parquet(${quoteString(path.join(staging, 'date=*', '*.parquet'))}, hive_partitioning = true, hive_types = {'date': VARCHAR})
-       GROUP BY date, ${keys.join(', ')})
-     GROUP BY date`,
-  );
-  const repeated = new Map(
-    reader.getRowsJS().map((r) => [String(r[0]), { keys: r[1] === true, times: r[2] === true }]),
-  );
   for (const date of dates) {
-    const found = repeated.get(date);
+    const found = repeats.get(date);
     const folder = path.join(staging, `date=${date}`);
     if (!found?.keys) await writeFile(path.join(folder, UNIQUE_KEYS_MARKER), '');
     if (!found?.times) await writeFile(path.join(folder, UNIQUE_KEY_TIMES_MARKER), '');
@@ -237,7 +305,18 @@ async function computeView(
       );
     }
     const staged = new Set(await partitionDates(staging));
-    await markUniqueness(connection, staging, keys, staged);
+    if (staged.size > 0) {
+      let repeats = await findRepeats(connection, staging, keys);
+      // Only a partition repeating (keys, event time) can repeat whole identities.
+      const tied = [...repeats].filter(([, r]) => r.times).map(([date]) => date);
+      const repeatedDates = await datesRepeatingIdentities(connection, staging, keys, tied);
+      if (repeatedDates.length > 0) {
+        for (const date of repeatedDates)
+          rows -= await dropRepeatedIdentities(connection, staging, date, view, columns, keys);
+        repeats = await findRepeats(connection, staging, keys);
+      }
+      await markUniqueness(repeats, staging, staged);
+    }
     const dates = [...new Set([...touched, ...staged])].sort();
     options.onProgress?.({
       view: view.name,
