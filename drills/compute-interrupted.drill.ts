@@ -130,7 +130,8 @@ function killPlans(random: SeededRandom, quick: boolean, computeMs: number): Kil
   }));
   for (let i = 0; i < (quick ? 1 : 2); i++) {
     const view = EXAMPLE_VIEWS[Math.floor(random.next() * EXAMPLE_VIEWS.length)];
-    plans.push({ kind: 'staging', view, at: Math.round(random.next() * 1000) });
+    // Staging one view takes a few hundred ms on a quiet machine: a later kill would land after it.
+    plans.push({ kind: 'staging', view, at: Math.round(random.next() * 250) });
   }
   plans.push({ kind: 'step', step: 'journal-written', at: 1 + Math.floor(random.next() * 3) });
   if (!quick) {
