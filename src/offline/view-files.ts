@@ -27,20 +27,32 @@ export interface ViewFiles {
  */
 export async function viewFiles(store: string, view: string, from?: string, to?: string): Promise<ViewFiles> {
   await checkStoreFolder(store, viewFolder(store, view));
-  const files: string[] = [];
-  let uniqueKeyTimes = true;
-  let uniqueKeys = true;
-  let partitions = 0;
-  for (const date of await partitionDates(viewFolder(store, view))) {
-    if ((from && date < from) || (to && date > to)) continue;
-    const folder = partitionFolder(store, view, date);
-    const names = await readdir(folder).catch(() => [] as string[]);
-    for (const n of names.sort()) if (n.endsWith('.parquet')) files.push(path.join(folder, n));
-    // Checked after listing: a push removes the marker before adding its file, so a marker still
-    // present now vouches for every file listed above.
-    if (uniqueKeyTimes && !(await exists(path.join(folder, UNIQUE_KEY_TIMES_MARKER)))) uniqueKeyTimes = false;
-    if (uniqueKeys && !(await exists(path.join(folder, UNIQUE_KEYS_MARKER)))) uniqueKeys = false;
-    partitions++;
-  }
-  return { files, uniqueKeyTimes, partitions, uniqueKeys };
+  const dates = (await partitionDates(viewFolder(store, view))).filter(
+    (date) => !(from && date < from) && !(to && date > to),
+  );
+  // Partitions are listed concurrently: a training dataset over a year of daily partitions would
+  // otherwise wait on hundreds of file-system calls one after another.
+  const partitions = await Promise.all(
+    dates.map(async (date) => {
+      const folder = partitionFolder(store, view, date);
+      const names = (await readdir(folder).catch(() => [] as string[])).sort();
+      // A marker is checked again after listing: a push removes the marker before adding its
+      // file, so a marker still present now vouches for every file listed above. One absent from
+      // the listing is absent.
+      const still = (marker: string) =>
+        names.includes(marker) ? exists(path.join(folder, marker)) : Promise.resolve(false);
+      const [uniqueKeyTimes, uniqueKeys] = await Promise.all([
+        still(UNIQUE_KEY_TIMES_MARKER),
+        still(UNIQUE_KEYS_MARKER),
+      ]);
+      const files = names.filter((n) => n.endsWith('.parquet')).map((n) => path.join(folder, n));
+      return { files, uniqueKeyTimes, uniqueKeys };
+    }),
+  );
+  return {
+    files: partitions.flatMap((p) => p.files),
+    uniqueKeyTimes: partitions.every((p) => p.uniqueKeyTimes),
+    partitions: partitions.length,
+    uniqueKeys: partitions.every((p) => p.uniqueKeys),
+  };
 }
