@@ -1,9 +1,11 @@
 /**
  * Benchmark runner: `npm run bench -- [--quick] [--json FILE] [--only NAME] [--reps N]`. Loads every
- * scenario in bench/scenarios/*.ts (each module exports `scenario`), runs them, prints a table and
- * optionally writes `{results, machine, ...}` as JSON.
+ * scenario in bench/scenarios/*.ts (each module exports `scenario`), runs each in a process of its
+ * own, prints a table and optionally writes `{results, machine, ...}` as JSON.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineInfo } from './machine.ts';
@@ -64,7 +66,9 @@ if (scenarios.length === 0)
   throw new Error(`no scenario named ${args.only}; known: ${known.map((s) => s.name).join(', ')}`);
 const all: ReportedResult[] = [];
 const failed: string[] = [];
-for (const s of scenarios) {
+
+/** Runs one scenario in this process. */
+async function runHere(s: Scenario): Promise<void> {
   process.stderr.write(`# ${s.name}: ${s.description}\n`);
   const started = performance.now();
   try {
@@ -81,6 +85,44 @@ for (const s of scenarios) {
     failed.push(s.name);
     process.stderr.write(`  failed: ${(err as Error).message.split('\n')[0]}\n`);
   }
+}
+
+/**
+ * Runs one scenario in a fresh Node process (this runner with `--only`), so no heap, JIT state or
+ * connection of one scenario carries over into the next one's figures.
+ */
+async function runInChild(s: Scenario): Promise<void> {
+  const file = path.join(workDir, `results-${process.pid}-${s.name}.json`);
+  const argv = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    '--only',
+    s.name,
+    '--json',
+    file,
+    ...(args.quick ? ['--quick'] : []),
+    ...(args.reps !== undefined ? ['--reps', String(args.reps)] : []),
+  ];
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  await once(child, 'exit');
+  try {
+    const written = JSON.parse(await readFile(file, 'utf8')) as {
+      results: ReportedResult[];
+      failed: string[];
+    };
+    all.push(...written.results);
+    failed.push(...written.failed);
+  } catch {
+    failed.push(s.name);
+    process.stderr.write(`  failed: the scenario's process exited with ${child.exitCode} and no results\n`);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+for (const s of scenarios) {
+  if (scenarios.length === 1) await runHere(s);
+  else await runInChild(s);
 }
 const machine = machineInfo();
 process.stdout.write(

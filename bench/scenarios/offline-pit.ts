@@ -37,7 +37,15 @@ export const scenario: Scenario = {
     const results: BenchResult[] = [];
 
     /** `troveDir`: the store Trove reads, when not the baseline's (same rows, see unmarkedStore). */
-    const measure = async (featureRows: number, entityRows: number, troveDir?: string) => {
+    // A quick join takes about 0.4 s, and single runs on a shared machine vary by ±20%: the quick
+    // headline pair takes more repetitions so its medians settle.
+    const headlineReps = ctx.quick ? Math.max(ctx.repetitions, 7) : ctx.repetitions;
+    const measure = async (
+      featureRows: number,
+      entityRows: number,
+      troveDir?: string,
+      reps = ctx.repetitions,
+    ) => {
       const dir = storeDir(featureRows);
       ctx.log(
         `store of ${featureRows} feature rows: ${(await measureInChild(TASKS, 'generateStore', { dir, featureRows })).result}`,
@@ -46,7 +54,7 @@ export const scenario: Scenario = {
       await measureInChild(TASKS, 'generateEntities', { file: entities, rows: entityRows, featureRows });
       const args = { dir, entities, out };
       const m = await measurePair(
-        ctx.repetitions,
+        reps,
         () => measureInChild(TASKS, 'trovePit', { ...args, dir: troveDir ?? dir }),
         () => measureInChild(TASKS, 'asofBaseline', args),
       );
@@ -59,7 +67,7 @@ export const scenario: Scenario = {
       return m;
     };
 
-    const m = await measure(main.features, main.entities);
+    const m = await measure(main.features, main.entities, undefined, headlineReps);
     const label = `${main.entities / 1000}k entity rows × 3 views × ${main.features / 1_000_000}M feature rows`;
     const vsBaseline = (name: string, unit: string, value: number, baseline: number, target: number | null) =>
       figure({ name, value, unit, baseline, baseline_name: BASELINE, higher_is_better: false, target });
