@@ -29,7 +29,7 @@ export const scenario: Scenario = {
   name: 'online.http',
   description: `POST /get-online-features vs a bare Fastify route (autocannon, ${CONNECTIONS} connections, loopback)`,
   async run(ctx: BenchContext): Promise<BenchResult[]> {
-    const seconds = ctx.quick ? 3 : 10;
+    const seconds = ctx.quick ? 2 : 10;
     const servers = await startServerChild(SERVERS);
     const run = (port: number, entities: number, s: number) =>
       load({ port, path: '/get-online-features', seconds: s, body: readBody(entities) });
