@@ -175,7 +175,8 @@ export async function prepareHistoricalQuery(
     }
 
     // Join keys of every requested view, cast to the key's declared type.
-    const keyCasts = new Map<string, string>();
+    // Join key → the cast it needs, or null when the column already has the key's type.
+    const keyCasts = new Map<string, string | null>();
     const missing: string[] = [];
     for (const { view } of selections) {
       for (const key of registry.joinKeysOf(view)) {
@@ -198,7 +199,7 @@ export async function prepareHistoricalQuery(
             );
           }
         }
-        keyCasts.set(key.name, type === sqlType ? col : `CAST(${col} AS ${sqlType})`);
+        keyCasts.set(key.name, type === sqlType ? null : `CAST(${col} AS ${sqlType})`);
       }
     }
     if (missing.length > 0) {
@@ -210,14 +211,12 @@ export async function prepareHistoricalQuery(
     // through every join beside the original.
     const keyNames = [...keyCasts.keys()];
     const keyColumn = (key: string) =>
-      keyCasts.get(key) === quoteIdentifier(key) ? quoteIdentifier(key) : `__trove_k${keyNames.indexOf(key)}`;
+      keyCasts.get(key) === null ? quoteIdentifier(key) : `__trove_k${keyNames.indexOf(key)}`;
     const timestampColumn = tsExpr === tsQuoted ? tsQuoted : '__trove_ts';
     const entitySelect = [
       '*',
       ...(timestampColumn === tsQuoted ? [] : [`${tsExpr} AS __trove_ts`]),
-      ...keyNames
-        .filter((k) => keyColumn(k) !== quoteIdentifier(k))
-        .map((k) => `${keyCasts.get(k)} AS ${keyColumn(k)}`),
+      ...keyNames.filter((k) => keyCasts.get(k) !== null).map((k) => `${keyCasts.get(k)} AS ${keyColumn(k)}`),
     ];
     const entities =
       entitySelect.length === 1 ? ENTITY_TABLE : `(SELECT ${entitySelect.join(', ')} FROM ${ENTITY_TABLE})`;
