@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -10,7 +10,22 @@ import { sourceSchema } from '../../src/definitions/source.ts';
 import { connectUtc } from '../../src/duckdb/open-duckdb.ts';
 import { quoteIdentifier, quoteString } from '../../src/duckdb/sql-literals.ts';
 import type { OfflineConfig } from '../../src/offline/offline-duckdb.ts';
+import { partitionFolder } from '../../src/offline/offline-layout.ts';
 import { Registry } from '../../src/registry/registry.ts';
+
+export const HOUR = 3_600_000_000n;
+/** 2025-12-01T00:00:00Z in microseconds: the first day of the marker tests' partitions. */
+export const DAY1 = 1_764_547_200_000_000n;
+/** A timestamp cell of `writeParquet`. */
+export const at = (micros: bigint) => ({ micros });
+
+/** Whether a view's partition of `date` carries `marker`. */
+export function hasMarker(store: string, view: string, date: string, marker: string): Promise<boolean> {
+  return access(path.join(partitionFolder(store, view, date), marker)).then(
+    () => true,
+    () => false,
+  );
+}
 
 /** A temp folder per test, removed by the returned function. */
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -3,18 +3,25 @@
  * whose features are greatest (null lowest), so training datasets and materialization see the same
  * row every time instead of whichever one a join happened to meet first.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeViews } from '../../src/offline/compute-views.ts';
 import { historicalTable } from '../../src/offline/historical-output.ts';
-import { partitionFolder, UNIQUE_KEY_TIMES_MARKER } from '../../src/offline/offline-layout.ts';
-import { columnValues, makeRegistry, offlineConfig, tempDir, writeParquet } from './offline-test-kit.ts';
+import { UNIQUE_KEY_TIMES_MARKER } from '../../src/offline/offline-layout.ts';
+import {
+  at,
+  columnValues,
+  DAY1,
+  HOUR,
+  hasMarker,
+  makeRegistry,
+  offlineConfig,
+  tempDir,
+  writeParquet,
+} from './offline-test-kit.ts';
 
-const HOUR = 3_600_000_000n;
-const DAY1 = 1_764_547_200_000_000n; // 2025-12-01T00:00:00Z
 const DAY2 = DAY1 + 24n * HOUR;
-const at = (micros: bigint) => ({ micros });
 const date = (micros: bigint) => new Date(Number(micros / 1000n));
 
 const columns = [
@@ -79,11 +86,7 @@ describe('rows repeating keys, event time and created time', () => {
         expect(columnValues(table, 'n')).toEqual([1n, 2n, 1n]);
       }
       // Day 2 is free of (keys, event time) ties once its repeats are gone; day 1 still has one.
-      const marked = (d: string) =>
-        access(path.join(partitionFolder(store, 'v', d), UNIQUE_KEY_TIMES_MARKER)).then(
-          () => true,
-          () => false,
-        );
+      const marked = (d: string) => hasMarker(store, 'v', d, UNIQUE_KEY_TIMES_MARKER);
       expect(await marked('2025-12-01')).toBe(false);
       expect(await marked('2025-12-02')).toBe(true);
     } finally {

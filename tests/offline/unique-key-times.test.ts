@@ -1,26 +1,26 @@
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendPushedRows } from '../../src/offline/append-pushed-rows.ts';
 import { computeViews } from '../../src/offline/compute-views.ts';
 import { historicalTable } from '../../src/offline/historical-output.ts';
+import { UNIQUE_KEY_TIMES_MARKER, UNIQUE_KEYS_MARKER } from '../../src/offline/offline-layout.ts';
 import {
-  partitionFolder,
-  UNIQUE_KEY_TIMES_MARKER,
-  UNIQUE_KEYS_MARKER,
-} from '../../src/offline/offline-layout.ts';
-import { columnValues, makeRegistry, offlineConfig, tempDir, writeParquet } from './offline-test-kit.ts';
+  at,
+  columnValues,
+  DAY1,
+  HOUR,
+  hasMarker,
+  makeRegistry,
+  offlineConfig,
+  tempDir,
+  writeParquet,
+} from './offline-test-kit.ts';
 
-const HOUR = 3_600_000_000n;
-const DAY1 = 1_764_547_200_000_000n; // 2025-12-01T00:00:00Z
 const DAY2 = DAY1 + 24n * HOUR;
-const at = (micros: bigint) => ({ micros });
 
 const marked = (store: string, date: string, marker = UNIQUE_KEY_TIMES_MARKER) =>
-  access(path.join(partitionFolder(store, 'v', date), marker)).then(
-    () => true,
-    () => false,
-  );
+  hasMarker(store, 'v', date, marker);
 
 const columns = [
   { name: 'k', type: 'BIGINT' },
