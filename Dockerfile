@@ -1,9 +1,19 @@
 # One image for the API and the materializer worker; the command picks which.
+# The build stage compiles Trove to dist/ (npm ci runs the prepare script, which needs the dev
+# dependencies); the image keeps dist/ and the production dependencies only.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY materializer ./materializer
+RUN npm ci --no-audit --no-fund
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY . .
+COPY --from=build /app/dist ./dist
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "bin/trove.mjs"]
 CMD ["serve", "--repo", "feature_repo", "--host", "0.0.0.0"]

@@ -1,27 +1,14 @@
 import { statSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
-import {
-  type MaterializeContext,
-  materialize,
-  materializeIncremental,
-  type ViewMaterialization,
-} from './materialize/materialize.ts';
-import { readNewestEvents } from './materialize/newest-event.ts';
-import { type ComputeOptions, computeViews, type ViewComputeResult } from './offline/compute-views.ts';
-import {
-  type DatasetFile,
-  type HistoricalBatches,
-  historicalBatches,
-  historicalIpcStream,
-  historicalTable,
-  writeHistoricalFile,
-} from './offline/historical-output.ts';
+import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from './materialize/materialize.ts';
+import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.ts';
+import type { DatasetFile, HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
-import { type TimeInput, toInstant } from './offline/parse-timestamp.ts';
+import type { TimeInput } from './offline/parse-timestamp.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';
 import { OnlineStore } from './online/online-store.ts';
-import { type PushRequest, type PushResult, pushRows } from './push/push-rows.ts';
+import type { PushRequest, PushResult } from './push/push-rows.ts';
 import { Registry } from './registry/registry.ts';
 import { readRegistryFile } from './registry/registry-file.ts';
 
@@ -41,6 +28,10 @@ export interface FeatureStoreOptions {
  * Wires the parts of Trove for one feature repo: its config, its registry, the offline store and
  * the online store. Long-lived callers (the server, the materializer) keep one and call
  * `registry()`, which re-reads the registry only when its file changed.
+ *
+ * The offline store, materialization and push are imported on first use, not with this module:
+ * DuckDB, Arrow and their callers take hundreds of milliseconds to load, and an online read (the
+ * CLI's `trove online`, a serving process) needs none of them.
  */
 export class FeatureStore {
   readonly config: ResolvedConfig;
@@ -157,15 +148,19 @@ export class FeatureStore {
     options: { start: Date; end: Date; views?: readonly string[] } & Pick<
       MaterializeContext,
       'log' | 'progressBar'
-    >,
+    > &
+      LockWaitOptions,
   ): Promise<ViewMaterialization[]> {
+    const { materialize } = await import('./materialize/materialize.ts');
     return materialize(await this.materializeContext(options), options);
   }
 
   /** Loads each view's rows from its watermark (less the late-arrival window) to `end`. */
   async materializeIncremental(
-    options: { end: Date; views?: readonly string[] } & Pick<MaterializeContext, 'log' | 'progressBar'>,
+    options: { end: Date; views?: readonly string[] } & Pick<MaterializeContext, 'log' | 'progressBar'> &
+      LockWaitOptions,
   ): Promise<ViewMaterialization[]> {
+    const { materializeIncremental } = await import('./materialize/materialize.ts');
     return materializeIncremental(await this.materializeContext(options), options);
   }
 
@@ -174,6 +169,7 @@ export class FeatureStore {
    * types before anything is written.
    */
   async push(request: PushRequest): Promise<PushResult> {
+    const { pushRows } = await import('./push/push-rows.ts');
     return pushRows(await this.registry(), () => this.online(), this.config, request);
   }
 
@@ -184,6 +180,7 @@ export class FeatureStore {
 
   /** The newest event time materialized into the online store, per online view: for freshness. */
   async newestEventTimes(): Promise<Record<string, Date | null>> {
+    const { readNewestEvents } = await import('./materialize/newest-event.ts');
     return readNewestEvents(this.online(), await this.registry());
   }
 
@@ -200,6 +197,10 @@ export class FeatureStore {
     options: Omit<ComputeOptions, 'start' | 'end'> & { start?: TimeInput; end?: TimeInput } = {},
   ): Promise<ViewComputeResult[]> {
     const { start, end, ...rest } = options;
+    const [{ computeViews }, { toInstant }] = await Promise.all([
+      import('./offline/compute-views.ts'),
+      import('./offline/parse-timestamp.ts'),
+    ]);
     return computeViews(this.config, await this.registry(), {
       ...rest,
       ...(start !== undefined ? { start: toInstant(start, 'start') } : {}),
@@ -216,6 +217,7 @@ export class FeatureStore {
   async getHistoricalFeatures(request: HistoricalRequest & { out?: string }): Promise<Table | DatasetFile> {
     const { out, ...rest } = request;
     const registry = await this.registry();
+    const { historicalTable, writeHistoricalFile } = await import('./offline/historical-output.ts');
     return out === undefined
       ? historicalTable(this.config, registry, rest)
       : writeHistoricalFile(this.config, registry, rest, out);
@@ -223,11 +225,13 @@ export class FeatureStore {
 
   /** The training dataset as Arrow record batches, produced as they are consumed. */
   async getHistoricalFeaturesBatches(request: HistoricalRequest): Promise<HistoricalBatches> {
+    const { historicalBatches } = await import('./offline/historical-output.ts');
     return historicalBatches(this.config, await this.registry(), request);
   }
 
   /** The training dataset as Arrow IPC stream bytes, for `pyarrow.ipc.open_stream` clients. */
   async getHistoricalFeaturesIpcStream(request: HistoricalRequest): Promise<AsyncIterable<Uint8Array>> {
+    const { historicalIpcStream } = await import('./offline/historical-output.ts');
     return historicalIpcStream(this.config, await this.registry(), request);
   }
 

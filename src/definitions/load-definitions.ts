@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { checkReferences } from './check-references.ts';
@@ -11,6 +10,7 @@ import { featureServiceSchema } from './feature-service.ts';
 import { featureViewSchema } from './feature-view.ts';
 import { OBJECT_KINDS, type ObjectKind, type RepoDefinitions } from './repo-definitions.ts';
 import { sourceSchema } from './source.ts';
+import { importTypeScriptModule } from './typescript-modules.ts';
 import { yamlLimitReason } from './yaml-error.ts';
 import { objectProblems } from './zod-problems.ts';
 
@@ -146,7 +146,7 @@ async function loadTypeScriptModule(
 ) {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path.join(repoDir, file)).href)) as Record<string, unknown>;
+    mod = await importTypeScriptModule(path.join(repoDir, file));
   } catch (err) {
     problems.push({
       file,

@@ -4,6 +4,7 @@
  * docs/online-store.md.
  */
 import type { Redis } from 'ioredis';
+import { UnavailableError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
 import { OnlineKeys } from './online-keys.ts';
@@ -50,8 +51,9 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export class OnlineStore {
-  /** The general client: scans, watermarks, locks, and reads and writes in a cluster. */
-  readonly client: RedisClient;
+  /** See `client`; created on first use. */
+  private general: RedisClient | undefined;
+  private closed = false;
   /**
    * The store's own lean connection for reads and newest-wins writes on a standalone Redis (see
    * resp-connection.ts); undefined in a cluster.
@@ -75,9 +77,11 @@ export class OnlineStore {
 
   constructor(config: OnlineStoreConfig, project: string, client?: RedisClient) {
     this.config = config;
-    this.client = client ?? createRedisClient(config);
+    this.general = client;
     this.fast =
-      !isCluster(this.client) && !(config.cluster && config.cluster.length > 0) && isRespUrl(config.redis)
+      !(client && isCluster(client)) &&
+      !(config.cluster && config.cluster.length > 0) &&
+      isRespUrl(config.redis)
         ? new RespConnection({
             url: config.redis,
             connectTimeoutMs: config.connectTimeoutMs,
@@ -86,6 +90,19 @@ export class OnlineStore {
         : undefined;
     this.keys = new OnlineKeys(config.keyPrefix, project);
     this.target = describeTarget(config);
+  }
+
+  /**
+   * The general client: scans, watermarks, locks, and reads and writes in a cluster. Opened on
+   * first use, so a process that only reads a standalone Redis never loads or connects it.
+   */
+  get client(): RedisClient {
+    if (!this.general) {
+      // A late caller (a timer firing after close) must not open a connection nobody closes.
+      if (this.closed) throw new UnavailableError(`${this.target}: the online store is closed`);
+      this.general = createRedisClient(this.config);
+    }
+    return this.general;
   }
 
   /** Longest a single request may take before it is reported as unavailable. */
@@ -161,6 +178,9 @@ export class OnlineStore {
       return Promise.reject(err);
     }
     try {
+      // On a standalone Redis every command times out by itself, queued ones included, so a read
+      // needs no timer of its own.
+      if (this.fast) return readOnline(this.fast, this.keys, plan, request, nowMs, this.readFailure);
       if (isCluster(this.client)) {
         // Cluster clients queue commands while they discover slots, outside the per-command timeout.
         return withDeadline(
@@ -170,9 +190,7 @@ export class OnlineStore {
           'online read',
         );
       }
-      // On a standalone Redis every command times out by itself, queued ones included, so a read
-      // needs no timer of its own.
-      return readOnline(this.fast ?? this.client, this.keys, plan, request, nowMs, this.readFailure);
+      return readOnline(this.client, this.keys, plan, request, nowMs, this.readFailure);
     } catch (err) {
       return Promise.reject(redisFailure(err, this.target, 'online read'));
     }
@@ -286,11 +304,14 @@ export class OnlineStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    const general = this.general;
     await Promise.all([this.fast?.close(), this.bulk?.close()]);
+    if (!general) return;
     try {
-      await withDeadline(this.client.quit(), this.deadlineMs, this.target, 'quit');
+      await withDeadline(general.quit(), this.deadlineMs, this.target, 'quit');
     } catch {
-      this.client.disconnect();
+      general.disconnect();
     }
   }
 }

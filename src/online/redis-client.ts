@@ -4,9 +4,23 @@
  * replaced, queued commands are dropped after one failed reconnect instead of waiting forever, and
  * every failure surfaces as an UnavailableError.
  */
-import { Cluster, Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Cluster, Redis } from 'ioredis';
 import type { TroveConfig } from '../config/trove-config.ts';
 import { TroveError, UnavailableError } from '../errors.ts';
+
+type IoRedis = typeof import('ioredis');
+const requireModule = createRequire(import.meta.url);
+let ioredis: IoRedis | undefined;
+
+/**
+ * ioredis, loaded on first use rather than with this module: it takes about 100 ms to load, and a
+ * read from a standalone Redis (a `trove online` process, say) goes over the RESP connection alone.
+ */
+function loadIoRedis(): IoRedis {
+  ioredis ??= requireModule('ioredis') as IoRedis;
+  return ioredis;
+}
 
 export type RedisClient = Redis | Cluster;
 export type OnlineStoreConfig = TroveConfig['onlineStore'];
@@ -37,6 +51,7 @@ export function createRedisClient(config: OnlineStoreConfig): RedisClient {
     enableOfflineQueue: true,
     retryStrategy: (times: number) => Math.min(50 * times, 1000),
   };
+  const { Cluster, Redis } = loadIoRedis();
   let client: RedisClient;
   if (config.cluster && config.cluster.length > 0) {
     client = new Cluster(config.cluster, {
@@ -54,7 +69,7 @@ export function createRedisClient(config: OnlineStoreConfig): RedisClient {
 }
 
 export function isCluster(client: RedisClient): client is Cluster {
-  return client instanceof Cluster;
+  return client instanceof loadIoRedis().Cluster;
 }
 
 /** Maps a Redis failure to the error callers see; TroveErrors pass through. */

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateExampleData } from '../../src/example/generate-example-data.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /**
- * A scratch feature repo inside the project (tests/.tmp, git-ignored), so TypeScript definition
- * modules in it can import 'trove' by name as the bundled example does.
+ * A scratch feature repo in the system's temp folder, outside Trove's checkout, as a team's own
+ * repo would be: TypeScript definition modules in it import 'trove' with nothing installed there.
  */
 export interface TempRepo {
   dir: string;
@@ -15,9 +16,9 @@ export interface TempRepo {
   remove(): Promise<void>;
 }
 
-/** A scratch repo in tests/.tmp, or in `dir` (which must be inside the project, e.g. a drill's). */
+/** A scratch repo in the temp folder, or in `dir`. */
 export async function makeTempRepo(
-  dir: string = path.join(PROJECT_ROOT, 'tests', '.tmp', randomUUID()),
+  dir: string = path.join(tmpdir(), `trove-test-${randomUUID()}`),
 ): Promise<TempRepo> {
   await mkdir(dir, { recursive: true });
   return {

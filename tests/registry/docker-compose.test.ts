@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { PROJECT_ROOT } from '../helpers/temp-repo.ts';
 
 interface ComposeFile {
-  services: Record<string, { image?: string; build?: unknown; command?: unknown; ports?: string[] }>;
+  services: Record<
+    string,
+    { image?: string; build?: unknown; command?: unknown; entrypoint?: string[]; ports?: string[] }
+  >;
 }
 
 describe('docker-compose.yml', () => {
@@ -21,5 +24,9 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.image ?? service.build, `service ${name} needs an image or a build`).toBeTruthy();
     }
+    // The image runs compiled JavaScript: the worker's entry point is a file the build makes.
+    const [node, entry] = compose.services.materializer?.entrypoint ?? [];
+    expect(node).toBe('node');
+    await access(path.join(PROJECT_ROOT, entry ?? '(none)'));
   });
 });

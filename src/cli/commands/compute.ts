@@ -1,6 +1,4 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { FeatureStore } from '../../feature-store.ts';
 import type { ComputeProgress } from '../../offline/compute-views.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
@@ -11,7 +9,7 @@ interface ComputeCliOptions extends RepoOptions {
 }
 
 /** A progress reporter: a bar on a terminal, one JSON line per step otherwise (for logs and CI). */
-function progressReporter(): { onProgress: (e: ComputeProgress) => void; stop: () => void } {
+async function progressReporter(): Promise<{ onProgress: (e: ComputeProgress) => void; stop: () => void }> {
   if (!process.stderr.isTTY) {
     return {
       onProgress: (e) =>
@@ -19,6 +17,7 @@ function progressReporter(): { onProgress: (e: ComputeProgress) => void; stop: (
       stop: () => {},
     };
   }
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { format: 'compute [{bar}] {value}/{total} views | {view} {status}', stream: process.stderr },
     cliProgress.Presets.shades_classic,
@@ -50,8 +49,9 @@ export function registerComputeCommand(program: Command): void {
       .option('--start <time>', 'ISO 8601 start of the event-time range, inclusive (no zone: UTC)')
       .option('--end <time>', 'ISO 8601 end of the event-time range, exclusive (no zone: UTC)'),
   ).action(async (options: ComputeCliOptions) => {
+    const { FeatureStore } = await import('../../feature-store.ts');
     const store = await FeatureStore.open(options.repo);
-    const progress = progressReporter();
+    const progress = await progressReporter();
     try {
       const views = options.views
         ?.split(',')

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
-import { FeatureStore } from '../../feature-store.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface HistoricalCliOptions extends RepoOptions {
@@ -35,6 +34,7 @@ export function registerHistoricalCommand(program: Command): void {
         process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), step, ...extra })}\n`);
       } else process.stderr.write(`${step}${extra.rows !== undefined ? `: ${extra.rows} rows` : ''}\n`);
     };
+    const { FeatureStore } = await import('../../feature-store.ts');
     const store = await FeatureStore.open(options.repo);
     try {
       log('joining');

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import type { ValueType } from '../../definitions/value-type.ts';
 import { TroveError } from '../../errors.ts';
-import { FeatureStore } from '../../feature-store.ts';
-import { onlineJson } from '../../online/online-json.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
@@ -53,6 +51,7 @@ export function registerOnlineCommand(program: Command): void {
       .option('--service <name>', 'a feature service')
       .option('--full-feature-names', 'name features view__feature'),
   ).action(async (options: OnlineOptions) => {
+    const { FeatureStore } = await import('../../feature-store.ts');
     const store = await FeatureStore.open(options.repo);
     try {
       const registry = await store.registry();
@@ -74,6 +73,7 @@ export function registerOnlineCommand(program: Command): void {
         service: options.service,
         fullFeatureNames: options.fullFeatureNames ?? false,
       });
+      const { onlineJson } = await import('../../online/online-json.ts');
       process.stdout.write(`${onlineJson(response, 2)}\n`);
     } finally {
       await store.close();

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { FeatureStore } from '../../feature-store.ts';
-import { buildServer, SECRET_LOG_PATHS, serverOptionsFromConfig } from '../../server/app.ts';
+import type { buildServer } from '../../server/app.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface ServeOptions extends RepoOptions {
@@ -26,6 +25,10 @@ export function registerServeCommand(program: Command): void {
       .option('--port <port>', 'port to listen on (default: server.port of trove.yaml, 6566)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info'),
   ).action(async (options: ServeOptions) => {
+    const [{ FeatureStore }, { buildServer, SECRET_LOG_PATHS, serverOptionsFromConfig }] = await Promise.all([
+      import('../../feature-store.ts'),
+      import('../../server/app.ts'),
+    ]);
     const store = await FeatureStore.open(options.repo);
     const config = store.config;
     const host = options.host ?? config.server.host;

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { FeatureStore } from '../../feature-store.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 /** `trove teardown`: removes the project's online data (values, watermarks, locks) from Redis. */
 export function registerTeardownCommand(program: Command): void {
   withRepoOption(program.command('teardown').description("remove the project's online data")).action(
     async (options: RepoOptions) => {
+      const { FeatureStore } = await import('../../feature-store.ts');
       const store = await FeatureStore.open(options.repo);
       try {
         const removed = await store.teardown();

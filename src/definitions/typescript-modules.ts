@@ -1,0 +1,29 @@
+/**
+ * Imports a feature repo's TypeScript definition module. The first call registers the hooks of
+ * typescript-hooks.ts, so a repo in any folder loads as ES modules with `'trove'` resolved to this
+ * Trove; a repo of YAML only never pays for them (a hooks thread and esbuild).
+ */
+import { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { TypeScriptHooksData } from './typescript-hooks.ts';
+
+// Compiled Trove runs from dist/ as JavaScript; tests and scripts run these sources directly.
+const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** URL of Trove's library entry (src/index), which `import … from 'trove'` resolves to. */
+export const TROVE_ENTRY_URL = new URL(`../index${EXTENSION}`, import.meta.url).href;
+
+let registered = false;
+
+function registerTypeScriptHooks(): void {
+  if (registered) return;
+  const data: TypeScriptHooksData = { troveEntry: TROVE_ENTRY_URL };
+  register(new URL(`./typescript-hooks${EXTENSION}`, import.meta.url), { data });
+  registered = true;
+}
+
+/** The module's exports; throws what its loading threw (syntax errors, failed imports). */
+export async function importTypeScriptModule(file: string): Promise<Record<string, unknown>> {
+  registerTypeScriptHooks();
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
