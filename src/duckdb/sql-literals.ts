@@ -1,4 +1,5 @@
 import { TroveError } from '../errors.ts';
+import { SHOWN_NAME_LENGTH, showValue } from '../show-value.ts';
 
 /**
  * DuckDB takes SQL as C strings, so a NUL would cut the statement short wherever it stands. Names
@@ -14,7 +15,7 @@ function refuseNul(text: string, what: string): void {
  * are refused rather than turned into another name or a syntax error.
  */
 export function quoteIdentifier(name: string): string {
-  const what = `the name ${JSON.stringify(name.slice(0, 100))}`;
+  const what = `the name ${showValue(name, SHOWN_NAME_LENGTH)}`;
   refuseNul(name, what);
   if (name === '' || name.startsWith('\uFEFF')) {
     throw new TroveError('INVALID_NAME', `${what} is empty or starts with a byte-order mark (U+FEFF)`);

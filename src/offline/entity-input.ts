@@ -37,6 +37,7 @@ import {
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { checkUserQuery } from '../duckdb/user-query.ts';
 import { TroveError } from '../errors.ts';
+import { showName } from '../show-value.ts';
 
 /**
  * An entity table: a Parquet or CSV file, a SQL query over the offline store (views visible by
@@ -117,7 +118,7 @@ function arrowColumn(table: Table, index: number): InputColumn {
     type = VARCHAR;
     each((v) => String(v));
   } else {
-    throw badInput(`entity column ${field.name}: Arrow type ${String(t)} is not supported`);
+    throw badInput(`entity column ${showName(field.name)}: Arrow type ${String(t)} is not supported`);
   }
   return { name: field.name, type, values };
 }
@@ -135,7 +136,7 @@ function jsColumn(name: string, raw: readonly unknown[]): InputColumn {
   }
   if (kinds.has('bigint') && kinds.has('number') && !fractional) kinds.delete('number');
   if (kinds.size > 1) {
-    throw badInput(`entity column ${name} mixes value kinds (${[...kinds].join(', ')})`);
+    throw badInput(`entity column ${showName(name)} mixes value kinds (${[...kinds].join(', ')})`);
   }
   const kind = [...kinds][0] ?? 'string';
   const map = (f: (v: never) => DuckDBValue): DuckDBValue[] =>
@@ -156,14 +157,15 @@ function jsColumn(name: string, raw: readonly unknown[]): InputColumn {
         name,
         type: TIMESTAMPTZ,
         values: map((v: Date) => {
-          if (Number.isNaN(v.getTime())) throw badInput(`entity column ${name} holds an invalid Date`);
+          if (Number.isNaN(v.getTime()))
+            throw badInput(`entity column ${showName(name)} holds an invalid Date`);
           return new DuckDBTimestampTZValue(BigInt(v.getTime()) * 1000n);
         }),
       };
     case 'bytes':
       return { name, type: BLOB, values: map((v: Uint8Array) => new DuckDBBlobValue(v)) };
     default:
-      throw badInput(`entity column ${name}: values of type ${kind} are not supported`);
+      throw badInput(`entity column ${showName(name)}: values of type ${kind} are not supported`);
   }
 }
 
@@ -176,8 +178,8 @@ async function loadColumns(connection: DuckDBConnection, columns: InputColumn[])
     if (other !== undefined) {
       throw badInput(
         other === c.name
-          ? `entity column ${c.name} appears twice`
-          : `entity columns ${other} and ${c.name} differ only in case; column names are case-insensitive`,
+          ? `entity column ${showName(c.name)} appears twice`
+          : `entity columns ${showName(other)} and ${showName(c.name)} differ only in case; column names are case-insensitive`,
       );
     }
     names.set(c.name.toLowerCase(), c.name);

@@ -5,6 +5,7 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
+import { showName, showNames, showValue } from '../show-value.ts';
 import {
   ENTITY_ROW,
   ENTITY_TABLE,
@@ -127,7 +128,7 @@ export async function prepareHistoricalQuery(
     if (rowCount === 0) throw invalid('the entity table is empty');
     for (const c of columns) {
       if (c.name.startsWith('__trove_'))
-        throw invalid(`entity column ${c.name}: names starting with __trove_ are reserved`);
+        throw invalid(`entity column ${showName(c.name)}: names starting with __trove_ are reserved`);
     }
     for (const o of outputs) {
       if (typeOf.has(o.outputName)) {
@@ -145,8 +146,8 @@ export async function prepareHistoricalQuery(
       if (candidates.length !== 1) {
         throw invalid(
           candidates.length === 0
-            ? `the entity table needs an ${EVENT_TIMESTAMP} column (or exactly one timestamp column); it has ${columns.map((c) => c.name).join(', ')}`
-            : `the entity table has no ${EVENT_TIMESTAMP} column and several timestamp columns (${candidates.map((c) => c.name).join(', ')}); name one ${EVENT_TIMESTAMP}`,
+            ? `the entity table needs an ${EVENT_TIMESTAMP} column (or exactly one timestamp column); it has ${showNames(columns.map((c) => c.name))}`
+            : `the entity table has no ${EVENT_TIMESTAMP} column and several timestamp columns (${showNames(candidates.map((c) => c.name))}); name one ${EVENT_TIMESTAMP}`,
         );
       }
       tsColumn = candidates[0]!.name;
@@ -154,7 +155,7 @@ export async function prepareHistoricalQuery(
     const tsType = typeOf.get(tsColumn)!;
     const tsQuoted = quoteIdentifier(tsColumn);
     if (!TIMESTAMP_TYPES.has(tsType) && tsType !== 'VARCHAR') {
-      throw invalid(`entity column ${tsColumn} must hold timestamps, not ${tsType}`);
+      throw invalid(`entity column ${showName(tsColumn)} must hold timestamps, not ${tsType}`);
     }
     const tsExpr =
       tsType === 'TIMESTAMP WITH TIME ZONE'
@@ -169,8 +170,8 @@ export async function prepareHistoricalQuery(
     if (badRow) {
       throw invalid(
         badRow[1] === null
-          ? `entity column ${tsColumn} is null in row ${Number(badRow[0]) + 1}`
-          : `entity column ${tsColumn}: cannot parse ${JSON.stringify(badRow[1])} (row ${Number(badRow[0]) + 1}) as a timestamp`,
+          ? `entity column ${showName(tsColumn)} is null in row ${Number(badRow[0]) + 1}`
+          : `entity column ${showName(tsColumn)}: cannot parse ${showValue(badRow[1])} (row ${Number(badRow[0]) + 1}) as a timestamp`,
       );
     }
 
@@ -195,7 +196,7 @@ export async function prepareHistoricalQuery(
           const value = bad.getRowsJS()[0]?.[0];
           if (value !== undefined) {
             throw invalid(
-              `entity column ${key.name}: ${JSON.stringify(value)} is not a valid ${key.type} join key`,
+              `entity column ${key.name}: ${showValue(value)} is not a valid ${key.type} join key`,
             );
           }
         }
@@ -204,7 +205,7 @@ export async function prepareHistoricalQuery(
     }
     if (missing.length > 0) {
       throw invalid(
-        `the entity table lacks join key ${missing.join(', ')}; its columns are ${columns.map((c) => c.name).join(', ')}`,
+        `the entity table lacks join key ${missing.join(', ')}; its columns are ${showNames(columns.map((c) => c.name))}`,
       );
     }
     // Columns already of the right type are joined on as they are: a cast copy would be carried

@@ -1,4 +1,5 @@
 import { TroveError } from '../errors.ts';
+import { showValue } from '../show-value.ts';
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -21,7 +22,7 @@ export function parseTimestamp(text: string, what = 'timestamp'): Instant {
   if (!m) {
     throw new TroveError(
       'INVALID_TIMESTAMP',
-      `${what}: cannot parse ${JSON.stringify(text)} as an ISO 8601 timestamp (e.g. 2024-03-10T12:00:00Z)`,
+      `${what}: cannot parse ${showValue(text)} as an ISO 8601 timestamp (e.g. 2024-03-10T12:00:00Z)`,
     );
   }
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
@@ -35,10 +36,7 @@ export function parseTimestamp(text: string, what = 'timestamp'): Instant {
     Number(mi) > 59 ||
     Number(s) > 59
   ) {
-    throw new TroveError(
-      'INVALID_TIMESTAMP',
-      `${what}: ${JSON.stringify(text)} is not a valid date and time`,
-    );
+    throw new TroveError('INVALID_TIMESTAMP', `${what}: ${showValue(text)} is not a valid date and time`);
   }
   let micros = BigInt(ms) * 1000n + BigInt(frac.padEnd(6, '0').slice(0, 6) || '0');
   if (zone && zone.toUpperCase() !== 'Z') {

@@ -7,6 +7,7 @@
  */
 import { listElementType, type ScalarType, type ValueType } from '../definitions/value-type.ts';
 import { TroveError } from '../errors.ts';
+import { showValue } from '../show-value.ts';
 
 export class InvalidValueError extends TroveError {
   constructor(message: string) {
@@ -83,17 +84,6 @@ function scalar(type: ScalarType, value: unknown): unknown {
   }
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}`;
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  } catch {
-    return typeof value;
-  }
-}
-
 /**
  * Canonical form of `value` for `type`, or an InvalidValueError naming `where` (e.g.
  * `column conv_rate, row 3`). Null and undefined are null.
@@ -103,11 +93,11 @@ export function normalizeValue(type: ValueType, value: unknown, where: string): 
   const element = listElementType(type);
   if (element) {
     if (!Array.isArray(value))
-      throw new InvalidValueError(`${where}: expected a list of ${element}, got ${describe(value)}`);
+      throw new InvalidValueError(`${where}: expected a list of ${element}, got ${showValue(value)}`);
     return value.map((item, i) => normalizeValue(element, item, `${where}, item ${i}`));
   }
   const out = scalar(type as ScalarType, value);
-  if (out === undefined) throw new InvalidValueError(`${where}: expected ${type}, got ${describe(value)}`);
+  if (out === undefined) throw new InvalidValueError(`${where}: expected ${type}, got ${showValue(value)}`);
   return out;
 }
 

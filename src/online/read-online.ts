@@ -8,6 +8,7 @@ import type { ValueType } from '../definitions/value-type.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
+import { showName } from '../show-value.ts';
 import { typedColumn } from './column-type.ts';
 import type { EntityKeyBuilder } from './entity-key.ts';
 import { normalizeValue, presentValue } from './input-values.ts';
@@ -270,7 +271,7 @@ function prepareRead(keys: OnlineKeys, plan: ReadPlan, request: OnlineFeaturesRe
     if (!Array.isArray(column) || column.length !== rowCount)
       throw new TroveError(
         'INVALID_REQUEST',
-        `entity column ${name} must be a list of ${rowCount} values like the others`,
+        `entity column ${showName(name)} must be a list of ${rowCount} values like the others`,
       );
   }
   for (const [name, { view }] of plan.keyTypes) {

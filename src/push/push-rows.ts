@@ -24,6 +24,7 @@ import { InvalidValueError, normalizeValue } from '../online/input-values.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';
 import type { Registry } from '../registry/registry.ts';
+import { showName, showValue } from '../show-value.ts';
 
 export type PushTarget = 'online' | 'offline' | 'online_and_offline';
 
@@ -112,7 +113,7 @@ export async function pushRows(
 ): Promise<PushResult> {
   const source = registry.source(request.pushSourceName);
   if (source?.kind !== 'push')
-    throw new NotFoundError('UNKNOWN_PUSH_SOURCE', `unknown push source ${request.pushSourceName}`);
+    throw new NotFoundError('UNKNOWN_PUSH_SOURCE', `unknown push source ${showName(request.pushSourceName)}`);
   const pushSource: PushSource = source;
   const views = registry.featureViews().filter((v) => v.source === source.name);
   const toOnline = request.to !== 'offline';
@@ -120,7 +121,7 @@ export async function pushRows(
   if (!['online', 'offline', 'online_and_offline'].includes(request.to))
     throw new TroveError(
       'INVALID_REQUEST',
-      `to must be online, offline or online_and_offline, not ${String(request.to)}`,
+      `to must be online, offline or online_and_offline, not ${showValue(request.to)}`,
     );
 
   const names = Object.keys(request.df);
@@ -130,7 +131,7 @@ export async function pushRows(
     if (!Array.isArray(request.df[n]) || request.df[n]!.length !== rows)
       throw new TroveError(
         'INVALID_REQUEST',
-        `df column ${n} must be a list of ${rows} values like the others`,
+        `df column ${showName(n)} must be a list of ${rows} values like the others`,
       );
   }
 

@@ -1,5 +1,6 @@
 import type { Feature, FeatureView } from '../definitions/feature-view.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
+import { SHOWN_NAME_LENGTH, showName, showValue } from '../show-value.ts';
 import type { Registry } from './registry.ts';
 
 /** The features requested of one view, in request order. */
@@ -35,7 +36,10 @@ export function resolveFeatures(registry: Registry, request: FeatureRequest): Vi
     }
     const service = registry.featureService(request.service);
     if (!service)
-      throw new NotFoundError('UNKNOWN_FEATURE_SERVICE', `unknown feature service ${request.service}`);
+      throw new NotFoundError(
+        'UNKNOWN_FEATURE_SERVICE',
+        `unknown feature service ${showName(request.service)}`,
+      );
     refs = service.features;
   } else {
     refs = request.features ?? [];
@@ -52,7 +56,7 @@ export function resolveFeatures(registry: Registry, request: FeatureRequest): Vi
     if (!view)
       throw new NotFoundError(
         'UNKNOWN_FEATURE_VIEW',
-        `unknown feature view ${viewName} (in ${JSON.stringify(ref)})`,
+        `unknown feature view ${showName(viewName)} (in ${showValue(ref, SHOWN_NAME_LENGTH)})`,
       );
     let selection = selections.get(viewName);
     if (!selection) {
@@ -61,7 +65,10 @@ export function resolveFeatures(registry: Registry, request: FeatureRequest): Vi
     }
     const wanted = featureName === '*' ? view.features : view.features.filter((f) => f.name === featureName);
     if (wanted.length === 0) {
-      throw new NotFoundError('UNKNOWN_FEATURE', `feature view ${viewName} has no feature ${featureName}`);
+      throw new NotFoundError(
+        'UNKNOWN_FEATURE',
+        `feature view ${viewName} has no feature ${showName(featureName)}`,
+      );
     }
     for (const f of wanted) {
       if (selection.features.includes(f)) continue;

@@ -9,6 +9,7 @@ import type { ValueType } from '../definitions/value-type.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
+import { showName, showNames, showValue } from '../show-value.ts';
 
 export interface FeatureRequestPlan {
   outputs: OutputFeature[];
@@ -56,12 +57,26 @@ const INT64_MAX = 2n ** 63n - 1n;
 const DIGITS = /^-?\d{1,19}$/;
 
 function invalid(column: string, row: number, expected: string, value: unknown): TroveError {
-  const shown = typeof value === 'bigint' ? value.toString() : JSON.stringify(value);
-  const brief = shown === undefined ? typeof value : shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
   return new TroveError(
     'INVALID_ENTITY_VALUE',
-    `entities.${column}[${row}]: expected ${expected}, got ${brief}`,
+    `entities.${showName(column)}[${row}]: expected ${expected}, got ${showValue(value)}`,
   );
+}
+
+/**
+ * Checks that every entity value is a scalar (a string, number, boolean or null), before anything
+ * else about the request: an object or list in an entity column is wrong under any registry, and
+ * the answer names its column and row whatever else the request lacks.
+ */
+export function checkEntityScalars(entities: Record<string, readonly unknown[]>): void {
+  for (const name of Object.keys(entities)) {
+    const values = entities[name]!;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== null && (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol'))
+        throw invalid(name, i, 'a scalar value', v);
+    }
+  }
 }
 
 /**
@@ -132,7 +147,7 @@ export function checkEntities(
     if (length !== rows) {
       throw new TroveError(
         'INVALID_REQUEST',
-        `entities: columns differ in length (${names[0]} has ${rows} values, ${name} has ${length})`,
+        `entities: columns differ in length (${showName(names[0]!)} has ${rows} values, ${showName(name)} has ${length})`,
       );
     }
   }
@@ -150,7 +165,7 @@ export function checkEntities(
     if (values === undefined) {
       throw new TroveError(
         'MISSING_JOIN_KEY',
-        `entities: the requested features need join key ${key.name}; got ${names.join(', ')}`,
+        `entities: the requested features need join key ${key.name}; got ${showNames(names)}`,
       );
     }
     out[key.name] = normalizeJoinKeyColumn(key, values);

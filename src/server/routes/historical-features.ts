@@ -15,7 +15,8 @@ import { z } from 'zod';
 import type { JoinKey } from '../../definitions/entity.ts';
 import { TroveError, UnavailableError } from '../../errors.ts';
 import { parseTimestamp } from '../../offline/parse-timestamp.ts';
-import { normalizeJoinKeyColumn, planFeatureRequest } from '../feature-request-plan.ts';
+import { showName, showValue } from '../../show-value.ts';
+import { checkEntityScalars, normalizeJoinKeyColumn, planFeatureRequest } from '../feature-request-plan.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { readRegistry } from '../with-timeout.ts';
 
@@ -61,14 +62,15 @@ function jsonEntities(
     if (values.length !== rows) {
       throw new TroveError(
         'INVALID_REQUEST',
-        `entities: columns differ in length (${names[0]} has ${rows} values, ${name} has ${values.length})`,
+        `entities: columns differ in length (${showName(names[0]!)} has ${rows} values, ${showName(name)} has ${values.length})`,
       );
     }
     values.forEach((v, i) => {
-      if (v !== null && typeof v === 'object')
-        throw new TroveError('INVALID_REQUEST', `entities.${name}[${i}]: expected a scalar value`);
       if (typeof v === 'bigint' && (v < INT64_MIN || v > INT64_MAX))
-        throw new TroveError('INVALID_REQUEST', `entities.${name}[${i}]: ${v} is beyond the int64 range`);
+        throw new TroveError(
+          'INVALID_REQUEST',
+          `entities.${showName(name)}[${i}]: ${showValue(v)} is beyond the int64 range`,
+        );
     });
     const key = joinKeys.find((k) => k.name === name);
     out[name] = key
@@ -76,7 +78,10 @@ function jsonEntities(
       : name === TIMESTAMP_COLUMN
         ? values.map((v, i) => {
             if (typeof v !== 'string')
-              throw new TroveError('INVALID_REQUEST', `entities.${name}[${i}]: expected ISO 8601 text`);
+              throw new TroveError(
+                'INVALID_REQUEST',
+                `entities.${name}[${i}]: expected ISO 8601 text, got ${showValue(v)}`,
+              );
             const { micros } = parseTimestamp(v, `entities.${name}[${i}]`);
             return new Date(Number(micros / 1000n));
           })
@@ -135,6 +140,7 @@ export const historicalFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = asy
         };
       } else {
         const body = historicalJsonBody.parse(request.body);
+        checkEntityScalars(body.entities);
         selection = {
           features: body.features ?? undefined,
           service: body.feature_service ?? undefined,

@@ -9,6 +9,7 @@ import { NotFoundError, TroveError } from '../../errors.ts';
 import type { MaterializeLog } from '../../materialize/progress.ts';
 import { parseTimestamp } from '../../offline/parse-timestamp.ts';
 import type { Registry } from '../../registry/registry.ts';
+import { showName } from '../../show-value.ts';
 import type { RouteOptions } from '../server-context.ts';
 import type { ViewRun } from '../server-metrics.ts';
 import { callStore, readRegistry } from '../with-timeout.ts';
@@ -37,7 +38,10 @@ function checkViews(registry: Registry, names: readonly string[] | null | undefi
   if (!names || names.length === 0) return undefined;
   for (const name of names) {
     if (!registry.featureView(name))
-      throw new NotFoundError('UNKNOWN_FEATURE_VIEW', `body.feature_views: unknown feature view ${name}`);
+      throw new NotFoundError(
+        'UNKNOWN_FEATURE_VIEW',
+        `body.feature_views: unknown feature view ${showName(name)}`,
+      );
   }
   return [...names];
 }

@@ -7,7 +7,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TroveError } from '../../errors.ts';
 import type { Registry } from '../../registry/registry.ts';
-import { checkEntities, type FeatureRequestPlan, planFeatureRequest } from '../feature-request-plan.ts';
+import {
+  checkEntities,
+  checkEntityScalars,
+  type FeatureRequestPlan,
+  planFeatureRequest,
+} from '../feature-request-plan.ts';
 import { writeOnlineResponse } from '../online-response-writer.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { callStore, readRegistry } from '../with-timeout.ts';
@@ -42,6 +47,7 @@ export const onlineFeaturesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     { schema: { body: getOnlineFeaturesBody }, config: { scope: 'read' } },
     async (request, reply) => {
       const body = request.body;
+      checkEntityScalars(body.entities);
       const features = body.features ?? undefined;
       const service = body.feature_service ?? undefined;
       if (features && features.length > 0 && service !== undefined) {

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, TroveError } from '../../errors.ts';
+import { showName } from '../../show-value.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { callStore, readRegistry } from '../with-timeout.ts';
 
@@ -24,7 +25,7 @@ export function checkColumns(df: Record<string, unknown[]>): number {
     if (df[name]!.length !== rows) {
       throw new TroveError(
         'INVALID_REQUEST',
-        `df: columns differ in length (${names[0]} has ${rows} values, ${name} has ${df[name]!.length})`,
+        `df: columns differ in length (${showName(names[0]!)} has ${rows} values, ${showName(name)} has ${df[name]!.length})`,
       );
     }
   }
@@ -43,8 +44,8 @@ export const pushRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { con
       throw new NotFoundError(
         'UNKNOWN_PUSH_SOURCE',
         source
-          ? `source ${pushSourceName} is a ${source.kind} source, not a push source`
-          : `unknown push source ${pushSourceName}`,
+          ? `source ${showName(pushSourceName)} is a ${source.kind} source, not a push source`
+          : `unknown push source ${showName(pushSourceName)}`,
       );
     }
     // Offline writes touch files; give them longer than an online write.

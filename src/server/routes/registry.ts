@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import type { Registry } from '../../registry/registry.ts';
+import { showName } from '../../show-value.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { readRegistry } from '../with-timeout.ts';
 
@@ -80,7 +81,8 @@ export const registryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       { schema: { params: nameParams }, config: { scope: 'read' } },
       async (request) => {
         const found = kind.get(await registry(), request.params.name);
-        if (!found) throw new NotFoundError(kind.code, `unknown ${kind.singular} ${request.params.name}`);
+        if (!found)
+          throw new NotFoundError(kind.code, `unknown ${kind.singular} ${showName(request.params.name)}`);
         return found;
       },
     );
