@@ -15,7 +15,7 @@ import { materializeViewRange } from './materialize-view.ts';
 import { recordNewestEvent } from './newest-event.ts';
 import type { MicrosRange } from './offline-rows.ts';
 import { createProgress, type MaterializeLog, stderrLog } from './progress.ts';
-import { DEFAULT_LOCK_TTL_MS, ViewLock } from './view-lock.ts';
+import { type LockWait, ViewLock } from './view-lock.ts';
 import { advanceWatermark, readWatermark } from './watermarks.ts';
 
 export interface MaterializeContext {
@@ -29,6 +29,18 @@ export interface MaterializeContext {
   lockTtlMs?: number;
   /** Clock, for tests. */
   now?: () => Date;
+}
+
+/** How a run meets a view lock another live process holds. */
+export interface LockWaitOptions {
+  /**
+   * Wait for the lock instead of failing at once: true for as long as it takes, a number for at
+   * most that many seconds (over all the run's views). A holder that died on this host is taken
+   * over at once either way.
+   */
+  wait?: boolean | number;
+  /** Ends a wait early; the run then fails as if it had not waited. */
+  signal?: AbortSignal;
 }
 
 /** What one view's run did. */
@@ -76,13 +88,25 @@ function selectViews(
 
 type RangeOf = (view: FeatureView, watermark: bigint | undefined) => MicrosRange;
 
+/** The wait of ViewLock.acquire for a run's options, or undefined to fail at once. */
+function lockWait(options: LockWaitOptions): LockWait | undefined {
+  const { wait, signal } = options;
+  if (wait === undefined || wait === false) return undefined;
+  if (wait !== true && !(wait >= 0))
+    throw new TroveError('INVALID_WAIT', `wait: expected true or a number of seconds ≥ 0, got ${wait}`);
+  const since = Date.now();
+  return { since, until: wait === true ? Number.POSITIVE_INFINITY : since + wait * 1000, signal };
+}
+
 async function run(
   ctx: MaterializeContext,
   viewNames: readonly string[] | undefined,
+  waitOptions: LockWaitOptions,
   rangeOf: RangeOf,
   watermarkAfter: (range: MicrosRange, watermark: bigint | undefined) => bigint | undefined,
 ): Promise<ViewMaterialization[]> {
   const log = ctx.log ?? stderrLog;
+  const wait = lockWait(waitOptions);
   const views = selectViews(ctx.registry, viewNames, log);
   if (views.length === 0) return [];
   const { online, config } = ctx;
@@ -92,7 +116,7 @@ async function run(
   const locksByView = new Map<string, ViewLock>();
   try {
     for (const name of views.map((v) => v.name).sort())
-      locksByView.set(name, await ViewLock.acquire(online, name, ctx.lockTtlMs ?? DEFAULT_LOCK_TTL_MS));
+      locksByView.set(name, await ViewLock.acquire(online, name, { ttlMs: ctx.lockTtlMs, wait, log }));
   } catch (err) {
     await Promise.all([...locksByView.values()].map((l) => l.release()));
     throw err;
@@ -164,7 +188,7 @@ async function run(
  */
 export async function materialize(
   ctx: MaterializeContext,
-  options: { start: Date; end: Date; views?: readonly string[] },
+  options: { start: Date; end: Date; views?: readonly string[] } & LockWaitOptions,
 ): Promise<ViewMaterialization[]> {
   const start = toMicros(options.start);
   const end = toMicros(options.end);
@@ -173,6 +197,7 @@ export async function materialize(
   return run(
     ctx,
     options.views,
+    options,
     () => ({ start, end }),
     (_range, wm) => (wm === undefined || start <= wm ? (end < now ? end : now) : undefined),
   );
@@ -185,7 +210,7 @@ export async function materialize(
  */
 export async function materializeIncremental(
   ctx: MaterializeContext,
-  options: { end: Date; views?: readonly string[] },
+  options: { end: Date; views?: readonly string[] } & LockWaitOptions,
 ): Promise<ViewMaterialization[]> {
   const end = toMicros(options.end);
   const now = toMicros((ctx.now ?? (() => new Date()))());
@@ -193,6 +218,7 @@ export async function materializeIncremental(
   return run(
     ctx,
     options.views,
+    options,
     (_view, wm) => ({ start: wm === undefined ? undefined : wm - late, end }),
     () => (end < now ? end : now),
   );

@@ -41,7 +41,7 @@ export async function advanceWatermark(
       2,
       lock.key,
       store.keys.watermarks(codec.view.name),
-      lock.token,
+      lock.value,
       codec.fingerprint,
       micros.toString(),
     );
