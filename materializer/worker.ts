@@ -1,12 +1,21 @@
 /**
  * The materializer worker: every `materialize.interval` it runs an incremental materialization of
  * each online view up to now, one view at a time so one failing or locked view does not hold up the
- * others; now and then it reclaims values no view reads any more. `stop()` lets the view under way
- * finish (so its lock is released and its watermark consistent) and then returns.
+ * others for long; now and then it reclaims values no view reads any more. `stop()` lets the view
+ * under way finish (so its lock is released and its watermark consistent) and then returns.
  */
 import type { Logger } from 'pino';
 import { ConflictError } from '../src/errors.ts';
 import type { FeatureStore } from '../src/feature-store.ts';
+import { DEFAULT_LOCK_TTL_MS } from '../src/materialize/view-lock.ts';
+
+/**
+ * How long the worker waits for a view another process is materializing before skipping it this
+ * cycle: past the lapse of a lock whose holder died on another host (or in an earlier container of
+ * this one), so a restarted worker does not skip the view, yet short enough that a long run
+ * elsewhere holds up the other views only that long.
+ */
+export const LOCK_WAIT_SECONDS = DEFAULT_LOCK_TTL_MS / 1000 + 5;
 
 export interface WorkerOptions {
   /** Seconds between reclaiming passes over the keyspace; 0 disables them. */
@@ -21,6 +30,8 @@ export interface ViewStatus {
 
 export class MaterializerWorker {
   private stopping = false;
+  /** Ends a wait for a lock at once when stopping. */
+  private readonly stopped = new AbortController();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private lastReclaim = Date.now();
@@ -40,6 +51,7 @@ export class MaterializerWorker {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     this.wake?.();
     await this.loop;
   }
@@ -75,6 +87,8 @@ export class MaterializerWorker {
             views: [view.name],
             log,
             progressBar: false,
+            wait: LOCK_WAIT_SECONDS,
+            signal: this.stopped.signal,
           });
           status.lastSuccess = new Date().toISOString();
           status.lastError = null;

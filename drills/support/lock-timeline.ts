@@ -77,7 +77,11 @@ interface Command {
 
 /** What the replay found for one view. */
 export interface ViewLockStats {
-  /** Lock acquisitions that succeeded, and those refused because another process held it. */
+  /**
+   * Lock acquisitions that succeeded, and refusals because another process held it: a process
+   * asking again and again while it waits (SET NX every so often) counts once, until it gets the
+   * lock.
+   */
   acquired: number;
   refused: number;
   /** Times the lock passed to a different process than its previous holder. */
@@ -103,6 +107,8 @@ export class LockTimeline {
   commands = 0;
   private readonly holders = new Map<string, Holder>();
   private readonly lastHolder = new Map<string, string>();
+  /** Lock key and process of each refusal not yet ended by that process getting the lock. */
+  private readonly waiting = new Set<string>();
 
   private readonly lockKey = /:lock:\{([^}]+)\}$/;
 
@@ -188,10 +194,13 @@ export class LockTimeline {
       const at = args.findIndex((a) => a.toUpperCase() === 'PX');
       const px = at > 0 ? Number(args[at + 1]) : Number.POSITIVE_INFINITY;
       const stats = this.stats(key);
+      const asker = `${key}\0${client}`;
       if (this.holder(key, now)) {
-        stats.refused++;
+        if (!this.waiting.has(asker)) stats.refused++;
+        this.waiting.add(asker);
         return;
       }
+      this.waiting.delete(asker);
       stats.acquired++;
       if (this.lastHolder.has(key) && this.lastHolder.get(key) !== client) stats.handovers++;
       this.lastHolder.set(key, client);
@@ -203,7 +212,7 @@ export class LockTimeline {
       return;
     }
     if (name !== 'eval' && name !== 'evalsha') return;
-    // As kept by keep(): name, script kind, key count, first key, first two arguments.
+    // As kept by keep(): name, script kind, key count, first key, first three arguments.
     const script = args[1] ?? '';
     const numKeys = Number(args[2] ?? 0);
     const first = args[3] ?? '';
@@ -213,6 +222,15 @@ export class LockTimeline {
       const h = this.holder(first, now);
       if (script.includes('PEXPIRE') && h && h.token === argv[0]) h.expiresAt = now + Number(argv[1] ?? 0);
       else if (script.includes("'DEL'") && h && h.token === argv[0]) this.holders.delete(first);
+      else if (script.includes("'SET'") && h && h.token === argv[0]) {
+        // The takeover of a lock whose holder died: the value it replaces, the new one, its expiry.
+        const stats = this.stats(first);
+        stats.acquired++;
+        if (h.client !== client) stats.handovers++;
+        this.waiting.delete(`${first}\0${client}`);
+        this.lastHolder.set(first, client);
+        this.holders.set(first, { client, token: argv[1] ?? '', expiresAt: now + Number(argv[2] ?? 0) });
+      }
       return;
     }
     // The newest event time of a view (a hash per view: `<root>wm:{<view>}`).
@@ -230,7 +248,7 @@ export class LockTimeline {
 
 /**
  * The part of a command the replay needs, or undefined for commands it ignores: SET in full (it
- * is short), scripts as name, script kind, key count, first key and first two arguments.
+ * is short), scripts as name, script kind, key count, first key and first three arguments.
  */
 function keep(args: string[]): string[] | undefined {
   const name = args[0]?.toLowerCase();
@@ -244,7 +262,9 @@ function keep(args: string[]): string[] | undefined {
         ? 'PEXPIRE'
         : script.includes("'DEL'")
           ? "'DEL'"
-          : 'other';
+          : script.includes("'SET'")
+            ? "'SET'"
+            : 'other';
   const numKeys = Number(args[2] ?? 0);
-  return [name, kind, String(numKeys), ...args.slice(3, 4), ...args.slice(3 + numKeys, 5 + numKeys)];
+  return [name, kind, String(numKeys), ...args.slice(3, 4), ...args.slice(3 + numKeys, 6 + numKeys)];
 }
