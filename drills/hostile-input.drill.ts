@@ -2,7 +2,9 @@
  * Hostile input, from the network and from feature repos.
  *
  * 1. 100k fuzzed requests (the generators of tests/server/fuzz-requests.ts: malformed bodies, wrong
- *    types, names carrying SQL, path traversal and NULs, in JSON and Arrow) and requests at and far
+ *    types, names carrying SQL, path traversal and NULs, in JSON and Arrow, integers beyond 2^53
+ *    nested in objects and lists in every position of every route, each of those refused with a 4xx
+ *    naming its column and row or field unless the route ignores it) and requests at and far
  *    beyond the limits (entity lists, body sizes, nesting) against `trove serve` in its own
  *    process: no 5xx, no request unanswered, the same process serving throughout, healthy at the
  *    end, RSS reported.
@@ -80,9 +82,22 @@ async function fuzzServer(ctx: DrillContext, prefix: string, result: DrillResult
       check('fuzzed requests: no 5xx', fifth === 0, `${fifth} answers ≥ 500`),
       check('fuzzed requests: none unanswered', (fuzz.statuses[0] ?? 0) === 0, `${fuzz.statuses[0] ?? 0}`),
     );
+    const big = fuzz.bigIntegers;
+    const bigFifth = Object.entries(big.statuses)
+      .filter(([s]) => Number(s) >= 500 || Number(s) === 0)
+      .reduce((n, [, c]) => n + c, 0);
+    checks.push(
+      check(
+        'big integers nested in every position of every route: refused with a 4xx naming column and row or field, or ignored',
+        big.requests > 0 && bigFifth === 0,
+        `${big.requests} requests, ${bigFifth} answered ≥ 500 or not at all`,
+      ),
+    );
     figures['fuzz requests'] = fuzz.requests;
     figures['fuzz seconds'] = Math.round(fuzz.seconds);
     figures['fuzz statuses'] = JSON.stringify(fuzz.statuses);
+    figures['big-integer requests'] = big.requests;
+    figures['big-integer statuses'] = JSON.stringify(big.statuses);
 
     const huge = [];
     for (const request of hugeRequests(MAX_ENTITIES, BODY_LIMIT_BYTES)) {

@@ -1,7 +1,8 @@
 /**
  * The long fuzz run of the HTTP API (opt-in; `npm test` runs a few thousand): N hostile requests
  * (default 100 000) against a server on loopback backed by the Redis at REDIS_URL, checking every
- * answer is a 2xx or a 4xx JSON error, and printing heap use as it goes so growth shows. The
+ * answer is a 2xx or a 4xx JSON error (a big integer nested where a route must refuse it: a 4xx
+ * naming where), and printing heap use as it goes so growth shows. The
  * hostile-input drill runs the same loop against `trove serve` in its own process.
  *
  *   node --expose-gc --import tsx scripts/fuzz-server.ts [N]
@@ -25,6 +26,9 @@ try {
   for (const example of result.examples) console.error(example);
   console.log(
     `${result.requests} requests in ${result.seconds.toFixed(0)} s; statuses ${JSON.stringify(result.statuses)}`,
+  );
+  console.log(
+    `of which ${result.bigIntegers.requests} with a big integer nested in one position; statuses ${JSON.stringify(result.bigIntegers.statuses)}`,
   );
   failures = result.failures;
   const health = await server.get('/health');

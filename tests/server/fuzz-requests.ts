@@ -3,18 +3,26 @@
  * drill: malformed JSON, wrong types, empty and huge arrays, unknown features and services, NaN and
  * Infinity, unequal columns, deep nesting, wrong content types, oversized bodies, and names (entity
  * columns, features, services, push sources and their columns, views, URL segments) carrying SQL
- * fragments, path traversal, quotes and NUL characters, in JSON and in Arrow IPC bodies.
+ * fragments, path traversal, quotes and NUL characters, in JSON and in Arrow IPC bodies; and
+ * integers beyond 2^53 nested in objects and lists, in every position of every route's body.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import fc from 'fast-check';
+import { bigInteger, bigIntegerRequest, nestedBigInteger } from './fuzz-big-integers.ts';
 
 export interface FuzzRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   contentType: string | undefined;
   body: string | Uint8Array | undefined;
+  /**
+   * Set on requests carrying a big integer in one known position (fuzz-big-integers.ts): `where`
+   * is what the refusal must name (column and row, or field), undefined where the route ignores
+   * the value and may accept the request.
+   */
+  poison?: { where: string | undefined };
 }
 
 /** Files the SQL fragments in generated names try to create: none may ever appear. */
@@ -68,7 +76,8 @@ export const hostileName: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ minLength: 200, maxLength: 2_000 }) },
 );
 
-const POST_ROUTES = [
+/** Every route that takes a JSON body. */
+export const POST_ROUTES: readonly string[] = [
   '/get-online-features',
   '/get-historical-features',
   '/push',
@@ -95,6 +104,7 @@ const scalar = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
+  bigInteger,
   fc.string({ maxLength: 12 }),
   fc.boolean(),
   fc.constant(null),
@@ -104,6 +114,7 @@ const wrongValue = fc.oneof(
   scalar,
   fc.array(scalar, { maxLength: 4 }),
   fc.dictionary(fc.string({ maxLength: 5 }), scalar, { maxKeys: 3 }),
+  nestedBigInteger,
 );
 
 /** Every UTF-8 byte of a name as %XX: any name, lone surrogates too, fits in a URL. */
@@ -279,6 +290,7 @@ const contentType = fc.oneof(
 );
 
 export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  { weight: 2, arbitrary: bigIntegerRequest },
   {
     weight: 1,
     arbitrary: historicalArrow.map(
@@ -345,9 +357,19 @@ export async function send(
   return { status: res.status, text: await res.text() };
 }
 
-/** Whether an answer to a fuzzed request is acceptable: a 2xx, or a 4xx with a JSON error. */
-export function checkAnswer(answer: { status: number; text: string }): string | undefined {
+/**
+ * Whether an answer to a fuzzed request is acceptable: a 2xx, or a 4xx with a JSON error; for a
+ * request with a big integer where it must be refused, a 4xx whose message names the position.
+ */
+export function checkAnswer(
+  answer: { status: number; text: string },
+  request?: FuzzRequest,
+): string | undefined {
   if (answer.status >= 500) return `status ${answer.status}: ${answer.text.slice(0, 200)}`;
+  const where = request?.poison?.where;
+  if (where !== undefined && answer.status < 400) {
+    return `status ${answer.status} for a big integer at ${where}: ${answer.text.slice(0, 200)}`;
+  }
   if (answer.status >= 400) {
     let parsed: { error?: { code?: unknown; message?: unknown } };
     try {
@@ -357,6 +379,9 @@ export function checkAnswer(answer: { status: number; text: string }): string | 
     }
     if (typeof parsed.error?.code !== 'string' || typeof parsed.error.message !== 'string') {
       return `status ${answer.status} without {error: {code, message}}: ${answer.text.slice(0, 200)}`;
+    }
+    if (where !== undefined && !parsed.error.message.includes(where)) {
+      return `status ${answer.status} for a big integer at ${where}, not named: ${parsed.error.message.slice(0, 200)}`;
     }
   }
   return undefined;

@@ -1,7 +1,7 @@
 /**
  * A long fuzz run against any server over HTTP: the loop the fuzz script and the hostile-input
  * drill share. Requests go out in batches of `concurrency`; every answer must be a 2xx or a 4xx JSON
- * error within the time limit.
+ * error within the time limit, and a big integer where a route must refuse it a 4xx naming where.
  */
 import fc from 'fast-check';
 import { checkAnswer, type FuzzRequest, fuzzRequest, send } from './fuzz-requests.ts';
@@ -26,6 +26,8 @@ export interface FuzzRunResult {
   examples: string[];
   /** Answers by status code; 0 counts requests that got no answer. */
   statuses: Record<number, number>;
+  /** The requests among them with a big integer in a known position, and their answers. */
+  bigIntegers: { requests: number; statuses: Record<number, number> };
   seconds: number;
 }
 
@@ -40,7 +42,20 @@ export async function runFuzz(base: string, options: FuzzRunOptions): Promise<Fu
   const concurrency = options.concurrency ?? 16;
   const arbitrary = options.arbitrary ?? fuzzRequest;
   const progressEvery = options.progressEvery ?? 10_000;
-  const result: FuzzRunResult = { requests: 0, failures: 0, examples: [], statuses: {}, seconds: 0 };
+  const result: FuzzRunResult = {
+    requests: 0,
+    failures: 0,
+    examples: [],
+    statuses: {},
+    bigIntegers: { requests: 0, statuses: {} },
+    seconds: 0,
+  };
+  const count = (request: FuzzRequest, status: number) => {
+    result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+    if (!request.poison) return;
+    result.bigIntegers.requests++;
+    result.bigIntegers.statuses[status] = (result.bigIntegers.statuses[status] ?? 0) + 1;
+  };
   const began = performance.now();
   const fail = (request: FuzzRequest, problem: string) => {
     result.failures++;
@@ -57,11 +72,11 @@ export async function runFuzz(base: string, options: FuzzRunOptions): Promise<Fu
         batch.slice(i, i + concurrency).map(async (request) => {
           try {
             const answer = await send(base, request, options.timeoutMs);
-            result.statuses[answer.status] = (result.statuses[answer.status] ?? 0) + 1;
-            const problem = checkAnswer(answer);
+            count(request, answer.status);
+            const problem = checkAnswer(answer, request);
             if (problem) fail(request, problem);
           } catch (err) {
-            result.statuses[0] = (result.statuses[0] ?? 0) + 1;
+            count(request, 0);
             fail(request, `no answer: ${(err as Error).message}`);
           }
         }),
