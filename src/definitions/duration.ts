@@ -38,16 +38,16 @@ export function formatDuration(seconds: number): string {
   return out;
 }
 
+/** What a duration field takes; messages add the value given (see zod-issue-message.ts). */
+const EXPECTED_DURATION = 'expected seconds (a non-negative number) or a duration such as 90s, 15m, 12h, 7d';
+
 /** A duration in seconds: a non-negative number, or a string like `7d`. Normalized to seconds. */
 export const durationSchema = z
-  .union([z.number(), z.string()])
+  .union([z.number(), z.string()], { error: EXPECTED_DURATION })
   .transform((value, ctx) => {
     const seconds = parseDuration(value);
     if (seconds === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected seconds (a non-negative number) or a duration such as 90s, 15m, 12h, 7d; got ${JSON.stringify(value)}`,
-      });
+      ctx.addIssue({ code: 'custom', message: EXPECTED_DURATION });
       return z.NEVER;
     }
     return seconds;

@@ -18,4 +18,4 @@ export function normalizeSqlText(text: string): string {
 export const sqlTextSchema = z
   .string()
   .transform(normalizeSqlText)
-  .pipe(z.string().min(1, 'expected SQL text, got an empty string'));
+  .pipe(z.string().min(1, 'expected SQL text, not a blank string'));

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.ts';
@@ -32,6 +32,8 @@ interface BadCase {
   files: Record<string, string>;
   /** Each must appear in the error output. */
   expect: (string | RegExp)[];
+  /** The error output is at most this long: values in it are cut short. */
+  maxLength?: number;
 }
 
 const CASES: BadCase[] = [
@@ -63,7 +65,80 @@ const CASES: BadCase[] = [
   {
     name: 'an unknown type',
     files: { 'defs.yaml': BASE.replace('type: float32', 'type: float128') },
-    expect: ['defs.yaml: featureView driver_hourly_stats: field features[0].type', /expected one of .*int32/],
+    expect: [
+      'defs.yaml: featureView driver_hourly_stats: field features[0].type: got "float128", expected one of int32, int64, float32, float64, string, bool, bytes, timestamp, list<int32>,',
+    ],
+  },
+  {
+    name: 'a value of the wrong type',
+    files: { 'defs.yaml': BASE.replace('ttl: 1d', 'ttl: 1d\n    online: "yes"') },
+    expect: ['defs.yaml: featureView driver_hourly_stats: field online: got "yes", expected true or false'],
+  },
+  {
+    name: 'an unknown key',
+    files: {
+      'defs.yaml': BASE.replace(
+        '{ name: conv_rate, type: float32 }',
+        '{ name: conv_rate, type: float32, colour: blue }',
+      ),
+    },
+    expect: ['defs.yaml: featureView driver_hourly_stats: field features[0]: unknown key "colour"'],
+  },
+  {
+    name: 'a value below its minimum',
+    files: { 'defs.yaml': BASE.replace('path: data/driver_stats.parquet', 'path: ""') },
+    expect: ['defs.yaml: source driver_stats: field path: got "", expected at least 1 character'],
+  },
+  {
+    name: 'a value above its maximum',
+    files: { 'defs.yaml': BASE.replace('kind: parquet', 'kind: csv\n    delimiter: ";;"') },
+    expect: ['defs.yaml: source driver_stats: field delimiter: got ";;", expected exactly 1 character'],
+  },
+  {
+    name: 'a string in the wrong format',
+    files: { 'defs.yaml': BASE.replace('name: conv_rate', 'name: 1conv') },
+    expect: [
+      'defs.yaml: featureView driver_hourly_stats: field features[0].name: got "1conv", expected an identifier: a letter or _',
+    ],
+  },
+  {
+    name: 'a source kind matching no kind of source',
+    files: { 'defs.yaml': BASE.replace('kind: parquet', 'kind: parket') },
+    expect: [
+      'defs.yaml: source driver_stats: field kind: got "parket", expected one of parquet, csv, sql, push',
+    ],
+  },
+  {
+    name: 'a duration that is neither seconds nor a duration string',
+    files: { 'defs.yaml': BASE.replace('ttl: 1d', 'ttl: true') },
+    expect: [
+      'defs.yaml: featureView driver_hourly_stats: field ttl: got true, expected seconds (a non-negative number) or a duration such as 90s',
+    ],
+  },
+  {
+    name: 'bad values in a TypeScript module, shown short whatever they hold',
+    files: {
+      'defs.yaml': BASE,
+      'more.ts': `import { featureView } from 'trove';
+const tags: Record<string, unknown> = {};
+tags.self = tags;
+export const other = featureView({
+  name: 'other_stats',
+  entities: ['driver'],
+  source: 'driver_stats',
+  ttl: 10n as never,
+  features: [{ name: 'x'.repeat(100_000), type: 'float128' as never }],
+  tags: tags as never,
+});
+`,
+    },
+    expect: [
+      'more.ts: featureView other_stats: field ttl: got 10 (a bigint), expected seconds',
+      /more\.ts: featureView other_stats: field features\[0\]\.name: got "x{20,100}… \(100000 characters\), expected an identifier/,
+      'more.ts: featureView other_stats: field features[0].type: got "float128", expected one of int32,',
+      'more.ts: featureView other_stats: field tags.self: got {"self":(circular)}, expected a string',
+    ],
+    maxLength: 2_000,
   },
   {
     name: 'a declared feature missing from the source',
@@ -94,6 +169,11 @@ const CASES: BadCase[] = [
 describe('bad definitions fail plan and apply, and change nothing', () => {
   let repo: TempRepo;
   let registryBefore: string;
+  /** Files a case adds beside defs.yaml, removed before the next case. */
+  const removeExtraFiles = async () => {
+    const extra = new Set(CASES.flatMap((c) => Object.keys(c.files)).filter((f) => f !== 'defs.yaml'));
+    for (const file of extra) await rm(path.join(repo.dir, file), { force: true });
+  };
 
   beforeAll(async () => {
     repo = await makeTempRepo();
@@ -107,8 +187,7 @@ describe('bad definitions fail plan and apply, and change nothing', () => {
 
   for (const c of CASES) {
     it(`rejects ${c.name}`, async () => {
-      const { rm } = await import('node:fs/promises');
-      await rm(path.join(repo.dir, 'more.yaml'), { force: true });
+      await removeExtraFiles();
       for (const [file, text] of Object.entries(c.files)) await repo.write(file, text);
       for (const command of ['plan', 'apply']) {
         const result = await runCli([command, '--repo', repo.dir]);
@@ -118,14 +197,14 @@ describe('bad definitions fail plan and apply, and change nothing', () => {
           if (typeof e === 'string') expect(result.stderr).toContain(e);
           else expect(result.stderr).toMatch(e);
         }
+        if (c.maxLength !== undefined) expect(result.stderr.length).toBeLessThanOrEqual(c.maxLength);
       }
       expect(await readFile(path.join(repo.dir, '.trove/registry.json'), 'utf8')).toBe(registryBefore);
     });
   }
 
   it('reports every problem of a repo in one run', async () => {
-    const { rm } = await import('node:fs/promises');
-    await rm(path.join(repo.dir, 'more.yaml'), { force: true });
+    await removeExtraFiles();
     await repo.write(
       'defs.yaml',
       BASE.replace('entities: [driver]', 'entities: [rider]')
