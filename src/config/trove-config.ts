@@ -7,6 +7,7 @@ import { identifierSchema } from '../definitions/identifier.ts';
 import { yamlLimitReason } from '../definitions/yaml-error.ts';
 import { formatPath } from '../definitions/zod-problems.ts';
 import { realPathInside, realPathOf } from '../duckdb/file-access.ts';
+import { describeZodIssue } from '../zod-issue-message.ts';
 
 const apiKeySchema = z.strictObject({
   /** The key itself; prefer `keyEnv` so secrets stay out of the repo. */
@@ -68,6 +69,11 @@ export const troveConfigSchema = z
   })
   .meta({ title: 'trove.yaml', description: 'Configuration of a Trove feature repo.' });
 
+/** An API key's `key` field: messages about it never show the value, even an invalid one. */
+function isApiKeyPath(path: readonly PropertyKey[]): boolean {
+  return path.at(-1) === 'key';
+}
+
 export type TroveConfig = z.infer<typeof troveConfigSchema>;
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 
@@ -101,8 +107,13 @@ export function applyEnvironment(config: TroveConfig, env: NodeJS.ProcessEnv): T
       const [key, scopes] = entry.split(':');
       if (!key || !scopes)
         throw new ConfigError('TROVE_API_KEYS: expected entries of the form key:read+write');
-      const parsed = apiKeySchema.safeParse({ key, scopes: scopes.split('+') });
-      if (!parsed.success) throw new ConfigError(`TROVE_API_KEYS: ${parsed.error.issues[0]?.message}`);
+      const entryInput = { key, scopes: scopes.split('+') };
+      const parsed = apiKeySchema.safeParse(entryInput);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const { path, message } = describeZodIssue(issue, entryInput, { isSecret: isApiKeyPath });
+        throw new ConfigError(`TROVE_API_KEYS: ${formatPath(path) || '(entry)'}: ${message}`);
+      }
       out.server.auth.keys.push(parsed.data);
     }
   }
@@ -178,11 +189,13 @@ export async function loadConfig(
       `trove.yaml: ${yamlLimitReason(message) ?? `YAML syntax error: ${message.split('\n')[0]}`}`,
     );
   }
-  const parsed = troveConfigSchema.safeParse(raw ?? {});
+  const input = raw ?? {};
+  const parsed = troveConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) => `trove.yaml: field ${formatPath(i.path) || '(top)'}: ${i.message}`,
-    );
+    const lines = parsed.error.issues.map((issue) => {
+      const { path, message } = describeZodIssue(issue, input, { isSecret: isApiKeyPath });
+      return `trove.yaml: field ${formatPath(path) || '(top)'}: ${message}`;
+    });
     throw new ConfigError(lines.join('\n'));
   }
   const config = applyEnvironment(parsed.data, env);
