@@ -4,7 +4,7 @@
  * caller (`trove serve`, tests).
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyConfig, ResolvedConfig } from '../config/trove-config.ts';
 import { TroveError } from '../errors.ts';
 import { ApiKeySet } from './api-keys.ts';
@@ -24,6 +24,7 @@ import { registryRoutes } from './routes/registry.ts';
 import type { ServerContext } from './server-context.ts';
 import { type FreshnessSource, ServerMetrics } from './server-metrics.ts';
 import type { ServingStore } from './serving-store.ts';
+import { zodValidatorCompiler } from './zod-validator-compiler.ts';
 import './route-scope.ts';
 
 export interface ServerOptions {
@@ -92,7 +93,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
       reply.raw.end(body);
     },
   });
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setReplySerializer((payload) => serializeJson(payload));
   registerJsonBodyParser(app);

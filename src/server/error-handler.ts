@@ -6,9 +6,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
+import { formatPath } from '../definitions/zod-problems.ts';
 import { TroveError } from '../errors.ts';
+import { describeZodIssue } from '../zod-issue-message.ts';
 
 export interface ApiError {
   status: number;
@@ -31,16 +32,24 @@ const CODES_BY_STATUS: Record<number, string> = {
   503: 'STORE_UNAVAILABLE',
 };
 
-function describeIssues(
-  context: string,
-  issues: readonly { instancePath?: string; path?: PropertyKey[]; message?: string }[],
-): string {
-  const shown = issues.slice(0, 5).map((issue) => {
-    const where =
-      issue.instancePath !== undefined
-        ? issue.instancePath.replace(/^\//, '').replaceAll('/', '.')
-        : (issue.path ?? []).map(String).join('.');
-    return `${context}${where ? `.${where}` : ''}: ${issue.message ?? 'invalid'}`;
+const SHOWN_ISSUES = 5;
+
+/** The part of a request a schema checked, as the schema saw it (Fastify passes null for none). */
+function requestPart(request: FastifyRequest | undefined, context: string): unknown {
+  const parts: Record<string, unknown> = {
+    body: request?.body,
+    querystring: request?.query,
+    params: request?.params,
+    headers: request?.headers,
+  };
+  return parts[context] ?? null;
+}
+
+/** `body.features: got "x", expected a list; …`: the first few issues, each naming the value given. */
+function describeIssues(context: string, input: unknown, issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, SHOWN_ISSUES).map((issue) => {
+    const { path, message } = describeZodIssue(issue, input);
+    return `${formatPath([context, ...path])}: ${message}`;
   });
   if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
   return shown.join('; ');
@@ -49,12 +58,12 @@ function describeIssues(
 /** Classifies an error thrown while serving a request. */
 export function toApiError(err: unknown, request?: FastifyRequest): ApiError {
   if (err instanceof TroveError) return { status: err.status, code: err.code, message: err.message };
-  if (hasZodFastifySchemaValidationErrors(err)) {
-    const context = (err as { validationContext?: string }).validationContext ?? 'body';
-    return { status: 400, code: 'INVALID_REQUEST', message: describeIssues(context, err.validation) };
-  }
   if (err instanceof ZodError) {
-    return { status: 400, code: 'INVALID_REQUEST', message: describeIssues('body', err.issues) };
+    // Fastify tags a schema failure with the part of the request it checked; a schema a route
+    // applies itself checks the body.
+    const context = (err as { validationContext?: string }).validationContext ?? 'body';
+    const message = describeIssues(context, requestPart(request, context), err.issues);
+    return { status: 400, code: 'INVALID_REQUEST', message };
   }
   const status = (err as FastifyError | undefined)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
