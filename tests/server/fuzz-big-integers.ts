@@ -78,6 +78,14 @@ function column(n: number, make: (i: number) => unknown, row?: number, value?: u
   return Array.from({ length: n }, (_, i) => (i === row ? value : make(i)));
 }
 
+/**
+ * `value` where the entity columns belong, never a well-formed set of columns: an object whose
+ * values happen to be lists would be columns, refused for what they lack rather than for shape.
+ */
+function notColumns(value: unknown): unknown {
+  return Array.isArray(value) ? value : { ...(value as object), driver_id: value };
+}
+
 const shape = fc.record({
   rows: fc.integer({ min: 1, max: 4 }),
   row: fc.nat(3),
@@ -127,7 +135,7 @@ const online = fc
         where = 'driver_id';
         break;
       case 'entities':
-        body.entities = value;
+        body.entities = notColumns(value);
         where = 'entities';
         break;
       case 'features':
@@ -186,7 +194,7 @@ const historical = fc
         break;
       }
       case 'entities':
-        body.entities = value;
+        body.entities = notColumns(value);
         where = 'entities';
         break;
       case 'features':
