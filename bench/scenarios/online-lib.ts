@@ -74,6 +74,7 @@ export async function populate(store: FeatureStore): Promise<void> {
       writes.push({
         key: online.keys.entity(codec.entityKeys.text([BigInt(i)])),
         field: codec.field,
+        tieTypes: codec.tieTypes,
         value: codec.encode(now, null, (f) => values[f]),
       });
     }

@@ -142,6 +142,7 @@ async function encodedRows(
       out.push({
         key: store.keys.entity(codec.entityKeys.text([cols[0]![r]])),
         field: codec.field,
+        tieTypes: codec.tieTypes,
         value: codec.encode(cols[1]![r] as bigint, null, (i) => cols[2 + i]![r]),
       });
     }

@@ -81,7 +81,7 @@ export async function materializeViewRange(options: ViewRunOptions): Promise<Vie
   };
 
   const value = new ByteWriter();
-  const field = codec.field;
+  const { field, tieTypes } = codec;
   // Event times are exact as numbers (µs below 2^53); the newest becomes a bigint at the end.
   let newest = Number.NEGATIVE_INFINITY;
   for (;;) {
@@ -92,7 +92,7 @@ export async function materializeViewRange(options: ViewRunOptions): Promise<Vie
       const event = rows.eventMicros(row);
       if (event > newest) newest = event;
       rows.encode(row, value);
-      batch.add(store.keys.entity(rows.entityText(row)), field, value.view());
+      batch.add(store.keys.entity(rows.entityText(row)), field, tieTypes, value.view());
     }
     if (batch.rows >= batchSize) await send();
   }

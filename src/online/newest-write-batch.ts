@@ -19,13 +19,20 @@ export class NewestWriteBatch implements WriteBatch {
   private callRows = 0;
   private field = '';
   private fieldBytes: Buffer = Buffer.alloc(0);
+  /** Field → type signature of the rows of the call under way. */
+  private readonly callTypes = new Map<string, string>();
 
-  /** Adds a row: the entity hash, the view's field, the encoded value (copied here). */
-  add(key: string, field: string, value: Uint8Array): void {
-    // Rows of one view share their field: it is encoded once per run of equal fields.
-    if (field !== this.field) {
+  /**
+   * Adds a row: the entity hash, the view's field and type signature (`tieTypes`), the encoded
+   * value (copied here).
+   */
+  add(key: string, field: string, tieTypes: string, value: Uint8Array): void {
+    // Rows of one view share their field: it is encoded once per run of equal fields, and the
+    // call lists each field's type signature once, after its rows.
+    if (field !== this.field || this.callRows === 0) {
       this.field = field;
       this.fieldBytes = respArgs(field);
+      this.callTypes.set(field, tieTypes);
     }
     this.keys.string(key);
     this.args.raw(this.fieldBytes).bytes(value);
@@ -42,11 +49,13 @@ export class NewestWriteBatch implements WriteBatch {
   private seal(): void {
     const n = this.callRows;
     const head = new RespWriter()
-      .begin(3 + 3 * n)
+      .begin(3 + 3 * n + 2 * this.callTypes.size)
       .raw(EVALSHA_HEAD)
       .string(String(n))
       .take();
+    for (const [field, tieTypes] of this.callTypes) this.args.string(field).string(tieTypes);
     this.calls.push(Buffer.concat([head, this.keys.take(), this.args.take()]));
+    this.callTypes.clear();
     this.callRows = 0;
   }
 }

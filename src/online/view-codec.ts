@@ -12,6 +12,7 @@ import { canonicalJson, sha256 } from '../registry/canonical-json.ts';
 import type { Registry } from '../registry/registry.ts';
 import { EntityKeyBuilder } from './entity-key.ts';
 import { HEADER_BYTES, headerEventMicros, rowHeader } from './row-header.ts';
+import { tieTypes } from './tie-order.ts';
 import {
   ByteReader,
   ByteWriter,
@@ -41,6 +42,8 @@ export class ViewCodec {
   readonly fingerprint: string;
   /** Hash field holding this view's row in an entity hash. */
   readonly field: string;
+  /** The features' type signature the write script settles exact ties with (tie-order.ts). */
+  readonly tieTypes: string;
   readonly entityKeys: EntityKeyBuilder;
   private readonly writer = new ByteWriter();
   private readonly reader = new ByteReader();
@@ -53,6 +56,7 @@ export class ViewCodec {
     this.joinKeys = joinKeys;
     this.fingerprint = viewFingerprint(view, joinKeys);
     this.field = `${view.name}#${this.fingerprint}`;
+    this.tieTypes = tieTypes(view.features);
     this.entityKeys = new EntityKeyBuilder(joinKeys);
     this.featureIndex = new Map(view.features.map((f, i) => [f.name, i]));
     this.readers = view.features.map((f) => valueReader(f.type));

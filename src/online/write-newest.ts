@@ -12,17 +12,21 @@ import { ROWS_PER_CALL, WRITE_NEWEST_LUA } from './write-newest-script.ts';
 
 const COMMAND = 'troveWriteNewest';
 
-/** One row to write: an entity hash, the view's field, the encoded value. */
+/**
+ * One row to write: an entity hash, the view's field, the view's type signature (`tieTypes`, which
+ * settles rows tying on event and created time) and the encoded value.
+ */
 export interface OnlineWrite {
   key: string;
   field: string;
+  tieTypes: string;
   value: Buffer;
 }
 
 /** Rows collected for one newest-wins write, however the connection wants them held. */
 export interface WriteBatch {
   /** Adds a row; `value` is copied, so the caller may reuse its bytes. */
-  add(key: string, field: string, value: Uint8Array): void;
+  add(key: string, field: string, tieTypes: string, value: Uint8Array): void;
   readonly rows: number;
 }
 
@@ -34,8 +38,8 @@ export class OnlineWriteList implements WriteBatch {
     return this.writes.length;
   }
 
-  add(key: string, field: string, value: Uint8Array): void {
-    this.writes.push({ key, field, value: Buffer.from(value) });
+  add(key: string, field: string, tieTypes: string, value: Uint8Array): void {
+    this.writes.push({ key, field, tieTypes, value: Buffer.from(value) });
   }
 }
 
@@ -57,6 +61,10 @@ function callArgs(writes: readonly OnlineWrite[], from: number, to: number): Scr
   const args: ScriptArgs = [n];
   for (let i = from; i < to; i++) args.push(writes[i]!.key);
   for (let i = from; i < to; i++) args.push(writes[i]!.field, writes[i]!.value);
+  // Each field's type signature once per call (see write-newest-script.ts).
+  const types = new Map<string, string>();
+  for (let i = from; i < to; i++) types.set(writes[i]!.field, writes[i]!.tieTypes);
+  for (const [field, tieTypes] of types) args.push(field, tieTypes);
   return args;
 }
 
@@ -93,7 +101,7 @@ export async function sendNewestCalls(connection: RespConnection, calls: readonl
 
 function writeNewestResp(connection: RespConnection, writes: readonly OnlineWrite[]): Promise<number> {
   const batch = new NewestWriteBatch();
-  for (const w of writes) batch.add(w.key, w.field, w.value);
+  for (const w of writes) batch.add(w.key, w.field, w.tieTypes, w.value);
   return sendNewestCalls(connection, batch.finish());
 }
 

@@ -202,6 +202,7 @@ export async function pushRows(
         writes.push({
           key: store.keys.entity(codec.entityKeys.text(keyValues)),
           field: codec.field,
+          tieTypes: codec.tieTypes,
           value: codec.encode(
             event.values[r] as bigint,
             (created?.values[r] ?? null) as bigint | null,

@@ -10,6 +10,7 @@ import { type FeatureViewInput, featureViewSchema } from '../../src/definitions/
 import { type SourceInput, sourceSchema } from '../../src/definitions/source.ts';
 import { OnlineStore } from '../../src/online/online-store.ts';
 import type { OnlineStoreConfig } from '../../src/online/redis-client.ts';
+import type { OnlineWrite } from '../../src/online/write-newest.ts';
 import { Registry } from '../../src/registry/registry.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -58,19 +59,36 @@ export function makeRegistry(spec: RegistrySpec): Registry {
   });
 }
 
+/** A row of a view to write: join key values, event and created time (µs), features. */
+export interface FixtureRow {
+  key: unknown[];
+  event: bigint;
+  created?: bigint | null;
+  values: unknown[];
+}
+
+/** Encodes rows of a view as the store writes them. */
+export function encodeRows(
+  store: OnlineStore,
+  registry: Registry,
+  viewName: string,
+  rows: readonly FixtureRow[],
+): OnlineWrite[] {
+  const codec = store.codec(registry, viewName);
+  return rows.map((r) => ({
+    key: store.keys.entity(codec.entityKeys.text(r.key)),
+    field: codec.field,
+    tieTypes: codec.tieTypes,
+    value: codec.encode(r.event, r.created ?? null, (i) => r.values[i]),
+  }));
+}
+
 /** Encodes and writes rows of a view directly (the path push and materialize share). */
 export async function writeRows(
   store: OnlineStore,
   registry: Registry,
   viewName: string,
-  rows: { key: unknown[]; event: bigint; created?: bigint | null; values: unknown[] }[],
+  rows: readonly FixtureRow[],
 ): Promise<number> {
-  const codec = store.codec(registry, viewName);
-  return store.write(
-    rows.map((r) => ({
-      key: store.keys.entity(codec.entityKeys.text(r.key)),
-      field: codec.field,
-      value: codec.encode(r.event, r.created ?? null, (i) => r.values[i]),
-    })),
-  );
+  return store.write(encodeRows(store, registry, viewName, rows));
 }
