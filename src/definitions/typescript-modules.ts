@@ -13,12 +13,21 @@ const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 /** URL of Trove's library entry (src/index), which `import … from 'trove'` resolves to. */
 export const TROVE_ENTRY_URL = new URL(`../index${EXTENSION}`, import.meta.url).href;
 
+/**
+ * The hooks run on Node's loader thread, which reads JavaScript only: sources run under vitest or
+ * tsx register the compiled copy in dist/ (which npm ci and the tests build).
+ */
+const HOOKS_URL =
+  EXTENSION === '.ts'
+    ? new URL('../../dist/src/definitions/typescript-hooks.js', import.meta.url)
+    : new URL('./typescript-hooks.js', import.meta.url);
+
 let registered = false;
 
 function registerTypeScriptHooks(): void {
   if (registered) return;
   const data: TypeScriptHooksData = { troveEntry: TROVE_ENTRY_URL };
-  register(new URL(`./typescript-hooks${EXTENSION}`, import.meta.url), { data });
+  register(HOOKS_URL, { data });
   registered = true;
 }
 
