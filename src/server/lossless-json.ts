@@ -38,6 +38,12 @@ const NINE = 57;
 const LOWER_E = 101;
 const UPPER_E = 69;
 
+/**
+ * Longest integer literal read (Python's json has the same default): int64 needs 19 digits, and a
+ * longer one is refused before it costs a slow bigint conversion.
+ */
+const MAX_INTEGER_DIGITS = 4300;
+
 function skipDigits(text: string, from: number): number {
   let pos = from;
   for (;;) {
@@ -246,6 +252,11 @@ class Parser {
       }
     }
     this.pos = pos;
+    if (integer && intDigits > MAX_INTEGER_DIGITS) {
+      // Converting a megabyte of digits to a bigint takes the event loop for about a second.
+      this.pos = intStart;
+      throw this.fail(`an integer of ${intDigits} digits; at most ${MAX_INTEGER_DIGITS} are read`);
+    }
     const token = text.slice(start, pos);
     // 15 digits always fit a double exactly; longer integers are checked against the safe range.
     if (integer && intDigits > 15) {

@@ -89,6 +89,15 @@ describe('parseLosslessJson', () => {
     }
   });
 
+  it('reads integers of up to 4300 digits and refuses longer ones', () => {
+    expect(parseLosslessJson(`[-${'7'.repeat(4300)}]`)).toEqual([-BigInt('7'.repeat(4300))]);
+    expect(() => parseLosslessJson(`{"a": ${'7'.repeat(4301)}}`)).toThrow(
+      /an integer of 4301 digits; at most 4300 are read/,
+    );
+    // Fractions and exponents are read as doubles, whatever their length.
+    expect(parseLosslessJson(`${'7'.repeat(5000)}.5`)).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it('bounds nesting and refuses __proto__', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     expect(() => parseLosslessJson(deep)).toThrow(/nesting deeper than 64/);
