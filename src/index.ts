@@ -2,7 +2,15 @@
  * Trove's library API: the definition helpers used by feature repos, and the stores for reading
  * training datasets and online features from code.
  */
+
+export type { AggregationFunction } from './definitions/aggregation/aggregation-functions.ts';
+export type {
+  Aggregation,
+  AggregationView,
+  AggregationViewDefinition,
+} from './definitions/aggregation/aggregation-view.ts';
 export {
+  aggregationView,
   csvSource,
   entity,
   featureService,
@@ -13,7 +21,12 @@ export {
 } from './definitions/definition-helpers.ts';
 export type { Entity, JoinKey } from './definitions/entity.ts';
 export type { FeatureService } from './definitions/feature-service.ts';
-export type { Feature, FeatureView } from './definitions/feature-view.ts';
+export type {
+  BatchFeatureView,
+  Feature,
+  FeatureView,
+  FeatureViewDefinition,
+} from './definitions/feature-view.ts';
 export type { RepoDefinitions } from './definitions/repo-definitions.ts';
 export type { Source } from './definitions/source.ts';
 export type { ValueType } from './definitions/value-type.ts';

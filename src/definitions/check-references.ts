@@ -1,15 +1,17 @@
+import { aggregationFeatureSpecs } from './aggregation/aggregation-view.ts';
 import type { DefinitionProblem } from './definition-problem.ts';
 import type { Entity } from './entity.ts';
 import type { FeatureService } from './feature-service.ts';
-import type { FeatureView } from './feature-view.ts';
+import type { FeatureViewDefinition } from './feature-view.ts';
 import type { LocatedObject } from './load-definitions.ts';
 import {
+  type DefinedObjects,
   emptyDefinitions,
   OBJECT_KIND_NAMES,
   OBJECT_KINDS,
-  type RepoDefinitions,
 } from './repo-definitions.ts';
 import type { Source } from './source.ts';
+import { featureNamesOf } from './view-kinds.ts';
 
 /** Column names of the offline store's layout that no join key or feature may take. */
 export const RESERVED_COLUMNS = ['event_timestamp', 'created_timestamp'] as const;
@@ -19,7 +21,7 @@ export const RESERVED_COLUMNS = ['event_timestamp', 'created_timestamp'] as cons
  * column names that would collide in a view. Returns the definitions sorted by name.
  */
 export function checkReferences(objects: readonly LocatedObject[]): {
-  definitions: RepoDefinitions;
+  definitions: DefinedObjects;
   problems: DefinitionProblem[];
 } {
   const problems: DefinitionProblem[] = [];
@@ -46,7 +48,7 @@ export function checkReferences(objects: readonly LocatedObject[]): {
   const exists = (kind: string, name: string) => invalidNames.has(`${kind}:${name}`);
   const entities = byKind.get('entities')! as Map<string, LocatedObject & { value: Entity }>;
   const sources = byKind.get('sources')! as Map<string, LocatedObject & { value: Source }>;
-  const views = byKind.get('featureViews')! as Map<string, LocatedObject & { value: FeatureView }>;
+  const views = byKind.get('featureViews')! as Map<string, LocatedObject & { value: FeatureViewDefinition }>;
   const services = byKind.get('featureServices')! as Map<string, LocatedObject & { value: FeatureService }>;
 
   for (const { file, value: e } of entities.values()) {
@@ -122,7 +124,7 @@ export function checkReferences(objects: readonly LocatedObject[]): {
       if (!exists('sources', v.source)) {
         problems.push({ file, object, field: 'source', message: `unknown source ${v.source}` });
       }
-    } else {
+    } else if (v.kind === 'batch') {
       const timestampFields = [source.value.timestampField, source.value.createdTimestampField];
       v.features.forEach((f, i) => {
         if (timestampFields.includes(f.name)) {
@@ -135,9 +137,35 @@ export function checkReferences(objects: readonly LocatedObject[]): {
         }
       });
     }
-    v.features.forEach((f, i) => {
-      claim(f.name, 'feature', `features[${i}].name`);
+    if (v.kind === 'batch') {
+      v.features.forEach((f, i) => {
+        claim(f.name, 'feature', `features[${i}].name`);
+      });
+      continue;
+    }
+    // The aggregated columns are stored beside the join keys and the offline store's timestamps.
+    v.aggregations.forEach((a, i) => {
+      if (a.column === undefined) return;
+      const other = columns.get(a.column);
+      if (other !== undefined)
+        problems.push({
+          file,
+          object,
+          field: `aggregations[${i}].column`,
+          message: other.startsWith('join key')
+            ? `column ${a.column} is the ${other}; aggregate another column`
+            : `column ${a.column} is reserved by the offline store's layout; map it to another name with the source's fieldMapping`,
+        });
     });
+    for (const spec of aggregationFeatureSpecs(v)) {
+      const a = v.aggregations[spec.aggregation]!;
+      const named = a.name !== undefined && a.windows.length === 1;
+      claim(
+        spec.name,
+        'feature',
+        `aggregations[${spec.aggregation}].${named ? 'name' : `windows[${spec.windowIndex}]`}`,
+      );
+    }
   }
 
   // An invalid view's references are still checked where they are well formed, so one run reports
@@ -166,11 +194,7 @@ export function checkReferences(objects: readonly LocatedObject[]): {
       if (!view) {
         if (exists('featureViews', viewName)) return;
         problems.push({ file, object, field: `features[${i}]`, message: `unknown feature view ${viewName}` });
-      } else if (
-        featureName &&
-        featureName !== '*' &&
-        !view.value.features.some((f) => f.name === featureName)
-      ) {
+      } else if (featureName && featureName !== '*' && !featureNamesOf(view.value).includes(featureName)) {
         problems.push({
           file,
           object,
@@ -181,7 +205,7 @@ export function checkReferences(objects: readonly LocatedObject[]): {
     });
   }
 
-  const definitions = emptyDefinitions();
+  const definitions = emptyDefinitions<FeatureViewDefinition>();
   const sorted = <T extends { name: string }>(m: Map<string, LocatedObject>): T[] =>
     [...m.values()].map((o) => o.value as T).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   definitions.entities = sorted(entities);

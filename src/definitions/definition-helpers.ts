@@ -1,3 +1,4 @@
+import type { AggregationViewInput } from './aggregation/aggregation-view.ts';
 import type { EntityInput } from './entity.ts';
 import type { FeatureServiceInput } from './feature-service.ts';
 import type { FeatureViewInput } from './feature-view.ts';
@@ -46,6 +47,11 @@ export function pushSource(def: Without<Extract<SourceInput, { kind: 'push' }>, 
 
 export function featureView(def: FeatureViewInput): Marked<FeatureViewInput> {
   return mark('featureViews', { ...def });
+}
+
+/** An aggregation view (SPEC §7): windowed aggregates of a source's events per entity. */
+export function aggregationView(def: Without<AggregationViewInput, 'kind'>): Marked<AggregationViewInput> {
+  return mark('featureViews', { kind: 'aggregation' as const, ...def });
 }
 
 export function featureService(def: FeatureServiceInput): Marked<FeatureServiceInput> {

@@ -1,24 +1,18 @@
 import { z } from 'zod';
+import {
+  type AggregationView,
+  type AggregationViewDefinition,
+  aggregationViewSchema,
+  registeredAggregationViewSchema,
+} from './aggregation/aggregation-view.ts';
 import { durationSchema } from './duration.ts';
+import { featureSchema } from './feature.ts';
 import { identifierSchema, metadataShape } from './identifier.ts';
 import { sqlTextSchema } from './sql-text.ts';
-import { valueTypeSchema } from './value-type.ts';
 
-/** One named, typed feature of a view. */
-export const featureSchema = z.strictObject({
-  name: identifierSchema,
-  type: valueTypeSchema,
-  description: z.string().optional(),
-  tags: z.record(z.string(), z.string()).optional(),
-});
-export type Feature = z.infer<typeof featureSchema>;
+export { type Feature, featureSchema } from './feature.ts';
 
-/**
- * A batch feature view: features computed from one source, keyed by entities.
- *
- * `kind` discriminates view kinds; request-time (`on_demand`) and windowed aggregation views are
- * future members of the union and will share the name space with batch views.
- */
+/** A batch feature view: features computed from one source, keyed by entities. */
 export const batchFeatureViewSchema = z.strictObject({
   kind: z.literal('batch').default('batch'),
   name: identifierSchema,
@@ -36,8 +30,33 @@ export const batchFeatureViewSchema = z.strictObject({
   offline: z.boolean().default(true),
   ...metadataShape,
 });
+export type BatchFeatureView = z.infer<typeof batchFeatureViewSchema>;
 
-export const featureViewSchema = batchFeatureViewSchema;
+/** What `kind` takes; absent is `batch`. */
+const KINDS = 'expected batch (the default) or aggregation';
 
-export type FeatureView = z.infer<typeof featureViewSchema>;
-export type FeatureViewInput = z.input<typeof featureViewSchema>;
+/**
+ * A feature view as written in a repo, by `kind`: `batch` (the default) or `aggregation`
+ * (windowed aggregates of events, SPEC §7). Request-time views will join the union later and share
+ * the name space.
+ */
+export const featureViewDefinitionSchema = z.discriminatedUnion(
+  'kind',
+  [batchFeatureViewSchema, aggregationViewSchema],
+  { error: KINDS },
+);
+export type FeatureViewDefinition = BatchFeatureView | AggregationViewDefinition;
+
+/**
+ * A feature view as registered: what `apply` commits and every later stage reads. A batch view is
+ * its definition; an aggregation view also carries its features with the types its source gave.
+ */
+export const featureViewSchema = z.discriminatedUnion(
+  'kind',
+  [batchFeatureViewSchema, registeredAggregationViewSchema],
+  { error: KINDS },
+);
+export type FeatureView = BatchFeatureView | AggregationView;
+
+/** What `featureView()` takes: a batch view, `kind` optional. */
+export type FeatureViewInput = z.input<typeof batchFeatureViewSchema>;

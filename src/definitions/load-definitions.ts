@@ -7,8 +7,8 @@ import { definitionKindOf } from './definition-helpers.ts';
 import { DefinitionError, type DefinitionProblem } from './definition-problem.ts';
 import { entitySchema } from './entity.ts';
 import { featureServiceSchema } from './feature-service.ts';
-import { featureViewSchema } from './feature-view.ts';
-import { OBJECT_KINDS, type ObjectKind, type RepoDefinitions } from './repo-definitions.ts';
+import { featureViewDefinitionSchema } from './feature-view.ts';
+import { type DefinedObjects, OBJECT_KINDS, type ObjectKind } from './repo-definitions.ts';
 import { sourceSchema } from './source.ts';
 import { importTypeScriptModule } from './typescript-modules.ts';
 import { yamlLimitReason } from './yaml-error.ts';
@@ -17,7 +17,7 @@ import { objectProblems } from './zod-problems.ts';
 const SCHEMAS: Record<ObjectKind, z.ZodType> = {
   entities: entitySchema,
   sources: sourceSchema,
-  featureViews: featureViewSchema,
+  featureViews: featureViewDefinitionSchema,
   featureServices: featureServiceSchema,
 };
 
@@ -172,7 +172,8 @@ async function loadTypeScriptModule(
 
 /** Everything read from a repo's definition files, valid or not. */
 export interface LoadedDefinitions {
-  definitions: RepoDefinitions;
+  /** As written: aggregation views get their feature types at apply, from their sources. */
+  definitions: DefinedObjects;
   /** Each valid object with the file it came from. */
   objects: LocatedObject[];
   problems: DefinitionProblem[];
@@ -192,7 +193,7 @@ export async function readDefinitions(repoDir: string): Promise<LoadedDefinition
 }
 
 /** Like `readDefinitions`, but throws a DefinitionError listing every problem when any is found. */
-export async function loadDefinitions(repoDir: string): Promise<RepoDefinitions> {
+export async function loadDefinitions(repoDir: string): Promise<DefinedObjects> {
   const { definitions, problems } = await readDefinitions(repoDir);
   if (problems.length > 0) throw new DefinitionError(problems);
   return definitions;

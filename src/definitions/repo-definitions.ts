@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Entity, entitySchema } from './entity.ts';
 import { type FeatureService, featureServiceSchema } from './feature-service.ts';
-import { type FeatureView, featureViewSchema } from './feature-view.ts';
+import { type FeatureView, type FeatureViewDefinition, featureViewDefinitionSchema } from './feature-view.ts';
 import { type Source, sourceSchema } from './source.ts';
 
 /** The object kinds a repo defines, in the order they are listed and applied. */
@@ -21,7 +21,7 @@ export const definitionFileSchema = z
   .strictObject({
     entities: z.array(entitySchema).optional(),
     sources: z.array(sourceSchema).optional(),
-    featureViews: z.array(featureViewSchema).optional(),
+    featureViews: z.array(featureViewDefinitionSchema).optional(),
     featureServices: z.array(featureServiceSchema).optional(),
   })
   .meta({
@@ -29,16 +29,22 @@ export const definitionFileSchema = z
     description: 'Entities, sources, feature views and feature services of a Trove feature repo.',
   });
 
-/** Every object of a repo, each list sorted by name: what the registry stores. */
-export interface RepoDefinitions {
+/**
+ * Every object of a repo, each list sorted by name: what the registry stores (views in their
+ * registered form), or with `View = FeatureViewDefinition` what the definition files say.
+ */
+export interface RepoDefinitions<View = FeatureView> {
   entities: Entity[];
   sources: Source[];
-  featureViews: FeatureView[];
+  featureViews: View[];
   featureServices: FeatureService[];
 }
 
+/** A repo's objects as written, before apply derives what its aggregation views produce. */
+export type DefinedObjects = RepoDefinitions<FeatureViewDefinition>;
+
 export type RepoObject = Entity | Source | FeatureView | FeatureService;
 
-export function emptyDefinitions(): RepoDefinitions {
+export function emptyDefinitions<View = FeatureView>(): RepoDefinitions<View> {
   return { entities: [], sources: [], featureViews: [], featureServices: [] };
 }

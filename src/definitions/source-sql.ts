@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
-import type { FeatureView } from './feature-view.ts';
+import type { FeatureViewDefinition } from './feature-view.ts';
 import type { Source } from './source.ts';
 import { duckdbTypeOf, type ValueType } from './value-type.ts';
 
@@ -78,11 +78,12 @@ export function mappedSourceSql(source: Source, from: string): string {
 }
 
 /**
- * The query a feature view's rows come from: its source, field-mapped, then its transformation
- * (which reads the relation `source`). Assumes the view's source is registered as a view by name.
+ * The query a feature view's rows come from: its source, field-mapped, then a batch view's
+ * transformation (which reads the relation `source`); an aggregation view reads every source row
+ * as an event. Assumes the view's source is registered as a view by name.
  */
-export function featureViewRowsSql(view: FeatureView, source: Source): string {
+export function featureViewRowsSql(view: FeatureViewDefinition, source: Source): string {
   const mapped = mappedSourceSql(source, quoteIdentifier(source.name));
-  const body = view.transformation ?? 'SELECT * FROM source';
+  const body = (view.kind === 'batch' ? view.transformation : undefined) ?? 'SELECT * FROM source';
   return `WITH source AS (${mapped}) ${body}\n`;
 }

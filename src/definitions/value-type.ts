@@ -104,3 +104,37 @@ export function isCompatibleColumnType(columnType: string, type: ValueType): boo
 export function isTimestampColumnType(columnType: string): boolean {
   return TIMESTAMP_SOURCES.includes(columnType.toUpperCase().trim());
 }
+
+const SCALAR_OF_COLUMN: Record<string, ScalarType> = {
+  TINYINT: 'int32',
+  SMALLINT: 'int32',
+  INTEGER: 'int32',
+  UTINYINT: 'int32',
+  USMALLINT: 'int32',
+  BIGINT: 'int64',
+  UINTEGER: 'int64',
+  FLOAT: 'float32',
+  DOUBLE: 'float64',
+  VARCHAR: 'string',
+  BOOLEAN: 'bool',
+  BLOB: 'bytes',
+};
+
+/**
+ * The value type a source column of DuckDB type `columnType` is stored as, for views that take a
+ * column's type from the source instead of declaring it (aggregation views); undefined when no
+ * value type holds it without loss (UBIGINT, HUGEINT, structs, nested lists, ...).
+ */
+export function valueTypeOfColumn(columnType: string): ValueType | undefined {
+  const upper = columnType.toUpperCase().trim();
+  const list = /^(.*)\[\]$/.exec(upper);
+  if (list) {
+    const element = valueTypeOfColumn(list[1] ?? '');
+    return element === undefined || listElementType(element) !== undefined
+      ? undefined
+      : `list<${element as ScalarType}>`;
+  }
+  if (upper.startsWith('DECIMAL')) return 'float64';
+  if (TIMESTAMP_SOURCES.includes(upper)) return 'timestamp';
+  return SCALAR_OF_COLUMN[upper];
+}

@@ -21,15 +21,14 @@ export interface RepoPlan {
 export async function planRepo(config: ResolvedConfig): Promise<RepoPlan> {
   const current = await readRegistryFile(config.registryPath, config.project);
   const { definitions, objects, problems } = await readDefinitions(config.repoDir);
-  problems.push(
-    ...(await checkSources(definitions, objects, {
-      repoDir: config.repoDir,
-      offlineStorePath: config.offlineStorePath,
-      dataDirs: config.dataDirs,
-    })),
-  );
+  const checked = await checkSources(definitions, objects, {
+    repoDir: config.repoDir,
+    offlineStorePath: config.offlineStorePath,
+    dataDirs: config.dataDirs,
+  });
+  problems.push(...checked.problems);
   if (problems.length > 0) throw new DefinitionError(problems);
-  return { current, desired: definitions, plan: planChanges(current.objects, definitions) };
+  return { current, desired: checked.registered, plan: planChanges(current.objects, checked.registered) };
 }
 
 /** The outcome of an apply. */

@@ -1,11 +1,19 @@
 import { access } from 'node:fs/promises';
+import { functionTypeProblem } from '../definitions/aggregation/aggregation-functions.ts';
+import { registerAggregationView } from '../definitions/aggregation/aggregation-view.ts';
 import type { DefinitionProblem } from '../definitions/definition-problem.ts';
+import type { FeatureView } from '../definitions/feature-view.ts';
 import type { LocatedObject } from '../definitions/load-definitions.ts';
-import type { RepoDefinitions } from '../definitions/repo-definitions.ts';
+import type { DefinedObjects, RepoDefinitions } from '../definitions/repo-definitions.ts';
 import type { Source } from '../definitions/source.ts';
 import { sourceFolders, sourcePathProblem } from '../definitions/source-paths.ts';
 import { featureViewRowsSql, resolveRepoPath, type SourceContext } from '../definitions/source-sql.ts';
-import { isCompatibleColumnType, isTimestampColumnType } from '../definitions/value-type.ts';
+import {
+  isCompatibleColumnType,
+  isTimestampColumnType,
+  type ValueType,
+  valueTypeOfColumn,
+} from '../definitions/value-type.ts';
 import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { registerSourceViews } from '../duckdb/register-source-views.ts';
@@ -19,17 +27,29 @@ function duckdbReason(message: string): string {
   return (message.split('\n')[0] ?? message).trim();
 }
 
+/** What checking definitions against their sources found. */
+export interface SourceCheck {
+  problems: DefinitionProblem[];
+  /**
+   * The definitions in registered form: aggregation views with the types of the columns they
+   * read and of the features they produce. Complete only when there are no problems.
+   */
+  registered: RepoDefinitions;
+}
+
 /**
  * Checks definitions against the data they describe, with DuckDB `DESCRIBE`: source files exist,
- * SQL sources and transformations run, and every view's join keys, timestamps and features exist
- * with types that fit their declarations. Reads schemas only, never the rows.
+ * SQL sources and transformations run, every view's join keys, timestamps and features exist with
+ * types that fit their declarations, and every column an aggregation view reads exists with a type
+ * its functions take, which gives its features their types. Reads schemas only, never the rows.
  */
 export async function checkSources(
-  definitions: RepoDefinitions,
+  definitions: DefinedObjects,
   objects: readonly LocatedObject[],
   ctx: SourceContext,
-): Promise<DefinitionProblem[]> {
+): Promise<SourceCheck> {
   const problems: DefinitionProblem[] = [];
+  const registeredViews = new Map<string, FeatureView>();
   const fileOf = (kind: LocatedObject['kind'], name: string) =>
     objects.find((o) => o.kind === kind && o.value.name === name)?.file ?? '';
 
@@ -67,7 +87,8 @@ export async function checkSources(
   const pushColumns: NonNullable<SourceContext['pushColumns']> = {};
   for (const view of definitions.featureViews) {
     const source = definitions.sources.find((s) => s.name === view.source);
-    if (source?.kind !== 'push') continue;
+    // Aggregation views take their columns' types from the source, so cannot declare a push source's.
+    if (source?.kind !== 'push' || view.kind !== 'batch') continue;
     const keys = view.entities.flatMap((e) => definitions.entities.find((x) => x.name === e)?.joinKeys ?? []);
     const columns = pushColumns[source.name] ?? [];
     pushColumns[source.name] = columns;
@@ -98,16 +119,17 @@ export async function checkSources(
       if (!source || failed.has(source.name) || missing.has(source.name)) continue;
       const file = fileOf('featureViews', view.name);
       const object = `featureView ${view.name}`;
+      const transformation = view.kind === 'batch' ? view.transformation : undefined;
       let columns: Map<string, string>;
       try {
-        if (view.transformation) await checkUserQuery(connection, view.transformation, 'the transformation');
+        if (transformation) await checkUserQuery(connection, transformation, 'the transformation');
         const reader = await connection.runAndReadAll(`DESCRIBE ${featureViewRowsSql(view, source)}`);
         columns = new Map(reader.getRows().map((row) => [String(row[0]), String(row[1])]));
       } catch (err) {
         problems.push({
           file,
           object,
-          field: view.transformation ? 'transformation' : 'source',
+          field: transformation ? 'transformation' : 'source',
           message:
             err instanceof TroveError
               ? err.message
@@ -115,7 +137,7 @@ export async function checkSources(
         });
         continue;
       }
-      const where = view.transformation ? 'the transformation' : `source ${source.name}`;
+      const where = transformation ? 'the transformation' : `source ${source.name}`;
       const available = [...columns.keys()].join(', ');
       const need = (column: string, field: string, check: (type: string) => boolean, expected: string) => {
         const type = columns.get(column);
@@ -155,18 +177,65 @@ export async function checkSources(
           'a timestamp (createdTimestampField)',
         );
       }
-      view.features.forEach((feature, i) => {
-        need(
-          feature.name,
-          `features[${i}]`,
-          (t) => isCompatibleColumnType(t, feature.type),
-          `declared type ${feature.type}`,
-        );
+      if (view.kind === 'batch') {
+        view.features.forEach((feature, i) => {
+          need(
+            feature.name,
+            `features[${i}]`,
+            (t) => isCompatibleColumnType(t, feature.type),
+            `declared type ${feature.type}`,
+          );
+        });
+        registeredViews.set(view.name, view);
+        continue;
+      }
+      // An aggregation view's features take their types from the columns they aggregate.
+      const valueTypes = new Map<string, ValueType>();
+      let fits = true;
+      view.aggregations.forEach((a, i) => {
+        if (a.column === undefined) return;
+        const field = `aggregations[${i}].column`;
+        const columnType = columns.get(a.column);
+        const type = columnType === undefined ? undefined : valueTypeOfColumn(columnType);
+        const problem =
+          columnType === undefined
+            ? `column ${a.column} not found in ${where} (it has: ${available})`
+            : type === undefined
+              ? `column ${a.column} in ${where} has type ${columnType}, which Trove cannot store`
+              : functionTypeProblem(a.function, type);
+        if (problem === undefined && type !== undefined) {
+          valueTypes.set(a.column, type);
+          return;
+        }
+        fits = false;
+        problems.push({
+          file,
+          object,
+          field,
+          message:
+            columnType !== undefined && type !== undefined
+              ? `${problem}; column ${a.column} in ${where} has type ${columnType} (${type})`
+              : (problem ?? ''),
+        });
       });
+      if (fits)
+        registeredViews.set(
+          view.name,
+          registerAggregationView(view, (c) => valueTypes.get(c)!),
+        );
     }
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
-  return problems;
+  return {
+    problems,
+    registered: {
+      ...definitions,
+      featureViews: definitions.featureViews.flatMap((v) => {
+        const registered = registeredViews.get(v.name);
+        return registered ? [registered] : [];
+      }),
+    },
+  };
 }

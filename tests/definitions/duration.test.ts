@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/definitions/duration.ts';
-import { featureViewSchema } from '../../src/definitions/feature-view.ts';
+import { batchFeatureViewSchema } from '../../src/definitions/feature-view.ts';
 
 describe('durations', () => {
   it.each([
@@ -34,9 +34,9 @@ describe('durations', () => {
 
   it('normalizes a view ttl to seconds, absent meaning no limit', () => {
     const base = { name: 'v', entities: ['e'], source: 's', features: [{ name: 'f', type: 'int64' }] };
-    expect(featureViewSchema.parse({ ...base, ttl: '1d' }).ttl).toBe(86_400);
-    expect(featureViewSchema.parse(base).ttl).toBe(0);
-    const bad = featureViewSchema.safeParse({ ...base, ttl: 'soon' });
+    expect(batchFeatureViewSchema.parse({ ...base, ttl: '1d' }).ttl).toBe(86_400);
+    expect(batchFeatureViewSchema.parse(base).ttl).toBe(0);
+    const bad = batchFeatureViewSchema.safeParse({ ...base, ttl: 'soon' });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.message).toMatch(/duration such as 90s/);
   });
