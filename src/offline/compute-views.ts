@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureView } from '../definitions/feature-view.ts';
 import { featureViewRowsSql, pushFolder, type SourceContext } from '../definitions/source-sql.ts';
 import { duckdbTypeOf, type ValueType } from '../definitions/value-type.ts';
+import { sourceColumnsOf } from '../definitions/view-kinds.ts';
 import { registerSourceViews } from '../duckdb/register-source-views.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { checkUserQuery } from '../duckdb/user-query.ts';
@@ -94,7 +95,7 @@ export async function offlineSourceContext(
     for (const view of registry.featureViews()) {
       if (view.source !== source.name) continue;
       for (const k of registry.joinKeysOf(view)) columns.set(k.name, k.type);
-      for (const f of view.features) columns.set(f.name, f.type);
+      for (const c of sourceColumnsOf(view)) columns.set(c.name, c.type);
     }
     pushColumns[source.name] = [...columns].map(([name, type]) => ({ name, type }));
   }
@@ -109,14 +110,15 @@ export async function offlineSourceContext(
 
 /** Refuses a transformation that is not one query before any SQL that embeds it runs. */
 export async function checkTransformation(connection: DuckDBConnection, view: FeatureView): Promise<void> {
-  if (view.transformation === undefined) return;
+  if (view.kind !== 'batch' || view.transformation === undefined) return;
   await checkUserQuery(connection, view.transformation, `feature view ${view.name}: the transformation`);
 }
 
 /**
  * The canonical rows of a view from its source: join keys, `event_timestamp`, `created_timestamp`
- * and features, each cast to its declared type, so every file of the store has the same schema
- * whatever the source's own types are.
+ * and the view's source columns (a batch view's features, the columns an aggregation view
+ * aggregates), each cast to its type, so every file of the store has the same schema whatever the
+ * source's own types are.
  */
 export function canonicalRowsSql(registry: Registry, view: FeatureView): string {
   const source = registry.source(view.source);
@@ -135,7 +137,7 @@ export function canonicalRowsSql(registry: Registry, view: FeatureView): string 
       ),
     `CAST(${quoteIdentifier(renamed(source.timestampField))} AS TIMESTAMPTZ) AS ${EVENT_TIMESTAMP}`,
     `${created} AS ${CREATED_TIMESTAMP}`,
-    ...view.features.map(
+    ...sourceColumnsOf(view).map(
       (f) => `CAST(${quoteIdentifier(f.name)} AS ${duckdbTypeOf(f.type)}) AS ${quoteIdentifier(f.name)}`,
     ),
   ];
@@ -148,7 +150,7 @@ export function canonicalColumnList(registry: Registry, view: FeatureView): stri
     ...registry.joinKeysOf(view).map((k) => k.name),
     EVENT_TIMESTAMP,
     CREATED_TIMESTAMP,
-    ...view.features.map((f) => f.name),
+    ...sourceColumnsOf(view).map((f) => f.name),
   ]
     .map(quoteIdentifier)
     .join(', ');
@@ -305,7 +307,9 @@ async function computeView(
       );
     }
     const staged = new Set(await partitionDates(staging));
-    if (staged.size > 0) {
+    // Every row of an aggregation view's source is an event, repeats included (SPEC §7): only a
+    // batch view reduces repeated identities, and only its joins use the markers.
+    if (staged.size > 0 && view.kind === 'batch') {
       let repeats = await findRepeats(connection, staging, keys);
       // Only a partition repeating (keys, event time) can repeat whole identities.
       const tied = [...repeats].filter(([, r]) => r.times).map(([date]) => date);

@@ -1,11 +1,18 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureView } from '../definitions/feature-view.ts';
 import { duckdbTypeOf } from '../definitions/value-type.ts';
+import { sourceColumnsOf } from '../definitions/view-kinds.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
 import { showName, showNames, showValue } from '../show-value.ts';
+import { requestedWindows } from './aggregation/requested-windows.ts';
+import {
+  windowAggregatesSql,
+  windowEventsRelation,
+  windowedColumn,
+} from './aggregation/window-aggregates-sql.ts';
 import {
   ENTITY_ROW,
   ENTITY_TABLE,
@@ -62,7 +69,7 @@ function storedColumns(registry: Registry, view: FeatureView): { name: string; s
     ...registry.joinKeysOf(view).map((k) => ({ name: k.name, sqlType: duckdbTypeOf(k.type) })),
     { name: EVENT_TIMESTAMP, sqlType: 'TIMESTAMPTZ' },
     { name: CREATED_TIMESTAMP, sqlType: 'TIMESTAMPTZ' },
-    ...view.features.map((f) => ({ name: f.name, sqlType: duckdbTypeOf(f.type) })),
+    ...sourceColumnsOf(view).map((f) => ({ name: f.name, sqlType: duckdbTypeOf(f.type) })),
   ];
 }
 
@@ -228,9 +235,42 @@ export async function prepareHistoricalQuery(
       )
     ).getRowsJS()[0] as [bigint, bigint];
     const [minTs, maxTs] = bounds;
+    // A batch view gives each entity row its newest row (an ASOF join); an aggregation view gives
+    // it aggregates of the events in each window (computed per entity row, joined on its number).
+    const latest = selections.flatMap((s) => (s.view.kind === 'batch' ? [{ ...s, view: s.view }] : []));
+    const windows = selections.flatMap((s) =>
+      s.view.kind === 'aggregation' ? [{ ...s, view: s.view }] : [],
+    );
+    const windowedEntities = { relation: entities, timestampColumn, keyColumn };
     // Views are listed concurrently (each a few file-system calls per partition).
+    const windowed: string[] = await Promise.all(
+      windows.map(async ({ view, features }): Promise<string> => {
+        await finishPendingSwap(store, view.name);
+        const requested = requestedWindows(view, features);
+        const from = minTs - requested.reachMicros;
+        const { files } = await viewFiles(
+          store,
+          view.name,
+          utcDateOf({ micros: from }),
+          utcDateOf({ micros: maxTs }),
+        );
+        const keys = registry.joinKeysOf(view).map((k) => k.name);
+        const events = windowEventsRelation(
+          storedRelation(registry, view, files),
+          keys,
+          requested.columns,
+          from,
+          maxTs,
+        );
+        return windowAggregatesSql(windowedEntities, {
+          relation: events,
+          keys,
+          features: requested.features,
+        });
+      }),
+    );
     const views: PitView[] = await Promise.all(
-      selections.map(async ({ view, features }): Promise<PitView> => {
+      latest.map(async ({ view, features }): Promise<PitView> => {
         await finishPendingSwap(store, view.name);
         const ttlMicros = BigInt(Math.round(view.ttl * 1e6));
         const lower = ttlMicros > 0n ? minTs - ttlMicros : undefined;
@@ -256,11 +296,17 @@ export async function prepareHistoricalQuery(
         };
       }),
     );
-    const order: PitOutputColumn[] = outputs.map((o) => ({
-      view: selections.findIndex((s) => s.view === o.view),
-      name: o.feature.name,
-      outputName: o.outputName,
-    }));
+    const order: PitOutputColumn[] = outputs.map((o) => {
+      const w = windows.findIndex((s) => s.view === o.view);
+      if (w < 0)
+        return {
+          view: latest.findIndex((s) => s.view === o.view),
+          name: o.feature.name,
+          outputName: o.outputName,
+        };
+      const column = windowedColumn(windows[w]!.features.indexOf(o.feature));
+      return { view: w, windowed: true, name: column, outputName: o.outputName };
+    });
     const sql = pointInTimeSql(
       {
         entities,
@@ -268,6 +314,7 @@ export async function prepareHistoricalQuery(
         keyColumn,
         passThrough: columns.map((c) => c.name),
         views,
+        windowed,
       },
       order,
     );

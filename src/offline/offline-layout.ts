@@ -8,7 +8,9 @@ import { RESERVED_COLUMNS } from '../definitions/check-references.ts';
  *
  * Every file has the same canonical columns: the view's join keys (in entity order), then
  * `event_timestamp` (TIMESTAMPTZ, UTC, microseconds), `created_timestamp` (TIMESTAMPTZ, nullable),
- * then the features in definition order, each with the DuckDB type of its declared value type.
+ * then the features in definition order, each with the DuckDB type of its declared value type. An
+ * aggregation view's files hold its source's events instead: after the timestamps come the columns
+ * it aggregates, in order of first use, each with the DuckDB type of the value type apply found.
  */
 export const [EVENT_TIMESTAMP, CREATED_TIMESTAMP] = RESERVED_COLUMNS;
 

@@ -35,11 +35,19 @@ export interface PitRequest {
   /** Columns passed through unchanged, in order. */
   passThrough: readonly string[];
   views: readonly PitView[];
+  /**
+   * Relations of windowed features (aggregation views, window-aggregates-sql.ts), each holding one
+   * row per entity row, keyed by `__trove_row`.
+   */
+  windowed: readonly string[];
 }
 
 /** Output order of feature columns, which may interleave views when the request does. */
 export interface PitOutputColumn {
+  /** Index into `views`, or into `windowed` when `windowed` is set. */
   view: number;
+  windowed?: boolean;
+  /** The stored feature's name, or the windowed relation's column. */
   name: string;
   outputName: string;
 }
@@ -55,12 +63,17 @@ export interface PitOutputColumn {
  * - The ttl is checked after the match: the chosen row is the newest at or before `t`, so if it is
  *   older than `t - ttl` every other candidate is older still, and the answer is null. Both bounds
  *   are inclusive.
+ * - Windowed features come computed per entity row and are joined on the row number, one row each.
  * - Entity rows carry their input row number; the output is ordered by it, so every input row
  *   appears once, in order, duplicates included (ASOF LEFT JOIN yields exactly one row per left row).
  */
 export function pointInTimeSql(request: PitRequest, order: readonly PitOutputColumn[]): string {
   const select: string[] = request.passThrough.map((c) => `e.${quoteIdentifier(c)}`);
   for (const col of order) {
+    if (col.windowed) {
+      select.push(`w${col.view}.${quoteIdentifier(col.name)} AS ${quoteIdentifier(col.outputName)}`);
+      continue;
+    }
     const view = request.views[col.view]!;
     const alias = `v${col.view}`;
     const value = `${alias}.${quoteIdentifier(col.name)}`;
@@ -95,5 +108,8 @@ export function pointInTimeSql(request: PitRequest, order: readonly PitOutputCol
     ];
     return `ASOF LEFT JOIN (SELECT ${columns.join(', ')} FROM ${view.relation}) ${alias} ON ${on.join(' AND ')}`;
   });
-  return `SELECT ${select.join(', ')} FROM ${request.entities} e ${joins.join(' ')} ORDER BY e.__trove_row`;
+  const windowed = request.windowed.map(
+    (relation, i) => `LEFT JOIN ${relation} w${i} ON w${i}.__trove_row = e.__trove_row`,
+  );
+  return `SELECT ${select.join(', ')} FROM ${request.entities} e ${[...windowed, ...joins].join(' ')} ORDER BY e.__trove_row`;
 }
