@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/trove-config.ts';
 import type { FeatureView } from '../definitions/feature-view.ts';
+import { requireServedOnline, servedOnline } from '../definitions/view-kinds.ts';
 import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
@@ -66,7 +67,10 @@ function isoOf(micros: bigint): string {
   return new Date(Number(micros / 1000n)).toISOString();
 }
 
-/** The online views a run covers: the named ones (unknown → NotFoundError), or all. */
+/**
+ * The online views a run covers: the named ones (unknown → NotFoundError; of a kind the online
+ * store does not serve → TroveError), or all it serves, saying which it skips.
+ */
 function selectViews(
   registry: Registry,
   names: readonly string[] | undefined,
@@ -81,7 +85,11 @@ function selectViews(
       log('skipping view with online: false', { view: name });
       continue;
     }
-    views.push(view);
+    if (names === undefined && !servedOnline(view)) {
+      log('skipping aggregation view: materializing aggregation views is not supported yet', { view: name });
+      continue;
+    }
+    views.push(requireServedOnline(view, 'materialize'));
   }
   return views;
 }

@@ -3,6 +3,7 @@
  * event). Kept in the view's watermark hash under `<fingerprint>:newest`, so it goes with the
  * schema like the watermark does; it only moves forward (compared in the same script).
  */
+import { servedOnline } from '../definitions/view-kinds.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import { redisFailure } from '../online/redis-client.ts';
 import type { ViewCodec } from '../online/view-codec.ts';
@@ -39,7 +40,7 @@ export async function readNewestEvents(
   store: OnlineStore,
   registry: Registry,
 ): Promise<Record<string, Date | null>> {
-  const views = registry.featureViews().filter((v) => v.online);
+  const views = registry.featureViews().filter((v) => v.online && servedOnline(v));
   const pipeline = store.client.pipeline();
   const codecs = views.map((v) => store.codec(registry, v.name));
   for (const codec of codecs) pipeline.hget(store.keys.watermarks(codec.view.name), field(codec));

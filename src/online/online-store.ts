@@ -4,6 +4,7 @@
  * docs/online-store.md.
  */
 import type { Redis } from 'ioredis';
+import { servedOnline } from '../definitions/view-kinds.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
@@ -274,7 +275,12 @@ export class OnlineStore {
    * Readers never see them (they ask for current fields only), so this can run any time, slowly.
    */
   async reclaimStaleFields(registry: Registry): Promise<number> {
-    const live = new Set(registry.featureViews().map((v) => this.codec(registry, v.name).field));
+    const live = new Set(
+      registry
+        .featureViews()
+        .filter(servedOnline)
+        .map((v) => this.codec(registry, v.name).field),
+    );
     let removed = 0;
     try {
       await this.scanEach(this.keys.entityPattern, async (node, keys) => {

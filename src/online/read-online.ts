@@ -4,7 +4,9 @@
  * decode and apply each view's ttl at read time.
  */
 import type { JoinKey } from '../definitions/entity.ts';
+import type { BatchFeatureView } from '../definitions/feature-view.ts';
 import type { ValueType } from '../definitions/value-type.ts';
+import { requireServedOnline } from '../definitions/view-kinds.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
@@ -165,12 +167,14 @@ export function planRead(
 ): ReadPlan {
   const selections = resolveFeatures(registry, request);
   const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
+  const served = new Map<string, BatchFeatureView>();
   for (const { view } of selections) {
     if (!view.online)
       throw new NotFoundError(
         'VIEW_NOT_ONLINE',
         `feature view ${view.name} is not served online (online: false)`,
       );
+    served.set(view.name, requireServedOnline(view, 'read'));
   }
   // Views sharing a join key set share an entity hash: one HMGET fetches all of them.
   const groups = new Map<string, Omit<KeyGroup, 'hmgetHead' | 'hmgetFields'>>();
@@ -197,7 +201,7 @@ export function planRead(
   const slots: PlannedSlot[] = codecs.map((codec) => ({
     codec,
     outputs: [],
-    ttlMicros: codec.view.ttl * 1_000_000,
+    ttlMicros: served.get(codec.view.name)!.ttl * 1_000_000,
     scratch: new Array(codec.view.features.length),
   }));
   const planned = outputs.map((out, o) => {

@@ -12,6 +12,7 @@ import type { FeatureView } from '../definitions/feature-view.ts';
 import type { PushSource } from '../definitions/source.ts';
 import { pushFolder } from '../definitions/source-sql.ts';
 import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/value-type.ts';
+import { requireServedOnline } from '../definitions/view-kinds.ts';
 import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
@@ -115,7 +116,11 @@ export async function pushRows(
   if (source?.kind !== 'push')
     throw new NotFoundError('UNKNOWN_PUSH_SOURCE', `unknown push source ${showName(request.pushSourceName)}`);
   const pushSource: PushSource = source;
-  const views = registry.featureViews().filter((v) => v.source === source.name);
+  // Refused before anything is written, whatever the target: no half-applied push.
+  const views = registry
+    .featureViews()
+    .filter((v) => v.source === source.name)
+    .map((v) => requireServedOnline(v, 'push', source.name));
   const toOnline = request.to !== 'offline';
   const toOffline = request.to !== 'online';
   if (!['online', 'offline', 'online_and_offline'].includes(request.to))

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/trove-config.ts';
+import { requireServedOnline } from '../../src/definitions/view-kinds.ts';
 import { openDuckDb } from '../../src/duckdb/open-duckdb.ts';
 import { quoteString } from '../../src/duckdb/sql-literals.ts';
 import { FeatureStore } from '../../src/feature-store.ts';
@@ -145,7 +146,7 @@ async function compare(online: OnlineFeaturesResponse, offline: Table, at: Date,
   for (let c = 2; c < names.length; c++) {
     const name = names[c]!;
     const [viewName, featureName] = name.split('__') as [string, string];
-    const view = registry.featureView(viewName)!;
+    const view = requireServedOnline(registry.featureView(viewName)!, 'read');
     const feature = view.features.find((f) => f.name === featureName)!;
     const ttlMicros = BigInt(view.ttl * 1_000_000);
     const offlineColumn = offline.getChild(name);
@@ -233,7 +234,9 @@ describe('online and offline agree at the same instant', () => {
     for (const v of VIEWS)
       for (const ets of (await newestEventTimes(v, T2)).values()) if (ets > last) last = ets;
     const driver = (await newestEventTimes('driver_hourly_stats', T2)).get('1000')!;
-    const ttl = BigInt(registry.featureView('driver_hourly_stats')!.ttl * 1_000_000);
+    const ttl = BigInt(
+      requireServedOnline(registry.featureView('driver_hourly_stats')!, 'read').ttl * 1_000_000,
+    );
     const at = new Date(Number((driver + ttl) / 1000n));
     expect(BigInt(at.getTime()) * 1000n).toBeGreaterThanOrEqual(last);
     await checkAt(at);
