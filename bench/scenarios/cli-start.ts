@@ -48,10 +48,22 @@ export const scenario: Scenario = {
     const commands = {
       node: ['-e', '0'],
       help: [BIN, '--help'],
-      online: [BIN, 'online', '--repo', repo, '--entity', 'driver_id=1001', '--service', 'driver_ranking_v1'],
+      online: [
+        BIN,
+        'online',
+        '--repo',
+        repo,
+        '--entity',
+        'driver_id=1001',
+        '--entity',
+        'customer_id=5001',
+        '--service',
+        'driver_ranking_v1',
+      ],
     };
     const online = spawnSync(process.execPath, commands.online, { env, encoding: 'utf8' });
-    if (!online.stdout.includes('"PRESENT"')) throw new Error(`trove online read nothing: ${online.stdout}`);
+    if (!online.stdout.includes('"PRESENT"'))
+      throw new Error(`trove online read nothing: ${online.stdout}${online.stderr.split('\n')[0]}`);
 
     const times: Record<keyof typeof commands, number[]> = { node: [], help: [], online: [] };
     const reps = ctx.quick ? 7 : 21;
