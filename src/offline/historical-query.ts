@@ -259,12 +259,14 @@ export async function prepareHistoricalQuery(
           storedRelation(registry, view, files),
           keys,
           requested.columns,
+          requested.ordered,
           from,
           maxTs,
         );
         return windowAggregatesSql(windowedEntities, {
           relation: events,
           keys,
+          ordered: requested.ordered,
           features: requested.features,
         });
       }),

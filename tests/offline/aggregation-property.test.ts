@@ -25,6 +25,8 @@ import { type RefEvent, type RefValue, referenceValue } from './reference-window
 const MINUTE = 60_000_000n;
 /** 2024-03-10T00:00:00Z: a day boundary, so every granularity's tiles start on it. */
 const BASE = 1_710_028_800_000_000n;
+/** 1969-12-30T00:00:00Z: times before the epoch round up toward it, not away. */
+const BEFORE_EPOCH = -2n * 86_400_000_000n;
 const STEPS = 120;
 
 /** The event columns, their types, and the functions each may take (big: exact functions only). */
@@ -77,6 +79,8 @@ const PAIRS = [
 const WINDOWS = [60, 300, 600, 3600, 2 * 3600, 12 * 3600, 86_400, 2 * 86_400];
 
 interface Generated {
+  /** Where event times start. */
+  origin: bigint;
   /** Minutes between grid points of event times. */
   step: number;
   granularity: number | null;
@@ -94,21 +98,28 @@ const valuesArb = fc.record({
     { nil: null },
   ),
   i: fc.option(fc.bigInt({ min: -1000n, max: 1000n }), { nil: null }),
-  // Beyond 2^53: a trip through a JS number would round them.
+  // Beyond 2^53: a trip through a JS number would round them; small enough that no window's sum
+  // leaves int64.
   big: fc.option(
-    fc.bigInt({ min: -(2n ** 60n), max: 2n ** 60n }).map((v) => v * 3n + 1n),
+    fc.bigInt({ min: -(2n ** 55n), max: 2n ** 55n }).map((v) => v * 3n + 1n),
     { nil: null },
   ),
   s: fc.option(fc.constantFrom('a', 'b', 'ab', 'c', ''), { nil: null }),
 });
 
+const createdArb = fc.option(
+  fc.integer({ min: 0, max: 2 }).map((c) => BASE + BigInt(c)),
+  { nil: null },
+);
+
 const generatedArb: fc.Arbitrary<Generated> = fc
   .record({
+    origin: fc.constantFrom(BASE, BASE, BASE, BEFORE_EPOCH),
     step: fc.constantFrom(1, 5, 60),
     granularity: fc.constantFrom(null, 60, 300, 3600),
     withCreated: fc.boolean(),
   })
-  .chain(({ step, granularity, withCreated }) => {
+  .chain(({ origin, step, granularity, withCreated }) => {
     const windows = WINDOWS.filter((w) => w % (granularity ?? defaultGranularity(w)) === 0);
     const aggregationArb = fc
       .uniqueArray(fc.constantFrom(...PAIRS), {
@@ -138,29 +149,48 @@ const generatedArb: fc.Arbitrary<Generated> = fc
         key: fc.option(fc.integer({ min: 1, max: 3 }).map(BigInt), { nil: null, freq: 10 }),
         slot: fc.integer({ min: 0, max: STEPS }),
         nudge: nudgeArb,
-        created: fc.option(
-          fc.integer({ min: 0, max: 2 }).map((c) => BASE + BigInt(c)),
-          { nil: null },
-        ),
+        created: createdArb,
         values: valuesArb,
       })
       .map(
         ({ key, slot, nudge, created, values }): RefEvent => ({
           key,
-          ts: BASE + BigInt(slot * step) * MINUTE + nudge,
+          ts: origin + BigInt(slot * step) * MINUTE + nudge,
           created: withCreated ? created : null,
           values,
         }),
       );
     return fc.record({
+      origin: fc.constant(origin),
       step: fc.constant(step),
       granularity: fc.constant(granularity),
       withCreated: fc.constant(withCreated),
       aggregations: aggregationArb,
-      // Exact repeats of an event count as separate events.
-      events: fc
-        .array(eventArb, { minLength: 0, maxLength: 40 })
-        .map((events) => (events.length > 2 ? [...events, events[0]!, events[1]!] : events)),
+      events: fc.array(eventArb, { minLength: 0, maxLength: 40 }).chain((events) =>
+        events.length === 0
+          ? fc.constant(events)
+          : // Exact repeats of events count as separate events; siblings (same key, event and
+            // created time, other values) leave the choice of first and last to the values.
+            fc
+              .array(
+                fc.record({
+                  of: fc.nat(events.length - 1),
+                  values: valuesArb,
+                  created: fc.option(createdArb, { nil: undefined }),
+                }),
+                { maxLength: 8 },
+              )
+              .map((siblings) => [
+                ...events,
+                ...events.slice(0, 2),
+                ...siblings.map(({ of, values, created }) => ({
+                  ...events[of]!,
+                  values,
+                  // Some siblings differ in created time too, which then decides their order.
+                  ...(withCreated && created !== undefined ? { created } : {}),
+                })),
+              ]),
+      ),
       entities: fc.constant<Generated['entities']>([]),
     });
   })
@@ -178,9 +208,12 @@ const generatedArb: fc.Arbitrary<Generated> = fc
               nudge: fc.constantFrom(0n, 0n, 1n, -1n),
             })
             .map(({ at, plus, nudge }) => at + plus + nudge)
-        : fc.constant<bigint>(BASE),
-      fc.integer({ min: 0, max: STEPS * 3 }).map((slot) => BASE + BigInt(slot * g.step) * MINUTE),
-      fc.bigInt({ min: BASE - 86_400_000_000n, max: BASE + BigInt(STEPS * g.step) * MINUTE * 2n }),
+        : fc.constant<bigint>(g.origin),
+      fc.integer({ min: 0, max: STEPS * 3 }).map((slot) => g.origin + BigInt(slot * g.step) * MINUTE),
+      fc.bigInt({
+        min: g.origin - 86_400_000_000n,
+        max: g.origin + BigInt(STEPS * g.step) * MINUTE * 2n,
+      }),
     );
     const entityArb = fc.record({
       key: fc.option(fc.integer({ min: 1, max: 4 }).map(BigInt), { nil: null, freq: 10 }),
@@ -288,6 +321,54 @@ async function check(g: Generated): Promise<void> {
     await cleanup();
   }
 }
+
+describe('an integer sum beyond int64', () => {
+  it('fails the dataset, naming the feature', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const file = path.join(dir, 'events.parquet');
+      const big = 2n ** 62n;
+      await writeParquet(
+        file,
+        [
+          { name: 'driver_id', type: 'BIGINT' },
+          { name: 'ts', type: 'TIMESTAMPTZ' },
+          { name: 'i', type: 'BIGINT' },
+        ],
+        [
+          [1n, { micros: BASE }, big],
+          [1n, { micros: BASE + MINUTE }, big],
+        ],
+      );
+      const definition = aggregationViewSchema.parse({
+        kind: 'aggregation',
+        name: 'sums',
+        entities: ['driver'],
+        source: 'events',
+        aggregations: [{ column: 'i', function: 'sum', windows: ['1h'] }],
+      });
+      const registry = makeRegistry({
+        entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'int64' }] }],
+        sources: [{ kind: 'parquet', name: 'events', path: file, timestampField: 'ts' }],
+        featureViews: [registerAggregationView(definition, () => 'int64')],
+      });
+      const config = offlineConfig(dir);
+      await computeViews(config, registry);
+      const at = (micros: bigint) => ({ driver_id: 1n, event_timestamp: new Date(Number(micros / 1000n)) });
+      // One value fits; two exceed int64.
+      const one = await historicalTable(config, registry, {
+        entities: [at(BASE)],
+        features: ['sums:i_sum_1h'],
+      });
+      expect(columnValues(one, 'i_sum_1h')).toEqual([big]);
+      await expect(
+        historicalTable(config, registry, { entities: [at(BASE + MINUTE)], features: ['sums:i_sum_1h'] }),
+      ).rejects.toThrow('feature i_sum_1h: a sum of integers is beyond the int64 range');
+    } finally {
+      await cleanup();
+    }
+  });
+});
 
 describe('training datasets of aggregation views equal a brute-force reading of SPEC §7', () => {
   it('on random events, entity rows, windows and granularities', { timeout: 600_000 }, async () => {

@@ -5,12 +5,17 @@ import {
 import type { Feature } from '../../definitions/feature.ts';
 import type { WindowedFeature } from './window-aggregates-sql.ts';
 
+/** Functions that pick values by the SPEC's event order. */
+const ORDERED: ReadonlySet<string> = new Set(['first', 'last', 'last_n']);
+
 /** What a training dataset needs of an aggregation view for some of its features. */
 export interface RequestedWindows {
   /** The features, in the order asked, with what each computes. */
   features: WindowedFeature[];
   /** The stored columns they aggregate, each once. */
   columns: string[];
+  /** Of those, the ones first, last or last_n read, which need ranks. */
+  ordered: string[];
   /** How far back before an entity row's time the longest window reaches, in microseconds. */
   reachMicros: bigint;
 }
@@ -25,6 +30,13 @@ export function requestedWindows(view: AggregationView, features: readonly Featu
     return { spec, columnType: spec.column === undefined ? undefined : types.get(spec.column) };
   });
   const columns = [...new Set(windowed.flatMap((f) => (f.spec.column === undefined ? [] : [f.spec.column])))];
+  const ordered = [
+    ...new Set(
+      windowed.flatMap((f) =>
+        f.spec.column !== undefined && ORDERED.has(f.spec.function) ? [f.spec.column] : [],
+      ),
+    ),
+  ];
   const reach = Math.max(...windowed.map((f) => f.spec.window));
-  return { features: windowed, columns, reachMicros: BigInt(reach) * 1_000_000n };
+  return { features: windowed, columns, ordered, reachMicros: BigInt(reach) * 1_000_000n };
 }

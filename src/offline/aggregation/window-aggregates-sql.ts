@@ -1,6 +1,9 @@
 import type { AggregationFeatureSpec } from '../../definitions/aggregation/aggregation-view.ts';
 import { duckdbTypeOf, type ValueType } from '../../definitions/value-type.ts';
-import { quoteIdentifier } from '../../duckdb/sql-literals.ts';
+import { quoteIdentifier, quoteString } from '../../duckdb/sql-literals.ts';
+
+const INT64_MIN = '(-9223372036854775808)::HUGEINT';
+const INT64_MAX = '9223372036854775807::HUGEINT';
 
 /** A null created time in the event order: below every real one (as in point-in-time-sql.ts). */
 const CREATED_NULL = '(-9223372036854775808)::BIGINT';
@@ -18,6 +21,8 @@ export interface WindowedView {
   relation: string;
   /** Join key names, in the view's entity order. */
   keys: readonly string[];
+  /** The columns ranked in `relation` (first, last and last_n read them), in rank column order. */
+  ordered: readonly string[];
   features: readonly WindowedFeature[];
 }
 
@@ -48,16 +53,25 @@ export function windowStartSql(tMicros: string, windowMicros: bigint, granularit
   return `(${tMicros} - ${w} + (((${w} - ${tMicros}) % ${g}) + ${g}) % ${g})`;
 }
 
+/** Name of the column holding an ordered column's rank among its entity's events (see below). */
+export function rankColumn(index: number): string {
+  return `__trove_rn${index}`;
+}
+
 /**
  * The events of an aggregation view as `windowAggregatesSql` reads them, from `stored` (the view's
  * rows in the offline store's layout): join keys, event and created time as microseconds (a null
  * created time lowest), and the aggregated columns, limited to event times in `[from, to]` (µs),
- * the span any requested window can reach.
+ * the span any requested window can reach. Each of `ordered` (columns that first, last or last_n
+ * read) also gets its rank (`rankColumn(i)`): the position of each non-null value among its
+ * entity's in the SPEC's order (event time, created time, value), null where the value is null.
+ * Ranks are integers, so the aggregates that pick by them keep fixed-size states and spill.
  */
 export function windowEventsRelation(
   stored: string,
   keys: readonly string[],
   columns: readonly string[],
+  ordered: readonly string[],
   from: bigint,
   to: bigint,
 ): string {
@@ -67,26 +81,42 @@ export function windowEventsRelation(
     `coalesce(epoch_us("created_timestamp"), ${CREATED_NULL}) AS __trove_cts`,
     ...columns.map(quoteIdentifier),
   ];
-  return `(SELECT ${select.join(', ')} FROM ${stored}
-    WHERE "event_timestamp" BETWEEN make_timestamptz(${from}::BIGINT) AND make_timestamptz(${to}::BIGINT))`;
+  const events = `SELECT ${select.join(', ')} FROM ${stored}
+    WHERE "event_timestamp" BETWEEN make_timestamptz(${from}::BIGINT) AND make_timestamptz(${to}::BIGINT)`;
+  if (ordered.length === 0) return `(${events})`;
+  const ranks = ordered.map((column, i) => {
+    const c = quoteIdentifier(column);
+    const partition = [...keys.map(quoteIdentifier), `${c} IS NULL`].join(', ');
+    return `CASE WHEN ${c} IS NOT NULL THEN row_number() OVER (PARTITION BY ${partition} ORDER BY __trove_ets, __trove_cts, ${c}) END AS ${rankColumn(i)}`;
+  });
+  return `(SELECT *, ${ranks.join(', ')} FROM (${events}))`;
 }
 
-/** The aggregate of one feature over the events `inWindow` admits. */
-function aggregateSql(feature: WindowedFeature, inWindow: string): string {
+/** Whether a feature picks one event's value by rank, looked up after the aggregation. */
+function picksByRank(feature: WindowedFeature): boolean {
+  return feature.spec.function === 'first' || feature.spec.function === 'last';
+}
+
+/**
+ * The aggregate of one feature over the events `inWindow` admits; for first and last, the rank of
+ * the event whose value they take (looked up afterwards).
+ */
+function aggregateSql(feature: WindowedFeature, inWindow: string, rank: string | undefined): string {
   const { spec, columnType } = feature;
   const value = spec.column === undefined ? '' : `x.${quoteIdentifier(spec.column)}`;
   const where = `FILTER (WHERE ${inWindow})`;
-  const present = `FILTER (WHERE ${inWindow} AND ${value} IS NOT NULL)`;
-  // Events in (event time, created time, value) order: first is the least, last the greatest.
-  const order = `{'t': x.__trove_ets, 'c': x.__trove_cts, 'v': ${value}}`;
   switch (spec.function) {
     case 'count':
       return spec.column === undefined ? `count(x.__trove_ets) ${where}` : `count(${value}) ${where}`;
-    case 'sum':
-      // DuckDB sums integers as HUGEINT: the int64 of SPEC §7 is the cast back (an overflow fails).
-      return columnType === 'int32' || columnType === 'int64'
-        ? `coalesce(sum(${value}) ${where}, 0)::BIGINT`
-        : `coalesce(sum(${value}::DOUBLE) ${where}, 0)::DOUBLE`;
+    case 'sum': {
+      if (columnType !== 'int32' && columnType !== 'int64')
+        return `coalesce(sum(${value}::DOUBLE) ${where}, 0)::DOUBLE`;
+      // DuckDB sums integers exactly as HUGEINT; SPEC §7 gives int64, so a sum beyond it fails the
+      // dataset, saying which feature, rather than being cut.
+      const total = `coalesce(sum(${value}) ${where}, 0)`;
+      const overflow = quoteString(`feature ${spec.name}: a sum of integers is beyond the int64 range`);
+      return `CASE WHEN ${total} BETWEEN ${INT64_MIN} AND ${INT64_MAX} THEN ${total}::BIGINT ELSE error(${overflow}) END`;
+    }
     case 'mean':
       return `(avg(${value}) ${where})::DOUBLE`;
     case 'stddev_samp':
@@ -97,12 +127,13 @@ function aggregateSql(feature: WindowedFeature, inWindow: string): string {
     case 'min':
     case 'max':
       return `${spec.function}(${value}) ${where}`;
+    // A rank is null where the value is null, so these skip nulls.
     case 'first':
-      return `arg_min(${value}, ${order}) ${present}`;
+      return `min(x.${rank}) ${where}`;
     case 'last':
-      return `arg_max(${value}, ${order}) ${present}`;
+      return `max(x.${rank}) ${where}`;
     case 'last_n':
-      return `coalesce(max_by(${value}, ${order}, ${spec.n}) ${present}, []::${duckdbTypeOf(columnType!)}[])`;
+      return `coalesce(max_by(${value}, x.${rank}, ${spec.n}) FILTER (WHERE ${inWindow} AND x.${rank} IS NOT NULL), []::${duckdbTypeOf(columnType!)}[])`;
   }
 }
 
@@ -116,8 +147,11 @@ function aggregateSql(feature: WindowedFeature, inWindow: string): string {
  * - `LEFT JOIN` keeps entity rows without events (null keys never match): counts and sums are then
  *   0, `last_n` an empty list, the rest null. Grouping by `__trove_row` gives each input row,
  *   duplicates included, its own result.
- * - first, last and last_n skip nulls and order events by (event time, created time with null
- *   lowest, value), compared as one struct, so ties never depend on file order.
+ * - first, last and last_n skip nulls and order events by their rank (windowEventsRelation): first
+ *   and last take the least and greatest rank in the window, and their values are looked up by
+ *   (keys, rank) after the aggregation; last_n takes the n values of greatest rank. Ranks follow
+ *   (event time, created time with null lowest, value), so ties never depend on file order, and
+ *   every aggregation state has a fixed size, which DuckDB can spill to disk.
  */
 export function windowAggregatesSql(entities: WindowedEntities, view: WindowedView): string {
   const starts = new Map<string, string>();
@@ -130,24 +164,42 @@ export function windowAggregatesSql(entities: WindowedEntities, view: WindowedVi
     }
     return column;
   };
+  const rankOf = (f: WindowedFeature) =>
+    f.spec.column === undefined ? undefined : rankColumn(view.ordered.indexOf(f.spec.column));
   const aggregates = view.features.map(
-    (f, i) => `${aggregateSql(f, `x.__trove_ets >= e.${startOf(f.spec)}`)} AS ${windowedColumn(i)}`,
+    (f, i) =>
+      `${aggregateSql(f, `x.__trove_ets >= e.${startOf(f.spec)}`, rankOf(f))} AS ${windowedColumn(i)}`,
   );
   const t = `epoch_us(${entities.timestampColumn})`;
   const startColumns = [...starts].map(([key, column]) => {
     const [window, granularity] = key.split('/').map((s) => BigInt(s) * 1_000_000n) as [bigint, bigint];
     return `${windowStartSql(t, window, granularity)} AS ${column}`;
   });
-  const keyColumns = view.keys.map((k, i) => `${entities.keyColumn(k)} AS __trove_wk${i}`);
+  const keyNames = view.keys.map((_, i) => `__trove_wk${i}`);
+  const keyColumns = view.keys.map((k, i) => `${entities.keyColumn(k)} AS ${keyNames[i]}`);
   const startRefs = [...starts.values()].map((c) => `e.${c}`);
   const lowest = startRefs.length === 1 ? startRefs[0]! : `least(${startRefs.join(', ')})`;
   const on = [
-    ...view.keys.map((k, i) => `e.__trove_wk${i} = x.${quoteIdentifier(k)}`),
+    ...view.keys.map((k, i) => `e.${keyNames[i]} = x.${quoteIdentifier(k)}`),
     `x.__trove_ets >= ${lowest}`,
     `x.__trove_ets <= e.__trove_t`,
   ];
-  return `(SELECT e.__trove_row, ${aggregates.join(', ')}
+  const aggregated = `SELECT e.__trove_row, ${[...keyNames.map((k) => `e.${k}`), ...aggregates].join(', ')}
     FROM (SELECT __trove_row, ${[...keyColumns, `${t} AS __trove_t`, ...startColumns].join(', ')} FROM ${entities.relation}) e
-    LEFT JOIN ${view.relation} x ON ${on.join(' AND ')}
-    GROUP BY e.__trove_row)`;
+    LEFT JOIN __trove_events x ON ${on.join(' AND ')}
+    GROUP BY ${['e.__trove_row', ...keyNames.map((k) => `e.${k}`)].join(', ')}`;
+  // First and last: the value of the event of the rank found, one lookup join each.
+  const lookups: string[] = [];
+  const outputs = view.features.map((f, i) => {
+    if (!picksByRank(f)) return `a.${windowedColumn(i)}`;
+    const alias = `l${i}`;
+    const on = [
+      ...view.keys.map((k, j) => `${alias}.${quoteIdentifier(k)} = a.${keyNames[j]}`),
+      `${alias}.${rankOf(f)} = a.${windowedColumn(i)}`,
+    ];
+    lookups.push(`LEFT JOIN __trove_events ${alias} ON ${on.join(' AND ')}`);
+    return `${alias}.${quoteIdentifier(f.spec.column!)} AS ${windowedColumn(i)}`;
+  });
+  return `(WITH __trove_events AS ${view.relation}
+    SELECT a.__trove_row, ${outputs.join(', ')} FROM (${aggregated}) a ${lookups.join(' ')})`;
 }
