@@ -17,7 +17,7 @@ export interface WindowedFeature {
 
 /** One requested aggregation view as the training join sees it. */
 export interface WindowedView {
-  /** Relation of the view's stored events (join keys, `event_timestamp`, `created_timestamp`, columns). */
+  /** Relation of the view's events, as `windowEventsRelation` gives them. */
   relation: string;
   /** Join key names, in the view's entity order. */
   keys: readonly string[];
