@@ -2,7 +2,10 @@ import path from 'node:path';
 import type { Vector } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AggregationFunction } from '../../src/definitions/aggregation/aggregation-functions.ts';
+import {
+  AGGREGATION_FUNCTIONS,
+  type AggregationFunction,
+} from '../../src/definitions/aggregation/aggregation-functions.ts';
 import {
   aggregationFeatureSpecs,
   aggregationViewSchema,
@@ -34,38 +37,12 @@ const COLUMNS: Record<string, { type: ValueType; sql: string; functions: Aggrega
   x: {
     type: 'float64',
     sql: 'DOUBLE',
-    functions: [
-      'count',
-      'sum',
-      'mean',
-      'min',
-      'max',
-      'stddev_samp',
-      'stddev_pop',
-      'var_samp',
-      'var_pop',
-      'first',
-      'last',
-      'last_n',
-    ],
+    functions: [...AGGREGATION_FUNCTIONS],
   },
   i: {
     type: 'int64',
     sql: 'BIGINT',
-    functions: [
-      'count',
-      'sum',
-      'mean',
-      'min',
-      'max',
-      'stddev_samp',
-      'stddev_pop',
-      'var_samp',
-      'var_pop',
-      'first',
-      'last',
-      'last_n',
-    ],
+    functions: [...AGGREGATION_FUNCTIONS],
   },
   big: { type: 'int64', sql: 'BIGINT', functions: ['count', 'sum', 'min', 'max', 'first', 'last', 'last_n'] },
   s: { type: 'string', sql: 'VARCHAR', functions: ['count', 'min', 'max', 'first', 'last', 'last_n'] },
