@@ -60,11 +60,11 @@ export function rankColumn(index: number): string {
 
 /**
  * The events of an aggregation view as `windowAggregatesSql` reads them, from `stored` (the view's
- * rows in the offline store's layout): join keys, event and created time as microseconds (a null
- * created time lowest), and the aggregated columns, limited to event times in `[from, to]` (µs),
- * the span any requested window can reach. Each of `ordered` (columns that first, last or last_n
- * read) also gets its rank (`rankColumn(i)`): the position of each non-null value among its
- * entity's in the SPEC's order (event time, created time, value), null where the value is null.
+ * rows in the offline store's layout): join keys, event time as microseconds, and the aggregated
+ * columns, limited to event times in `[from, to]` (µs), the span any requested window can reach.
+ * Each of `ordered` (columns that first, last or last_n read) also gets its rank
+ * (`rankColumn(i)`): the position of each non-null value among its entity's in the SPEC's order
+ * (event time, created time with null lowest, value), null where the value is null.
  * Ranks are integers, so the aggregates that pick by them keep fixed-size states and spill.
  */
 export function windowEventsRelation(
@@ -75,10 +75,14 @@ export function windowEventsRelation(
   from: bigint,
   to: bigint,
 ): string {
+  // The created time only orders the ranks: it is dropped after them, so the join that pairs each
+  // entity row with its events does not carry it.
   const select = [
     ...keys.map(quoteIdentifier),
     'epoch_us("event_timestamp") AS __trove_ets',
-    `coalesce(epoch_us("created_timestamp"), ${CREATED_NULL}) AS __trove_cts`,
+    ...(ordered.length === 0
+      ? []
+      : [`coalesce(epoch_us("created_timestamp"), ${CREATED_NULL}) AS __trove_cts`]),
     ...columns.map(quoteIdentifier),
   ];
   const events = `SELECT ${select.join(', ')} FROM ${stored}
@@ -89,7 +93,7 @@ export function windowEventsRelation(
     const partition = [...keys.map(quoteIdentifier), `${c} IS NULL`].join(', ');
     return `CASE WHEN ${c} IS NOT NULL THEN row_number() OVER (PARTITION BY ${partition} ORDER BY __trove_ets, __trove_cts, ${c}) END AS ${rankColumn(i)}`;
   });
-  return `(SELECT *, ${ranks.join(', ')} FROM (${events}))`;
+  return `(SELECT * EXCLUDE (__trove_cts), ${ranks.join(', ')} FROM (${events}))`;
 }
 
 /** Whether a feature picks one event's value by rank, looked up after the aggregation. */
