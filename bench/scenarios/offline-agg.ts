@@ -13,10 +13,12 @@ const TASKS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tas
 /**
  * Training datasets over an aggregation view (SPEC §7): entity rows × one view of 13 windowed
  * features (count, sum, mean over 1h, 1d, 7d, 30d, and last over 30d) through Trove's
- * `writeHistoricalFile`, against a hand-written DuckDB range join with one conditional aggregate
- * per feature at its granularity-aligned window start (`rangeJoinBaseline` in
- * tasks/offline-agg-tasks.ts), over the same Parquet files. The outputs are compared value by value
- * and the scenario fails if they differ.
+ * `writeHistoricalFile`, against the fastest exact query found by hand in DuckDB over the same
+ * Parquet files (`rangeJoinBaseline` in tasks/offline-agg-tasks.ts): a range join of each entity
+ * row to its driver's events since its 30d window start, grouped by row number, one conditional
+ * aggregate per feature at its §7 granularity-aligned start `ceil((t − w) / g) · g`, and `last` as
+ * the greatest per-driver rank in the window with its city looked up afterwards. The outputs are
+ * compared value by value and the scenario fails if they differ.
  */
 export const scenario: Scenario = {
   name: 'offline.agg',
