@@ -92,6 +92,31 @@ const shape = fc.record({
   value: nestedBigInteger,
 });
 
+/** The fields both read routes share besides the entity columns. */
+type RequestField = 'entities' | 'features' | 'feature' | 'feature_service' | 'full_feature_names';
+
+/** Puts `value` in one of the fields both read routes share; returns what its refusal must name. */
+function placeInRequestFields(body: Record<string, unknown>, position: RequestField, value: unknown): string {
+  switch (position) {
+    case 'entities':
+      body.entities = notColumns(value);
+      return 'entities';
+    case 'features':
+      body.features = value;
+      return 'features';
+    case 'feature':
+      body.features = [CONV_RATE, value];
+      return 'features';
+    case 'feature_service':
+      body.features = undefined;
+      body.feature_service = value;
+      return 'feature_service';
+    case 'full_feature_names':
+      body.full_feature_names = value;
+      return 'full_feature_names';
+  }
+}
+
 const online = fc
   .tuple(
     shape,
@@ -134,29 +159,11 @@ const online = fc
         body.entities = { driver_id: { value } };
         where = 'driver_id';
         break;
-      case 'entities':
-        body.entities = notColumns(value);
-        where = 'entities';
-        break;
-      case 'features':
-        body.features = value;
-        where = 'features';
-        break;
-      case 'feature':
-        body.features = [value, CONV_RATE];
-        where = 'features';
-        break;
-      case 'feature_service':
-        body.features = undefined;
-        body.feature_service = value;
-        where = 'feature_service';
-        break;
-      case 'full_feature_names':
-        body.full_feature_names = value;
-        where = 'full_feature_names';
+      case 'extra field':
+        body.include_feature_view_version_metadata = value;
         break;
       default:
-        body.include_feature_view_version_metadata = value;
+        where = placeInRequestFields(body, position, value);
     }
     return post('/get-online-features', body, where);
   });
@@ -193,26 +200,8 @@ const historical = fc
         where = `entities.${name}[${row}]`;
         break;
       }
-      case 'entities':
-        body.entities = notColumns(value);
-        where = 'entities';
-        break;
-      case 'features':
-        body.features = value;
-        where = 'features';
-        break;
-      case 'feature':
-        body.features = [CONV_RATE, value];
-        where = 'features';
-        break;
-      case 'feature_service':
-        body.features = undefined;
-        body.feature_service = value;
-        where = 'feature_service';
-        break;
       default:
-        body.full_feature_names = value;
-        where = 'full_feature_names';
+        where = placeInRequestFields(body, position, value);
     }
     return post('/get-historical-features', body, where);
   });
