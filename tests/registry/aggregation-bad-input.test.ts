@@ -2,9 +2,10 @@
  * Bad aggregation views fail `trove plan` and `trove apply` with a message naming the file, the
  * view and the field, and leave the registry as it was.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { type BadDefinitionCase, itRejectsEach } from '../helpers/bad-definition-cases.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { makeTempRepo, type TempRepo } from '../helpers/temp-repo.ts';
 
@@ -45,15 +46,9 @@ function withAggregations(aggregations: string, extra = ''): string {
   );
 }
 
-interface BadCase {
-  name: string;
-  files: Record<string, string>;
-  expect: string[];
-}
-
 const VIEW = 'defs.yaml: featureView trip_stats: field';
 
-const CASES: BadCase[] = [
+const CASES: BadDefinitionCase[] = [
   {
     name: 'an unknown function',
     files: { 'defs.yaml': withAggregations('      - { column: fare, function: median, windows: [1h] }') },
@@ -163,10 +158,6 @@ export const more = aggregationView({
 describe('bad aggregation views fail plan and apply, and change nothing', () => {
   let repo: TempRepo;
   let registryBefore: string;
-  const removeExtraFiles = async () => {
-    const extra = new Set(CASES.flatMap((c) => Object.keys(c.files)).filter((f) => f !== 'defs.yaml'));
-    for (const file of extra) await rm(path.join(repo.dir, file), { force: true });
-  };
 
   beforeAll(async () => {
     repo = await makeTempRepo();
@@ -186,17 +177,5 @@ describe('bad aggregation views fail plan and apply, and change nothing', () => 
   });
   afterAll(() => repo.remove());
 
-  for (const c of CASES) {
-    it(`rejects ${c.name}`, async () => {
-      await removeExtraFiles();
-      for (const [file, text] of Object.entries(c.files)) await repo.write(file, text);
-      for (const command of ['plan', 'apply']) {
-        const result = await runCli([command, '--repo', repo.dir]);
-        expect(result.code).not.toBe(0);
-        expect(result.stdout).toBe('');
-        for (const e of c.expect) expect(result.stderr).toContain(e);
-      }
-      expect(await readFile(path.join(repo.dir, '.trove/registry.json'), 'utf8')).toBe(registryBefore);
-    });
-  }
+  itRejectsEach(CASES, () => ({ repo, registryBefore }));
 });

@@ -1,6 +1,7 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BadDefinitionCase, itRejectsEach, removeCaseFiles } from '../helpers/bad-definition-cases.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { makeTempRepo, seedRepo, type TempRepo } from '../helpers/temp-repo.ts';
 
@@ -26,17 +27,7 @@ featureServices:
     features: [driver_hourly_stats]
 `;
 
-interface BadCase {
-  name: string;
-  /** Replaces the definitions file, or adds a second one. */
-  files: Record<string, string>;
-  /** Each must appear in the error output. */
-  expect: (string | RegExp)[];
-  /** The error output is at most this long: values in it are cut short. */
-  maxLength?: number;
-}
-
-const CASES: BadCase[] = [
+const CASES: BadDefinitionCase[] = [
   {
     name: 'a YAML syntax error',
     files: { 'defs.yaml': BASE.replace('entities: [driver]', 'entities: [driver') },
@@ -169,11 +160,7 @@ export const other = featureView({
 describe('bad definitions fail plan and apply, and change nothing', () => {
   let repo: TempRepo;
   let registryBefore: string;
-  /** Files a case adds beside defs.yaml, removed before the next case. */
-  const removeExtraFiles = async () => {
-    const extra = new Set(CASES.flatMap((c) => Object.keys(c.files)).filter((f) => f !== 'defs.yaml'));
-    for (const file of extra) await rm(path.join(repo.dir, file), { force: true });
-  };
+  const removeExtraFiles = () => removeCaseFiles(CASES, repo);
 
   beforeAll(async () => {
     repo = await makeTempRepo();
@@ -185,23 +172,7 @@ describe('bad definitions fail plan and apply, and change nothing', () => {
   });
   afterAll(() => repo.remove());
 
-  for (const c of CASES) {
-    it(`rejects ${c.name}`, async () => {
-      await removeExtraFiles();
-      for (const [file, text] of Object.entries(c.files)) await repo.write(file, text);
-      for (const command of ['plan', 'apply']) {
-        const result = await runCli([command, '--repo', repo.dir]);
-        expect(result.code).not.toBe(0);
-        expect(result.stdout).toBe('');
-        for (const e of c.expect) {
-          if (typeof e === 'string') expect(result.stderr).toContain(e);
-          else expect(result.stderr).toMatch(e);
-        }
-        if (c.maxLength !== undefined) expect(result.stderr.length).toBeLessThanOrEqual(c.maxLength);
-      }
-      expect(await readFile(path.join(repo.dir, '.trove/registry.json'), 'utf8')).toBe(registryBefore);
-    });
-  }
+  itRejectsEach(CASES, () => ({ repo, registryBefore }));
 
   it('reports every problem of a repo in one run', async () => {
     await removeExtraFiles();
