@@ -6,3 +6,19 @@ export const driverRankingV1 = featureService({
   features: ['driver_hourly_stats', 'customer_profile:current_balance', 'driver_customer_trips:fare_per_km'],
   owner: 'ranking@example.com',
 });
+
+/** Version 2 adds the driver's recent trip activity, windowed up to the moment of the ranking. */
+export const driverRankingV2 = featureService({
+  name: 'driver_ranking_v2',
+  features: [
+    'driver_hourly_stats',
+    'customer_profile:current_balance',
+    'driver_customer_trips:fare_per_km',
+    'driver_trip_stats:count_1h',
+    'driver_trip_stats:count_7d',
+    'driver_trip_stats:fare_sum_1d',
+    'driver_trip_stats:fare_mean_7d',
+    'driver_trip_stats:rating_last_7d',
+  ],
+  owner: 'ranking@example.com',
+});

@@ -1,4 +1,4 @@
-import { featureView } from 'trove';
+import { aggregationView, featureView } from 'trove';
 
 export const driverHourlyStats = featureView({
   name: 'driver_hourly_stats',
@@ -45,4 +45,21 @@ export const driverCustomerTrips = featureView({
     { name: 'fare_per_km', type: 'float64' },
   ],
   owner: 'pricing@example.com',
+});
+
+/**
+ * What each driver did lately, from every trip as an event: how many trips, how much in fares and
+ * the last rating, over windows that end at the training row's time or, online, at the read.
+ */
+export const driverTripStats = aggregationView({
+  name: 'driver_trip_stats',
+  entities: ['driver'],
+  source: 'trips',
+  aggregations: [
+    { function: 'count', windows: ['1h', '1d', '7d'] },
+    { column: 'fare', function: 'sum', windows: ['1d', '7d'] },
+    { column: 'fare', function: 'mean', windows: ['1d', '7d'] },
+    { column: 'rating', function: 'last', windows: ['7d'] },
+  ],
+  owner: 'marketplace@example.com',
 });

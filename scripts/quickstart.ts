@@ -1,6 +1,8 @@
 // The main job end to end on the bundled example: generate data, register the definitions,
 // compute the offline store, build a training dataset, materialize, read online features from the
-// CLI and over HTTP. Every step is printed as the command a user would type.
+// CLI and over HTTP. Every step is printed as the command a user would type. The training dataset
+// reads driver_ranking_v2, which mixes batch features with windowed trip aggregates
+// (driver_trip_stats); online reads use driver_ranking_v1 until aggregation views are served online.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -11,6 +13,10 @@ const root = path.resolve(import.meta.dirname, '..');
 const repo = path.join(root, 'feature_repo');
 const bin = path.join(root, 'bin', 'trove.mjs');
 const data = path.join(repo, 'data');
+/** Batch features and trip aggregates of the driver and the rider, for the training dataset. */
+const SERVICE = 'driver_ranking_v2';
+/** The batch features alone: aggregation views are not served online yet. */
+const ONLINE_SERVICE = 'driver_ranking_v1';
 
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -85,7 +91,9 @@ async function latestTripPair(): Promise<{ driver: string; customer: string }> {
 
 say('Trove quick start on the ride-hailing example (feature_repo/)');
 
-const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+// The data ends at the current minute, so the newest trips fall inside the 1h windows of an online
+// read made right after, as they would in production.
+const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const start = new Date(end.getTime() - 31 * 86_400_000);
 say('\n$ npm run generate-data');
 const generated = spawnSync(
@@ -105,11 +113,14 @@ trove(
   '--entities',
   path.join(data, 'training_rows.parquet'),
   '--service',
-  'driver_ranking_v1',
+  SERVICE,
   '--out',
   training,
 );
-say("\nA few training rows (labels with the features as they were at each row's event time):");
+say(
+  "\nA few training rows (labels with the features as they were at each row's event time; the" +
+    ' driver_trip_stats aggregates count_1h … rating_last_7d cover the windows ending there):',
+);
 await printRows(training, 5);
 
 trove('materialize', start.toISOString(), end.toISOString());
@@ -121,7 +132,7 @@ trove(
   '--entity',
   `customer_id=${pair.customer}`,
   '--service',
-  'driver_ranking_v1',
+  ONLINE_SERVICE,
 );
 
 const port = await freePort();
@@ -138,7 +149,7 @@ try {
   await waitForHealth(url, server);
   const body = {
     entities: { driver_id: [Number(pair.driver), 1001], customer_id: [Number(pair.customer), 5001] },
-    feature_service: 'driver_ranking_v1',
+    feature_service: ONLINE_SERVICE,
   };
   say(`\n$ curl -s -X POST ${url}/get-online-features -d '${JSON.stringify(body)}'`);
   const response = await fetch(`${url}/get-online-features`, {
@@ -154,4 +165,6 @@ try {
   await new Promise((r) => server.once('exit', r));
 }
 
-say('\nDone: registered, computed, built a training dataset, materialized, and served online features.');
+say(
+  '\nDone: registered, computed, built a training dataset with windowed aggregates, materialized, and served online features.',
+);

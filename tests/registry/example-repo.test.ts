@@ -35,8 +35,21 @@ describe('the example repo', () => {
     const tsDump = await runCli(['registry-dump', '--repo', ts.dir]);
     const yamlDump = await runCli(['registry-dump', '--repo', yaml.dir]);
     expect(tsDump.code).toBe(0);
-    const objects = comparable(tsDump.stdout) as { objects: { featureViews: unknown[] } };
-    expect(objects.objects.featureViews).toHaveLength(3);
+    const objects = comparable(tsDump.stdout) as {
+      objects: { featureViews: { name: string; features: { name: string; type: string }[] }[] };
+    };
+    expect(objects.objects.featureViews).toHaveLength(4);
+    // The aggregation view's features, typed from the trips columns at apply (fare DOUBLE, rating INTEGER).
+    expect(objects.objects.featureViews.find((v) => v.name === 'driver_trip_stats')?.features).toEqual([
+      { name: 'count_1h', type: 'int64' },
+      { name: 'count_1d', type: 'int64' },
+      { name: 'count_7d', type: 'int64' },
+      { name: 'fare_sum_1d', type: 'float64' },
+      { name: 'fare_sum_7d', type: 'float64' },
+      { name: 'fare_mean_1d', type: 'float64' },
+      { name: 'fare_mean_7d', type: 'float64' },
+      { name: 'rating_last_7d', type: 'int32' },
+    ]);
     expect(comparable(yamlDump.stdout)).toEqual(objects);
     // Byte-identical, so the dump diffs cleanly between environments.
     expect(yamlDump.stdout).toBe(tsDump.stdout);
@@ -74,8 +87,9 @@ describe('removing a view', () => {
       await writeFile(viewsFile, text.replace('export const customerProfile =', 'const customerProfile ='));
       await writeFile(
         `${repo.dir}/feature-services.ts`,
-        (await readFile(`${repo.dir}/feature-services.ts`, 'utf8')).replace(
-          "'customer_profile:current_balance', ",
+        // Every service that names the view lets go of it, or the apply refuses the dangling name.
+        (await readFile(`${repo.dir}/feature-services.ts`, 'utf8')).replaceAll(
+          /\s*'customer_profile:current_balance',/g,
           '',
         ),
       );
@@ -90,6 +104,7 @@ describe('removing a view', () => {
       expect(dump.objects.featureViews.map((v) => v.name)).toEqual([
         'driver_customer_trips',
         'driver_hourly_stats',
+        'driver_trip_stats',
       ]);
     } finally {
       await repo.remove();
