@@ -5,7 +5,6 @@
  * under way finish (so its lock is released and its watermark consistent) and then returns.
  */
 import type { Logger } from 'pino';
-import { servedOnline } from '../src/definitions/view-kinds.ts';
 import { ConflictError } from '../src/errors.ts';
 import type { FeatureStore } from '../src/feature-store.ts';
 import { DEFAULT_LOCK_TTL_MS } from '../src/materialize/view-lock.ts';
@@ -38,7 +37,6 @@ export class MaterializerWorker {
   private lastReclaim = Date.now();
   readonly views = new Map<string, ViewStatus>();
   /** Views of a kind not materialized yet, already logged as skipped. */
-  private readonly skippedKinds = new Set<string>();
   lastCycleAt: string | null = null;
   lastCycleOk = false;
 
@@ -82,16 +80,6 @@ export class MaterializerWorker {
       for (const view of registry.featureViews()) {
         if (this.stopping) break;
         if (!view.online) continue;
-        if (!servedOnline(view)) {
-          // Said once per view, not every cycle.
-          if (!this.skippedKinds.has(view.name))
-            this.logger.info(
-              { view: view.name },
-              'skipping aggregation view: materializing aggregation views is not supported yet',
-            );
-          this.skippedKinds.add(view.name);
-          continue;
-        }
         const status = this.views.get(view.name) ?? { lastSuccess: null, lastError: null, watermark: null };
         this.views.set(view.name, status);
         try {

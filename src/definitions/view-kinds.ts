@@ -1,9 +1,7 @@
 /**
  * What differs between kinds of feature view, in one place, so each stage asks here instead of
- * testing `kind` itself: the features a definition names, the source columns a view stores, and
- * which kinds the online store serves.
+ * testing `kind` itself: the features a definition names and the source columns a view stores.
  */
-import { TroveError } from '../errors.ts';
 import { aggregationFeatureSpecs } from './aggregation/aggregation-view.ts';
 import type { BatchFeatureView, FeatureView, FeatureViewDefinition } from './feature-view.ts';
 import type { ValueType } from './value-type.ts';
@@ -23,33 +21,7 @@ export function sourceColumnsOf(view: FeatureView): { name: string; type: ValueT
   return view.kind === 'aggregation' ? view.columns : view.features;
 }
 
-/** Whether the online store serves a view's kind: aggregation views are not served online yet. */
-export function servedOnline(view: FeatureView): view is BatchFeatureView {
+/** Whether a view is a batch view (one row per entity and time), as opposed to an aggregation view. */
+export function isBatchView(view: FeatureView): view is BatchFeatureView {
   return view.kind === 'batch';
-}
-
-/** The online stages that refuse views of kinds they do not serve. */
-export type OnlineStage = 'read' | 'materialize' | 'push';
-
-const NOT_YET: Record<OnlineStage, string> = {
-  read: 'serving aggregation views online is not supported yet; training datasets can use their features',
-  materialize: 'materializing aggregation views into the online store is not supported yet',
-  push: 'pushing to the source of an aggregation view is not supported yet',
-};
-
-/**
- * `view` as a view the online store serves, or a TroveError (400) naming it and what is not
- * supported yet. For `push`, `source` names the push source feeding the view.
- */
-export function requireServedOnline(
-  view: FeatureView,
-  stage: OnlineStage,
-  source?: string,
-): BatchFeatureView {
-  if (servedOnline(view)) return view;
-  const subject =
-    stage === 'push'
-      ? `push source ${source ?? view.source} feeds aggregation view ${view.name}`
-      : `feature view ${view.name} is an aggregation view`;
-  throw new TroveError('AGGREGATION_VIEW_NOT_ONLINE', `${subject}; ${NOT_YET[stage]}`);
 }

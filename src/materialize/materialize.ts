@@ -5,19 +5,21 @@
  */
 import type { ResolvedConfig } from '../config/trove-config.ts';
 import type { FeatureView } from '../definitions/feature-view.ts';
-import { requireServedOnline, servedOnline } from '../definitions/view-kinds.ts';
 import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import { finishPendingSwap } from '../offline/finish-pending-swap.ts';
+import { AggregationCodec } from '../online/aggregation/aggregation-codec.ts';
 import type { OnlineStore } from '../online/online-store.ts';
+import type { ViewCodec } from '../online/view-codec.ts';
 import type { Registry } from '../registry/registry.ts';
+import { materializeAggregationRange } from './aggregation/materialize-aggregation-view.ts';
 import { materializeViewRange } from './materialize-view.ts';
 import { recordNewestEvent } from './newest-event.ts';
 import type { MicrosRange } from './offline-rows.ts';
 import { createProgress, type MaterializeLog, stderrLog } from './progress.ts';
 import { type LockWait, ViewLock } from './view-lock.ts';
-import { advanceWatermark, readWatermark } from './watermarks.ts';
+import { advanceWatermark, readWatermark, type ViewIdentity } from './watermarks.ts';
 
 export interface MaterializeContext {
   config: ResolvedConfig;
@@ -85,11 +87,7 @@ function selectViews(
       log('skipping view with online: false', { view: name });
       continue;
     }
-    if (names === undefined && !servedOnline(view)) {
-      log('skipping aggregation view: materializing aggregation views is not supported yet', { view: name });
-      continue;
-    }
-    views.push(requireServedOnline(view, 'materialize'));
+    views.push(view);
   }
   return views;
 }
@@ -142,23 +140,38 @@ async function run(
   try {
     for (const [i, view] of views.entries()) {
       const lock = locks[i]!;
-      const codec = online.codec(ctx.registry, view.name);
+      const codec: ViewIdentity =
+        view.kind === 'aggregation'
+          ? online.aggregationCodec(ctx.registry, view.name)
+          : online.codec(ctx.registry, view.name);
       const started = Date.now();
       const before = await readWatermark(online, codec);
       const range = rangeOf(view, before);
       if (await finishPendingSwap(config.offlineStorePath, view.name))
         log('finished an interrupted offline swap before reading', { view: view.name });
-      const stats = await materializeViewRange({
-        store: online,
-        connection,
-        offlineStorePath: config.offlineStorePath,
-        codec,
-        range,
-        batchSize: config.materialize.batchSize,
-        lock,
-        progress,
-        countFirst: ctx.progressBar ?? process.stderr.isTTY === true,
-      });
+      const stats =
+        codec instanceof AggregationCodec
+          ? await materializeAggregationRange({
+              store: online,
+              connection,
+              offlineStorePath: config.offlineStorePath,
+              codec,
+              range,
+              lock,
+              progress,
+              nowMs: (ctx.now ?? (() => new Date()))().getTime(),
+            })
+          : await materializeViewRange({
+              store: online,
+              connection,
+              offlineStorePath: config.offlineStorePath,
+              codec: codec as ViewCodec,
+              range,
+              batchSize: config.materialize.batchSize,
+              lock,
+              progress,
+              countFirst: ctx.progressBar ?? process.stderr.isTTY === true,
+            });
       lock.check();
       if (stats.newestEvent !== null) await recordNewestEvent(online, codec, stats.newestEvent);
       const next = watermarkAfter(range, before);

@@ -3,11 +3,10 @@
  * event). Kept in the view's watermark hash under `<fingerprint>:newest`, so it goes with the
  * schema like the watermark does; it only moves forward (compared in the same script).
  */
-import { servedOnline } from '../definitions/view-kinds.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import { redisFailure } from '../online/redis-client.ts';
-import type { ViewCodec } from '../online/view-codec.ts';
 import type { Registry } from '../registry/registry.ts';
+import type { ViewIdentity } from './watermarks.ts';
 
 const MAX_LUA = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -16,12 +15,16 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
-function field(codec: ViewCodec): string {
+function field(codec: ViewIdentity): string {
   return `${codec.fingerprint}:newest`;
 }
 
 /** Records `micros` as the view's newest online event time if it is later than the one stored. */
-export async function recordNewestEvent(store: OnlineStore, codec: ViewCodec, micros: bigint): Promise<void> {
+export async function recordNewestEvent(
+  store: OnlineStore,
+  codec: ViewIdentity,
+  micros: bigint,
+): Promise<void> {
   try {
     await store.client.eval(
       MAX_LUA,
@@ -40,9 +43,11 @@ export async function readNewestEvents(
   store: OnlineStore,
   registry: Registry,
 ): Promise<Record<string, Date | null>> {
-  const views = registry.featureViews().filter((v) => v.online && servedOnline(v));
+  const views = registry.featureViews().filter((v) => v.online);
   const pipeline = store.client.pipeline();
-  const codecs = views.map((v) => store.codec(registry, v.name));
+  const codecs: ViewIdentity[] = views.map((v) =>
+    v.kind === 'aggregation' ? store.aggregationCodec(registry, v.name) : store.codec(registry, v.name),
+  );
   for (const codec of codecs) pipeline.hget(store.keys.watermarks(codec.view.name), field(codec));
   let replies: [Error | null, unknown][] | null;
   try {

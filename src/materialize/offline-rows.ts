@@ -30,7 +30,8 @@ export async function partitionFiles(
   return { files: listed.files, keysRepeat: !(listed.partitions === 1 && listed.uniqueKeys) };
 }
 
-function asMicros(expr: string, type: ValueType): string {
+/** A column as DuckDB gives it to the codecs: timestamps (and lists of them) as epoch µs. */
+export function asMicros(expr: string, type: ValueType): string {
   if (type === 'timestamp') return `epoch_us(${expr})`;
   if (listElementType(type) === 'timestamp') return `list_transform(${expr}, x -> epoch_us(x))`;
   return expr;

@@ -7,8 +7,13 @@
 import { ConflictError } from '../errors.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import { redisFailure } from '../online/redis-client.ts';
-import type { ViewCodec } from '../online/view-codec.ts';
 import type { ViewLock } from './view-lock.ts';
+
+/** What names a view's watermarks: its name and the fingerprint of its online schema. */
+export interface ViewIdentity {
+  readonly view: { readonly name: string };
+  readonly fingerprint: string;
+}
 
 const ADVANCE_LUA = `#!lua flags=allow-cross-slot-keys
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
@@ -18,7 +23,7 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1
 `;
 
-export async function readWatermark(store: OnlineStore, codec: ViewCodec): Promise<bigint | undefined> {
+export async function readWatermark(store: OnlineStore, codec: ViewIdentity): Promise<bigint | undefined> {
   try {
     const v = await store.client.hget(store.keys.watermarks(codec.view.name), codec.fingerprint);
     return v === null ? undefined : BigInt(v);
@@ -30,7 +35,7 @@ export async function readWatermark(store: OnlineStore, codec: ViewCodec): Promi
 /** Moves the watermark of a view to `micros` if that is later; requires holding `lock`. */
 export async function advanceWatermark(
   store: OnlineStore,
-  codec: ViewCodec,
+  codec: ViewIdentity,
   lock: ViewLock,
   micros: bigint,
 ): Promise<void> {

@@ -3,6 +3,8 @@
  *
  * - `…:o1:{<entity>}`: a hash per entity (format version 1), one field per feature view keyed on
  *   that entity. The entity text is the hash tag, so all of an entity's values share a slot.
+ * - `…:a1:{<entity>}:<view>:<fingerprint>`: a hash per (entity, aggregation view) holding the
+ *   view's tiles for that entity (docs/aggregations.md); in the entity's slot.
  * - `…:wm:{<view>}`: a view's materialization watermarks, one field per schema fingerprint.
  * - `…:lock:{<view>}`: the lock of a view's materialization, in the same slot as its watermarks
  *   so one script can check the lock and move the watermark.
@@ -31,6 +33,11 @@ export class OnlineKeys {
   /** Glob matching every key of the project. */
   get projectPattern(): string {
     return `${this.base}:*`;
+  }
+
+  /** The tile state of an aggregation view for one entity. */
+  aggregation(entityText: string, viewName: string, fingerprint: string): string {
+    return `${this.base}:a1:{${entityText}}:${viewName}:${fingerprint}`;
   }
 
   watermarks(viewName: string): string {

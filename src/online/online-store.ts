@@ -4,9 +4,10 @@
  * docs/online-store.md.
  */
 import type { Redis } from 'ioredis';
-import { servedOnline } from '../definitions/view-kinds.ts';
+import { isBatchView } from '../definitions/view-kinds.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
+import { AggregationCodec } from './aggregation/aggregation-codec.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
 import { OnlineKeys } from './online-keys.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online-response.ts';
@@ -69,6 +70,7 @@ export class OnlineStore {
   readonly target: string;
   private readonly config: OnlineStoreConfig;
   private codecs = new WeakMap<Registry, Map<string, ViewCodec>>();
+  private aggregationCodecs = new WeakMap<Registry, Map<string, AggregationCodec>>();
   private plans = new WeakMap<Registry, Map<string, ReadPlan>>();
   /**
    * The plan found last, with what it was asked for: a caller repeating one request (the usual
@@ -128,6 +130,23 @@ export class OnlineStore {
     return codec;
   }
 
+  /** The online form of an aggregation view in a registry version; built once per registry. */
+  aggregationCodec(registry: Registry, viewName: string): AggregationCodec {
+    let map = this.aggregationCodecs.get(registry);
+    if (!map) {
+      map = new Map();
+      this.aggregationCodecs.set(registry, map);
+    }
+    let codec = map.get(viewName);
+    if (!codec) {
+      const view = registry.featureView(viewName);
+      if (view?.kind !== 'aggregation') throw new Error(`${viewName} is not an aggregation view`);
+      codec = new AggregationCodec(view, registry.joinKeysOf(view));
+      map.set(viewName, codec);
+    }
+    return codec;
+  }
+
   /** The resolved form of a request's features in a registry version; built once per version. */
   plan(registry: Registry, request: OnlineFeaturesRequest): ReadPlan {
     const last = this.lastPlan;
@@ -149,7 +168,12 @@ export class OnlineStore {
     const key = planKey(request);
     let plan = map.get(key);
     if (!plan) {
-      plan = planRead(registry, (name) => this.codec(registry, name), request);
+      plan = planRead(
+        registry,
+        (name) => this.codec(registry, name),
+        (name) => this.aggregationCodec(registry, name),
+        request,
+      );
       if (map.size >= MAX_PLANS) map.clear();
       map.set(key, plan);
     }
@@ -278,7 +302,7 @@ export class OnlineStore {
     const live = new Set(
       registry
         .featureViews()
-        .filter(servedOnline)
+        .filter(isBatchView)
         .map((v) => this.codec(registry, v.name).field),
     );
     let removed = 0;

@@ -6,11 +6,20 @@
 import type { JoinKey } from '../definitions/entity.ts';
 import type { BatchFeatureView } from '../definitions/feature-view.ts';
 import type { ValueType } from '../definitions/value-type.ts';
-import { requireServedOnline } from '../definitions/view-kinds.ts';
+import { isBatchView } from '../definitions/view-kinds.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
 import { showName } from '../show-value.ts';
+import type { AggregationCodec } from './aggregation/aggregation-codec.ts';
+import {
+  type AggregationSlot,
+  answerAggregations,
+  checkReadInstant,
+  type HashFields,
+  hashFieldsOfRecord,
+  hashFieldsOfResp,
+} from './aggregation/read-aggregations.ts';
 import { typedColumn } from './column-type.ts';
 import type { EntityKeyBuilder } from './entity-key.ts';
 import { normalizeValue, presentValue } from './input-values.ts';
@@ -157,29 +166,40 @@ export interface ReadPlan {
   slots: PlannedSlot[];
   /** Join key name → type, with the view that first needs it (for the error when it is missing). */
   keyTypes: Map<string, { type: ValueType; view: string }>;
+  /** Aggregation views, each read with one HGETALL per entity row. */
+  aggregations: AggregationSlot[];
 }
 
 /** Resolves a request's features against a registry; throws for unknown or offline-only views. */
 export function planRead(
   registry: Registry,
   codecOf: (viewName: string) => ViewCodec,
+  aggregationCodecOf: (viewName: string) => AggregationCodec,
   request: Pick<OnlineFeaturesRequest, 'features' | 'service' | 'fullFeatureNames'>,
 ): ReadPlan {
   const selections = resolveFeatures(registry, request);
   const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
   const served = new Map<string, BatchFeatureView>();
+  const keyTypes = new Map<string, { type: ValueType; view: string }>();
+  const aggregations = new Map<string, AggregationSlot>();
   for (const { view } of selections) {
     if (!view.online)
       throw new NotFoundError(
         'VIEW_NOT_ONLINE',
         `feature view ${view.name} is not served online (online: false)`,
       );
-    served.set(view.name, requireServedOnline(view, 'read'));
+    if (isBatchView(view)) served.set(view.name, view);
+    else if (!aggregations.has(view.name)) {
+      const codec = aggregationCodecOf(view.name);
+      for (const k of codec.joinKeys)
+        if (!keyTypes.has(k.name)) keyTypes.set(k.name, { type: k.type, view: view.name });
+      aggregations.set(view.name, { codec, outputs: [] });
+    }
   }
   // Views sharing a join key set share an entity hash: one HMGET fetches all of them.
   const groups = new Map<string, Omit<KeyGroup, 'hmgetHead' | 'hmgetFields'>>();
-  const keyTypes = new Map<string, { type: ValueType; view: string }>();
   for (const { view } of selections) {
+    if (!served.has(view.name)) continue;
     const codec = codecOf(view.name);
     for (const k of codec.joinKeys)
       if (!keyTypes.has(k.name)) keyTypes.set(k.name, { type: k.type, view: view.name });
@@ -205,6 +225,11 @@ export function planRead(
     scratch: new Array(codec.view.features.length),
   }));
   const planned = outputs.map((out, o) => {
+    const aggregation = aggregations.get(out.view.name);
+    if (aggregation) {
+      aggregation.outputs.push({ output: o, feature: aggregation.codec.indexOf(out.feature.name) });
+      return { outputName: out.outputName, slot: -1, index: -1, type: out.feature.type };
+    }
     const slot = codecs.findIndex((c) => c.view.name === out.view.name);
     slots[slot]!.outputs.push(o);
     return {
@@ -214,7 +239,14 @@ export function planRead(
       type: out.feature.type,
     };
   });
-  return { groups: groupList, codecs, outputs: planned, slots, keyTypes };
+  return {
+    groups: groupList,
+    codecs,
+    outputs: planned,
+    slots,
+    keyTypes,
+    aggregations: [...aggregations.values()],
+  };
 }
 
 /** Key of a request's plan among the plans of one registry version. */
@@ -261,6 +293,8 @@ interface PreparedRead {
   /** Entity columns in canonical form (join keys) or as given (other columns). */
   normalized: Map<string, unknown[]>;
   gets: { key: string; fields: readonly string[]; group: KeyGroup }[];
+  /** The state hash of each aggregation slot for each row: `[slot * rowCount + row]`. */
+  hashes: string[];
 }
 
 /** Checks the entities against the plan and builds the HMGETs; throws for an invalid request. */
@@ -305,7 +339,16 @@ function prepareRead(keys: OnlineKeys, plan: ReadPlan, request: OnlineFeaturesRe
       gets.push({ key: keys.entity(group.builder.text(values)), fields: group.fields, group });
     }
   }
-  return { entityNames, rowCount, normalized, gets };
+  const hashes: string[] = [];
+  for (const { codec } of plan.aggregations) {
+    const columns = codec.joinKeys.map((k) => normalized.get(k.name)!);
+    const values: unknown[] = new Array(columns.length);
+    for (let row = 0; row < rowCount; row++) {
+      for (let j = 0; j < columns.length; j++) values[j] = columns[j]![row];
+      hashes.push(codec.key(keys, codec.entityKeys.text(values)));
+    }
+  }
+  return { entityNames, rowCount, normalized, gets, hashes };
 }
 
 /**
@@ -326,6 +369,7 @@ export function readOnline(
 ): Promise<OnlineFeaturesResponse> {
   const prepared = prepareRead(keys, plan, request);
   const gets = prepared.gets;
+  if (plan.aggregations.length > 0) return readWithAggregations(client, plan, prepared, nowMs, onFailure);
   if (client instanceof RespConnection) {
     const encode = (w: RespWriter): void => {
       for (const g of gets) w.raw(g.group.hmgetHead).string(g.key).raw(g.group.hmgetFields);
@@ -346,6 +390,70 @@ export function readOnline(
       .then((reply) => answerRead(plan, prepared, [reply], nowMs), onFailure);
   }
   return fetchFields(client, gets).then((fetched) => answerRead(plan, prepared, fetched, nowMs), onFailure);
+}
+
+const HGETALL_HEAD = Buffer.from('*2\r\n$7\r\nHGETALL\r\n');
+
+/**
+ * A read with aggregation views: their HGETALLs go in the same round trip as the HMGETs (one per
+ * node in a cluster), then each view's windows are merged at `nowMs`.
+ */
+function readWithAggregations(
+  client: ReadSource,
+  plan: ReadPlan,
+  prepared: PreparedRead,
+  nowMs: number,
+  onFailure: (err: unknown) => never,
+): Promise<OnlineFeaturesResponse> {
+  checkReadInstant(plan.aggregations, nowMs, Date.now());
+  const { gets, hashes } = prepared;
+  const answer = (values: (Buffer | null)[][], hashFields: HashFields[]): OnlineFeaturesResponse => {
+    const response = answerRead(plan, prepared, values, nowMs);
+    const columns = response.results.slice(prepared.entityNames.length);
+    answerAggregations(
+      plan.aggregations,
+      hashFields,
+      prepared.rowCount,
+      nowMs * 1000,
+      eventTimeText(nowMs * 1000),
+      columns,
+    );
+    return response;
+  };
+  if (client instanceof RespConnection) {
+    return client
+      .batch(gets.length + hashes.length, (w) => {
+        for (const g of gets) w.raw(g.group.hmgetHead).string(g.key).raw(g.group.hmgetFields);
+        for (const h of hashes) w.raw(HGETALL_HEAD).string(h);
+      })
+      .then(
+        (replies) =>
+          answer(
+            replies.slice(0, gets.length).map(hmgetValues),
+            replies.slice(gets.length).map(hashFieldsOfResp),
+          ),
+        onFailure,
+      );
+  }
+  if (isCluster(client)) {
+    return Promise.all([
+      Promise.all(gets.map((g) => client.hmgetBuffer(g.key, ...g.fields))),
+      Promise.all(hashes.map((h) => client.hgetall(h))),
+    ]).then(([values, records]) => answer(values, records.map(hashFieldsOfRecord)), onFailure);
+  }
+  const pipeline = client.pipeline();
+  for (const g of gets) pipeline.hmgetBuffer(g.key, ...g.fields);
+  for (const h of hashes) pipeline.hgetall(h);
+  return pipeline.exec().then((results) => {
+    const replies = (results ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    return answer(
+      replies.slice(0, gets.length) as (Buffer | null)[][],
+      (replies.slice(gets.length) as Record<string, string>[]).map(hashFieldsOfRecord),
+    );
+  }, onFailure);
 }
 
 /** Builds the answer from the fetched values: `fetched[i]` answers `prepared.gets[i]`. */

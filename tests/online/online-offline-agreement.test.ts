@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/trove-config.ts';
-import { requireServedOnline } from '../../src/definitions/view-kinds.ts';
+import type { BatchFeatureView, FeatureView } from '../../src/definitions/feature-view.ts';
+import { isBatchView } from '../../src/definitions/view-kinds.ts';
 import { openDuckDb } from '../../src/duckdb/open-duckdb.ts';
 import { quoteString } from '../../src/duckdb/sql-literals.ts';
 import { FeatureStore } from '../../src/feature-store.ts';
@@ -17,6 +18,11 @@ import type { PushTarget } from '../../src/push/push-rows.ts';
 import { applyRepo } from '../../src/registry/apply-repo.ts';
 import type { Registry } from '../../src/registry/registry.ts';
 import { copyExampleRepo, makeTempRepo, type TempRepo } from '../helpers/temp-repo.ts';
+
+function batchView(view: FeatureView | undefined): BatchFeatureView {
+  if (!view || !isBatchView(view)) throw new Error(`not a batch view: ${view?.name}`);
+  return view;
+}
 
 const VIEWS = ['driver_hourly_stats', 'customer_profile', 'driver_customer_trips'] as const;
 const SERVICE = 'driver_ranking_v1';
@@ -146,7 +152,7 @@ async function compare(online: OnlineFeaturesResponse, offline: Table, at: Date,
   for (let c = 2; c < names.length; c++) {
     const name = names[c]!;
     const [viewName, featureName] = name.split('__') as [string, string];
-    const view = requireServedOnline(registry.featureView(viewName)!, 'read');
+    const view = batchView(registry.featureView(viewName));
     const feature = view.features.find((f) => f.name === featureName)!;
     const ttlMicros = BigInt(view.ttl * 1_000_000);
     const offlineColumn = offline.getChild(name);
@@ -234,9 +240,7 @@ describe('online and offline agree at the same instant', () => {
     for (const v of VIEWS)
       for (const ets of (await newestEventTimes(v, T2)).values()) if (ets > last) last = ets;
     const driver = (await newestEventTimes('driver_hourly_stats', T2)).get('1000')!;
-    const ttl = BigInt(
-      requireServedOnline(registry.featureView('driver_hourly_stats')!, 'read').ttl * 1_000_000,
-    );
+    const ttl = BigInt(batchView(registry.featureView('driver_hourly_stats')).ttl * 1_000_000);
     const at = new Date(Number((driver + ttl) / 1000n));
     expect(BigInt(at.getTime()) * 1000n).toBeGreaterThanOrEqual(last);
     await checkAt(at);

@@ -1,0 +1,76 @@
+/**
+ * The aggregation views of an online read: which hashes to fetch (one HGETALL per entity and
+ * view, sent in the same round trip as the read's HMGETs), and how their fields become the
+ * requested features' values at the read instant. Every value is PRESENT or NULL_VALUE (SPEC §7:
+ * aggregation features have no ttl and are never NOT_FOUND).
+ */
+import { TroveError } from '../../errors.ts';
+import type { OnlineFeatureColumn } from '../online-response.ts';
+import { RespError, type RespReply } from '../resp/resp-reply.ts';
+import type { AggregationCodec } from './aggregation-codec.ts';
+import { windowStates } from './window-state.ts';
+
+/** One aggregation view of a read plan, and where its features go in the answer. */
+export interface AggregationSlot {
+  codec: AggregationCodec;
+  /** Per requested feature of the view: its output index and its index among the view's features. */
+  outputs: { output: number; feature: number }[];
+}
+
+/** An HGETALL reply as field/value pairs. */
+export type HashFields = (readonly [string, string])[];
+
+/** A RESP HGETALL reply (a flat array of bulk strings) as pairs; throws an error reply. */
+export function hashFieldsOfResp(reply: RespReply): HashFields {
+  if (reply instanceof RespError) throw reply;
+  if (!Array.isArray(reply)) throw new RespError(`unexpected reply to HGETALL: ${String(reply)}`);
+  const out: HashFields = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), String(reply[i + 1])]);
+  return out;
+}
+
+/** An ioredis `hgetall` answer as pairs. */
+export function hashFieldsOfRecord(record: Record<string, string>): HashFields {
+  return Object.entries(record);
+}
+
+/**
+ * Checks that an instant (ms) is one the online state can answer exactly: no earlier than the
+ * read horizon of every view read.
+ */
+export function checkReadInstant(slots: readonly AggregationSlot[], atMs: number, wallMs: number): void {
+  for (const { codec } of slots) {
+    if (atMs < wallMs - codec.layout.horizon * 1000)
+      throw new TroveError(
+        'NOW_OUT_OF_RANGE',
+        `now ${new Date(atMs).toISOString()} is more than ${codec.layout.horizon} seconds in the past; online reads of aggregation view ${codec.view.name} go back that far at most (use a training dataset for older instants)`,
+      );
+  }
+}
+
+/**
+ * Writes the values of every slot's features for each row into the answer columns. `fields[s *
+ * rowCount + row]` holds slot `s`'s hash for entity row `row`; `eventTime` is the read instant's text.
+ */
+export function answerAggregations(
+  slots: readonly AggregationSlot[],
+  fields: readonly HashFields[],
+  rowCount: number,
+  atMicros: number,
+  eventTime: string,
+  columns: OnlineFeatureColumn[],
+): void {
+  for (let s = 0; s < slots.length; s++) {
+    const { codec, outputs } = slots[s]!;
+    for (let row = 0; row < rowCount; row++) {
+      const states = windowStates(codec, fields[s * rowCount + row]!, atMicros);
+      for (const { output, feature } of outputs) {
+        const value = codec.value(feature, states[codec.features[feature]!.span]!);
+        const column = columns[output]!;
+        column.values[row] = value;
+        column.statuses[row] = value === null ? 'NULL_VALUE' : 'PRESENT';
+        column.event_timestamps[row] = eventTime;
+      }
+    }
+  }
+}
