@@ -1,5 +1,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { FeatureView } from '../definitions/feature-view.ts';
 import { registerSourceViews } from '../duckdb/register-source-views.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
@@ -22,11 +24,61 @@ import { newSwapId, partitionDates, recoverView, stagingFolder } from './partiti
 import { checkStoreFolder } from './store-folder.ts';
 
 /**
+ * Runs `body` with a connection on which the push source `sourceName` stands for `pushFile` alone
+ * and every other source reads as usual, with the offline views over the source.
+ */
+async function withPushFile<T>(
+  config: OfflineConfig,
+  registry: Registry,
+  sourceName: string,
+  pushFile: string,
+  body: (connection: DuckDBConnection, views: FeatureView[]) => Promise<T>,
+): Promise<T> {
+  const views = registry.featureViews().filter((v) => v.source === sourceName && v.offline);
+  const db = await openOfflineDuckDb(config);
+  try {
+    const ctx = await offlineSourceContext(config, registry);
+    await registerSourceViews(db.connection, registry.definitions.sources, ctx);
+    await db.connection.run(
+      `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(sourceName)} AS SELECT * FROM read_parquet(${quoteString(pushFile)})`,
+    );
+    return await body(db.connection, views);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The rows `appendPushedRows` adds (or added) to each offline view for `pushFile`, without adding
+ * them: what a retried push reports when its rows are already in the store.
+ */
+export async function pushedRowCounts(
+  config: OfflineConfig,
+  registry: Registry,
+  sourceName: string,
+  pushFile: string,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  if (!registry.featureViews().some((v) => v.source === sourceName && v.offline)) return counts;
+  return withPushFile(config, registry, sourceName, pushFile, async (connection, views) => {
+    for (const view of views) {
+      await checkTransformation(connection, view);
+      const reader = await connection.runAndReadAll(
+        `SELECT count(*) FROM (${canonicalRowsSql(registry, view)}) WHERE ${EVENT_TIMESTAMP} IS NOT NULL`,
+      );
+      counts[view.name] = Number(reader.getColumns()[0]?.[0] ?? 0);
+    }
+    return counts;
+  });
+}
+
+/**
  * Makes rows pushed to a push source part of the offline store at once, so the next training
  * dataset sees them without a recompute. The new push file is run through each offline view's SQL
  * (field mapping, transformation, casts to the declared types) and its rows are added to the view's
  * date partitions as extra files, each moved in by rename. A later compute of those dates rebuilds
- * them from the source, which reads the push folder too, so no row is counted twice.
+ * them from the source, which reads the push folder too, so no row is counted twice. Rows added to
+ * an aggregation view keep the push's id from the file's PUSH_ID column.
  *
  * Returns the rows added per view.
  */
@@ -36,28 +88,21 @@ export async function appendPushedRows(
   sourceName: string,
   pushFile: string,
 ): Promise<Record<string, number>> {
-  const views = registry.featureViews().filter((v) => v.source === sourceName && v.offline);
   const added: Record<string, number> = {};
-  if (views.length === 0) return added;
+  if (!registry.featureViews().some((v) => v.source === sourceName && v.offline)) return added;
   const store = config.offlineStorePath;
-  const db = await openOfflineDuckDb(config);
-  try {
-    const ctx = await offlineSourceContext(config, registry);
-    await registerSourceViews(db.connection, registry.definitions.sources, ctx);
-    // The push source stands for the new file alone here: its older rows are already in the views.
-    await db.connection.run(
-      `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(sourceName)} AS SELECT * FROM read_parquet(${quoteString(pushFile)})`,
-    );
+  // The push source stands for the new file alone here: its older rows are already in the views.
+  await withPushFile(config, registry, sourceName, pushFile, async (connection, views) => {
     for (const view of views) {
       const unlock = await lockViewWaiting(store, view.name);
       const id = newSwapId();
       const staging = stagingFolder(store, view.name, id);
       try {
-        await checkTransformation(db.connection, view);
+        await checkTransformation(connection, view);
         await recoverView(store, view.name);
         const keys = registry.joinKeysOf(view).map((k) => quoteIdentifier(k.name));
         const columns = canonicalColumnList(registry, view);
-        const copied = await db.connection.runAndReadAll(
+        const copied = await connection.runAndReadAll(
           `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date
                  FROM (${canonicalRowsSql(registry, view)}) WHERE ${EVENT_TIMESTAMP} IS NOT NULL
                  ORDER BY ${[...keys, EVENT_TIMESTAMP].join(', ')})
@@ -84,8 +129,6 @@ export async function appendPushedRows(
         await unlock();
       }
     }
-  } finally {
-    db.close();
-  }
+  });
   return added;
 }

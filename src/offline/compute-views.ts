@@ -15,6 +15,7 @@ import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
 import {
   CREATED_TIMESTAMP,
   EVENT_TIMESTAMP,
+  PUSH_ID,
   partitionFolder,
   UNIQUE_KEY_TIMES_MARKER,
   UNIQUE_KEYS_MARKER,
@@ -115,10 +116,19 @@ export async function checkTransformation(connection: DuckDBConnection, view: Fe
 }
 
 /**
+ * `relation` with a PUSH_ID column, NULL wherever it has none: rows of batch sources, and push files
+ * or partitions written before the column existed (all of them lacking it leaves it out entirely).
+ */
+function withPushId(relation: string): string {
+  return `(SELECT NULL::VARCHAR AS ${PUSH_ID} WHERE false) UNION ALL BY NAME (SELECT * FROM ${relation})`;
+}
+
+/**
  * The canonical rows of a view from its source: join keys, `event_timestamp`, `created_timestamp`
  * and the view's source columns (a batch view's features, the columns an aggregation view
  * aggregates), each cast to its type, so every file of the store has the same schema whatever the
- * source's own types are.
+ * source's own types are. An aggregation view's rows also keep the id of the push that brought
+ * each (PUSH_ID).
  */
 export function canonicalRowsSql(registry: Registry, view: FeatureView): string {
   const source = registry.source(view.source);
@@ -141,7 +151,10 @@ export function canonicalRowsSql(registry: Registry, view: FeatureView): string 
       (f) => `CAST(${quoteIdentifier(f.name)} AS ${duckdbTypeOf(f.type)}) AS ${quoteIdentifier(f.name)}`,
     ),
   ];
-  return `SELECT ${columns.join(', ')} FROM (${featureViewRowsSql(view, source)})`;
+  const rows = `(${featureViewRowsSql(view, source)})`;
+  if (view.kind !== 'aggregation') return `SELECT ${columns.join(', ')} FROM ${rows}`;
+  columns.push(`CAST(${PUSH_ID} AS VARCHAR) AS ${PUSH_ID}`);
+  return `SELECT ${columns.join(', ')} FROM (${withPushId(rows)})`;
 }
 
 /** The canonical columns of a view's files, quoted and comma-separated, in layout order. */
@@ -151,6 +164,7 @@ export function canonicalColumnList(registry: Registry, view: FeatureView): stri
     EVENT_TIMESTAMP,
     CREATED_TIMESTAMP,
     ...sourceColumnsOf(view).map((f) => f.name),
+    ...(view.kind === 'aggregation' ? [PUSH_ID] : []),
   ]
     .map(quoteIdentifier)
     .join(', ');
@@ -287,9 +301,10 @@ async function computeView(
   // drop the rest of that day.
   const keptFiles = [...touched].map((d) => path.join(partitionFolder(store, view.name, d), '*.parquet'));
   if (keptFiles.length > 0 && (options.start || options.end)) {
-    newRows = `SELECT ${columns} FROM (${newRows}) UNION ALL BY NAME SELECT ${columns} FROM read_parquet([${keptFiles
-      .map(quoteString)
-      .join(', ')}], union_by_name = true, hive_partitioning = false) WHERE NOT (${inRange})`;
+    const kept = `read_parquet([${keptFiles.map(quoteString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+    newRows = `SELECT ${columns} FROM (${newRows}) UNION ALL BY NAME SELECT ${columns} FROM ${
+      view.kind === 'aggregation' ? `(${withPushId(kept)})` : kept
+    } WHERE NOT (${inRange})`;
   }
   const order = [...keys, EVENT_TIMESTAMP].join(', ');
   try {

@@ -10,9 +10,18 @@ import { RESERVED_COLUMNS } from '../definitions/check-references.ts';
  * `event_timestamp` (TIMESTAMPTZ, UTC, microseconds), `created_timestamp` (TIMESTAMPTZ, nullable),
  * then the features in definition order, each with the DuckDB type of its declared value type. An
  * aggregation view's files hold its source's events instead: after the timestamps come the columns
- * it aggregates, in order of first use, each with the DuckDB type of the value type apply found.
+ * it aggregates, in order of first use, each with the DuckDB type of the value type apply found,
+ * then `__trove_push_id` (PUSH_ID).
  */
 export const [EVENT_TIMESTAMP, CREATED_TIMESTAMP] = RESERVED_COLUMNS;
+
+/**
+ * VARCHAR column of the push that brought a row: in every push file, and in an aggregation view's
+ * files, where it is NULL for rows of batch sources and in files written before it existed (read
+ * with `union_by_name`). It lets online state kept per push be rebuilt from offline rows without
+ * counting a push twice. Batch views do not store it, and the training join never reads it.
+ */
+export const PUSH_ID = '__trove_push_id';
 
 export function viewFolder(offlineStorePath: string, viewName: string): string {
   return path.join(offlineStorePath, 'views', viewName);

@@ -2,30 +2,36 @@
  * Pushing rows to a push source: every row is checked against the types of every view over the
  * source before anything is written; then the rows go to the online store through the same
  * newest-wins script as materialization, and/or to a new Parquet file in the source's push folder
- * (written beside it and renamed into place, so a reader never sees half a file).
+ * (written beside it and moved into place, so a reader never sees half a file).
+ *
+ * Every push has an id, its idempotency key or a random UUID, which every row of its file carries
+ * (PUSH_ID). A keyed push's file is named after the key, so a retry finds it: the same rows again
+ * write nothing offline, other rows are refused (409) before anything is written.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { blobValue, type DuckDBValue, listValue, timestampTZValue } from '@duckdb/node-api';
-import type { FeatureView } from '../definitions/feature-view.ts';
+import type { BatchFeatureView } from '../definitions/feature-view.ts';
 import type { PushSource } from '../definitions/source.ts';
 import { pushFolder } from '../definitions/source-sql.ts';
 import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/value-type.ts';
-import { requireServedOnline } from '../definitions/view-kinds.ts';
+import { sourceColumnsOf } from '../definitions/view-kinds.ts';
 import { realDirectories } from '../duckdb/file-access.ts';
 import { openDuckDb } from '../duckdb/open-duckdb.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
-import { NotFoundError, TroveError } from '../errors.ts';
+import { ConflictError, NotFoundError, TroveError } from '../errors.ts';
 import { recordNewestEvent } from '../materialize/newest-event.ts';
-import { appendPushedRows } from '../offline/append-pushed-rows.ts';
+import { appendPushedRows, pushedRowCounts } from '../offline/append-pushed-rows.ts';
 import type { OfflineConfig } from '../offline/offline-duckdb.ts';
+import { PUSH_ID } from '../offline/offline-layout.ts';
 import { checkStoreFolder } from '../offline/store-folder.ts';
 import { InvalidValueError, normalizeValue } from '../online/input-values.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';
 import type { Registry } from '../registry/registry.ts';
 import { showName, showValue } from '../show-value.ts';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from './idempotency-key.ts';
 
 export type PushTarget = 'online' | 'offline' | 'online_and_offline';
 
@@ -34,13 +40,21 @@ export interface PushRequest {
   /** Column name (as the source names it) → values, one per row. */
   df: Record<string, readonly unknown[]>;
   to: PushTarget;
+  /**
+   * The push's id, kept with its rows offline: a retry with the same key and rows adds nothing
+   * offline, one with other rows is refused. 1 to 128 characters of IDEMPOTENCY_KEY; a random
+   * UUID when absent.
+   */
+  idempotencyKey?: string;
 }
 
 export interface PushResult {
+  /** The push's id: its idempotency key, or the random UUID given to it. */
+  pushId: string;
   rows: number;
   /** Online rows that replaced the stored value, per view. */
   online: Record<string, number>;
-  /** Parquet file written, if any. */
+  /** Parquet file written, if any (for a retried push, the one its first attempt wrote). */
   offlineFile: string | null;
   /** Rows added to each offline view's partitions, visible to training datasets at once. */
   offline: Record<string, number>;
@@ -67,22 +81,109 @@ function duckValue(type: ValueType, value: unknown): DuckDBValue {
   }
 }
 
+/** Push-file metadata key holding the rows' content hash. */
+const ROWS_HASH = 'trove_rows_sha256';
+
+/**
+ * A content hash of the checked columns: names, types and canonical values, in name order, so the
+ * same rows pushed again hash alike whatever order their columns came in.
+ */
+function rowsHash(columns: readonly CheckedColumn[]): string {
+  const hash = createHash('sha256');
+  const canonical = (_key: string, value: unknown): unknown => {
+    if (typeof value === 'bigint') return `${value}n`;
+    if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('base64') };
+    // JSON would write these as null.
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    return value;
+  };
+  for (const column of [...columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    hash.update(`${JSON.stringify([column.name, column.type])}\n`);
+    for (const value of column.values) hash.update(`${JSON.stringify(value ?? null, canonical)}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The file of a keyed push: named by a hash of the key, so a retry finds it, distinct keys never
+ * share it (also on case-insensitive file systems), and no key character reaches the file name.
+ */
+export function keyedPushFileName(key: string): string {
+  return `push-key-${createHash('sha256').update(key).digest('hex').slice(0, 32)}.parquet`;
+}
+
+function keyReused(key: string): ConflictError {
+  return new ConflictError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `idempotency key ${showValue(key)} was used by an earlier push with other rows; nothing was written`,
+  );
+}
+
+async function openPushDuckDb(offlineStorePath: string) {
+  return openDuckDb({ threads: 1, access: { directories: await realDirectories([offlineStorePath]) } });
+}
+
+/** The rows hash stored in `file`, null if there is no such file, '' if it has none. */
+async function storedRowsHash(offlineStorePath: string, file: string): Promise<string | null> {
+  const found = await stat(file).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return false;
+      throw err;
+    },
+  );
+  if (!found) return null;
+  const { instance, connection } = await openPushDuckDb(offlineStorePath);
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT decode(value) FROM parquet_kv_metadata(${quoteString(file)}) WHERE decode(key) = ${quoteString(ROWS_HASH)}`,
+    );
+    return String(reader.getColumns()[0]?.[0] ?? '');
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * Whether a keyed push's file already holds these rows (true), or does not exist (false); a 409
+ * when it holds other rows.
+ */
+async function alreadyPushed(
+  offlineStorePath: string,
+  file: string,
+  key: string,
+  hash: string,
+): Promise<boolean> {
+  const stored = await storedRowsHash(offlineStorePath, file);
+  if (stored === null) return false;
+  if (stored !== hash) throw keyReused(key);
+  return true;
+}
+
+/** Errors of `link` on file systems without hard links, where the move falls back to rename. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * Writes the rows, each with the push id, to `final` by way of a temp file beside it. A keyed
+ * file is moved in with `link`, which fails rather than replace a file a concurrent push with the
+ * same key moved in first: then the caller compares rows with that one. Returns false in that case.
+ */
 async function writeParquet(
   columns: readonly CheckedColumn[],
   rows: number,
+  pushId: string,
+  hash: string,
   offlineStorePath: string,
-  folder: string,
-): Promise<string> {
+  final: string,
+  keyed: boolean,
+): Promise<boolean> {
+  const folder = path.dirname(final);
   await checkStoreFolder(offlineStorePath, folder);
   await mkdir(folder, { recursive: true });
-  const id = `${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID()}`;
-  const final = path.join(folder, `push-${id}.parquet`);
-  // Not matching *.parquet until renamed, so readers of the folder skip it.
-  const temp = path.join(folder, `.push-${id}.tmp`);
-  const { instance, connection } = await openDuckDb({
-    threads: 1,
-    access: { directories: await realDirectories([offlineStorePath]) },
-  });
+  // Not matching *.parquet until moved, so readers of the folder skip it.
+  const temp = path.join(folder, `.${path.basename(final, '.parquet')}-${randomUUID()}.tmp`);
+  const { instance, connection } = await openPushDuckDb(offlineStorePath);
   try {
     const defs = columns.map((c) => `${quoteIdentifier(c.name)} ${duckdbTypeOf(c.type)}`).join(', ');
     await connection.run(`CREATE TABLE pushed (${defs})`);
@@ -94,13 +195,25 @@ async function writeParquet(
       appender.endRow();
     }
     appender.closeSync();
-    await connection.run(`COPY pushed TO ${quoteString(temp)} (FORMAT parquet)`);
-    await rename(temp, final);
-    return final;
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
+    await connection.run(
+      `COPY (SELECT *, ${quoteString(pushId)}::VARCHAR AS ${PUSH_ID} FROM pushed) TO ${quoteString(temp)}
+       (FORMAT parquet, KV_METADATA {${ROWS_HASH}: ${quoteString(hash)}})`,
+    );
+    if (!keyed) {
+      await rename(temp, final);
+      return true;
+    }
+    try {
+      await link(temp, final);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') return false;
+      if (!NO_HARD_LINKS.has(code)) throw err;
+      await rename(temp, final);
+    }
+    return true;
   } finally {
+    await rm(temp, { force: true });
     connection.closeSync();
     instance.closeSync();
   }
@@ -116,17 +229,27 @@ export async function pushRows(
   if (source?.kind !== 'push')
     throw new NotFoundError('UNKNOWN_PUSH_SOURCE', `unknown push source ${showName(request.pushSourceName)}`);
   const pushSource: PushSource = source;
-  // Refused before anything is written, whatever the target: no half-applied push.
-  const views = registry
-    .featureViews()
-    .filter((v) => v.source === source.name)
-    .map((v) => requireServedOnline(v, 'push', source.name));
-  const toOnline = request.to !== 'offline';
-  const toOffline = request.to !== 'online';
   if (!['online', 'offline', 'online_and_offline'].includes(request.to))
     throw new TroveError(
       'INVALID_REQUEST',
       `to must be online, offline or online_and_offline, not ${showValue(request.to)}`,
+    );
+  const key = request.idempotencyKey;
+  if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)))
+    throw new TroveError(
+      'INVALID_REQUEST',
+      `idempotencyKey must be ${IDEMPOTENCY_KEY_RULE}, not ${showValue(key)}`,
+    );
+  const pushId = key ?? randomUUID();
+  const toOnline = request.to !== 'offline';
+  const toOffline = request.to !== 'online';
+  const views = registry.featureViews().filter((v) => v.source === source.name);
+  // Refused before anything is written: no half-applied push. Offline, every kind takes rows.
+  const aggregation = views.find((v) => v.kind === 'aggregation');
+  if (toOnline && aggregation)
+    throw new TroveError(
+      'AGGREGATION_VIEW_NOT_ONLINE',
+      `push source ${source.name} feeds aggregation view ${aggregation.name}; pushing to the source of an aggregation view is not supported yet`,
     );
 
   const names = Object.keys(request.df);
@@ -172,10 +295,11 @@ export async function pushRows(
   const created = pushSource.createdTimestampField
     ? check(pushSource.createdTimestampField, 'timestamp', false, `push source ${source.name}`)
     : undefined;
-  const plans: { view: FeatureView; keys: CheckedColumn[]; features: CheckedColumn[] }[] = [];
+  const plans: { view: BatchFeatureView; keys: CheckedColumn[]; features: CheckedColumn[] }[] = [];
   for (const view of views) {
     const keys = registry.joinKeysOf(view).map((k) => check(k.name, k.type, true, `view ${view.name}`));
-    const features = view.features.map((f) => check(f.name, f.type, false, `view ${view.name}`));
+    const features = sourceColumnsOf(view).map((f) => check(f.name, f.type, false, `view ${view.name}`));
+    if (view.kind !== 'batch') continue;
     if (toOnline && view.online && view.transformation)
       throw new TroveError(
         'PUSH_TO_TRANSFORMED_VIEW',
@@ -184,15 +308,30 @@ export async function pushRows(
     plans.push({ view, keys, features });
   }
 
-  const result: PushResult = { rows, online: {}, offlineFile: null, offline: {} };
+  const result: PushResult = { pushId, rows, online: {}, offlineFile: null, offline: {} };
   if (toOffline && rows > 0) {
-    result.offlineFile = await writeParquet(
-      [...checked.values()],
-      rows,
-      offlineConfig.offlineStorePath,
-      pushFolder(offlineConfig.offlineStorePath, source.name),
+    const store = offlineConfig.offlineStorePath;
+    const columns = [...checked.values()];
+    const hash = rowsHash(columns);
+    const folder = pushFolder(store, source.name);
+    const file = path.join(
+      folder,
+      key === undefined
+        ? `push-${new Date().toISOString().replace(/[:.]/g, '')}-${pushId}.parquet`
+        : keyedPushFileName(key),
     );
-    result.offline = await appendPushedRows(offlineConfig, registry, source.name, result.offlineFile);
+    // A retry's rows are in the store already, from its first attempt's file (appended then, or by
+    // the next compute if appending failed): nothing to add.
+    let written = false;
+    if (key === undefined || !(await alreadyPushed(store, file, key, hash))) {
+      written = await writeParquet(columns, rows, pushId, hash, store, file, key !== undefined);
+      // Lost the race to a concurrent attempt with the same key: same rows or a 409.
+      if (!written) await alreadyPushed(store, file, key!, hash);
+    }
+    result.offlineFile = file;
+    result.offline = written
+      ? await appendPushedRows(offlineConfig, registry, source.name, file)
+      : await pushedRowCounts(offlineConfig, registry, source.name, file);
   }
   if (toOnline && rows > 0) {
     const store = online();

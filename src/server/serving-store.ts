@@ -6,7 +6,7 @@
 import type { MaterializeLog } from '../materialize/progress.ts';
 import type { HistoricalRequest } from '../offline/historical-query.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
-import type { PushRequest } from '../push/push-rows.ts';
+import type { PushRequest, PushResult } from '../push/push-rows.ts';
 import type { Registry } from '../registry/registry.ts';
 
 export type { PushTarget } from '../push/push-rows.ts';
@@ -24,7 +24,8 @@ export interface ServingStore {
   getOnlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse>;
   materialize(options: { start: Date; end: Date } & MaterializeRunOptions): Promise<unknown>;
   materializeIncremental(options: { end: Date } & MaterializeRunOptions): Promise<unknown>;
-  push(request: PushRequest): Promise<unknown>;
+  /** Resolves with the push's id (its idempotency key, or one given to it). */
+  push(request: PushRequest): Promise<Pick<PushResult, 'pushId'>>;
   /** Training rows as Arrow IPC stream bytes; rejects before the first byte if the request is bad. */
   getHistoricalFeaturesIpcStream(request: HistoricalRequest): Promise<AsyncIterable<Uint8Array>>;
   /** Resolves when the online store answers; rejects otherwise. */

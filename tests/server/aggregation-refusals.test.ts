@@ -1,7 +1,8 @@
 /**
  * Until aggregation views are served online, every online stage refuses them with a specific
- * error and writes nothing: materialize and materialize-incremental naming one, a push to a source
- * feeding one, an online read of their features; over HTTP these are 400s. Materializing every
+ * error and writes nothing: materialize and materialize-incremental naming one, a push online to a
+ * source feeding one, an online read of their features; over HTTP these are 400s. A push offline
+ * to such a source is taken. Materializing every
  * view (the command, the API, the worker) skips them and says so. Training datasets serve them.
  */
 import { randomUUID } from 'node:crypto';
@@ -215,8 +216,8 @@ describe('materializing', () => {
 describe('pushing', () => {
   const df = { driver_id: [1], event_timestamp: ['2024-01-01T12:00:00Z'], fare: [99.5] };
 
-  it('refuses a push to a source feeding an aggregation view, whatever the target, writing nothing', async () => {
-    for (const to of ['online', 'offline', 'online_and_offline'] as const) {
+  it('refuses a push online to a source feeding an aggregation view, writing nothing', async () => {
+    for (const to of ['online', 'online_and_offline'] as const) {
       await expect(store.push({ pushSourceName: 'trip_push', df, to })).rejects.toMatchObject({
         code: 'AGGREGATION_VIEW_NOT_ONLINE',
         message: NOT_PUSHED,
@@ -229,6 +230,11 @@ describe('pushing', () => {
       features: ['push_fares:fare'],
     });
     expect(read.results[1]?.statuses).toEqual(['NOT_FOUND']);
+  });
+
+  it('takes a push offline to a source feeding an aggregation view', async () => {
+    const result = await store.push({ pushSourceName: 'trip_push', df, to: 'offline' });
+    expect(result.offline).toEqual({ push_fares: 1, push_aggs: 1 });
   });
 
   it('answers 400 over HTTP', async () => {

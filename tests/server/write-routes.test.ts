@@ -26,7 +26,13 @@ describe('POST /push', () => {
       `{"push_source_name":"customer_push","df":{"customer_id":["c1","c2"],"event_timestamp":["2024-01-01T00:00:00Z","2024-01-01T00:00:00"],"current_balance":[12.5,null],"lifetime_trips":[9223372036854775806,1]},"to":"online","allow_registry_cache":true}`,
     );
     expect(answer.status).toBe(200);
-    expect(answer.json).toEqual({ push_source_name: 'customer_push', to: 'online', rows: 2 });
+    // Without an idempotency key, the push's id is a random UUID.
+    expect(answer.json).toEqual({
+      push_source_name: 'customer_push',
+      to: 'online',
+      rows: 2,
+      push_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+    });
     const read = await online('c1');
     expect(read.text).toContain('"values":[12.5]');
     expect(read.text).toContain('"values":[9223372036854775806]');

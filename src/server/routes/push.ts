@@ -6,15 +6,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, TroveError } from '../../errors.ts';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from '../../push/idempotency-key.ts';
 import { showName } from '../../show-value.ts';
 import type { RouteOptions } from '../server-context.ts';
 import { callStore, readRegistry } from '../with-timeout.ts';
 
-/** Feast's PushFeaturesRequest; `allow_registry_cache` and `transform_on_write` are ignored. */
+/**
+ * Feast's PushFeaturesRequest; `allow_registry_cache` and `transform_on_write` are ignored.
+ * `idempotency_key` is Trove's: the push's id, so that a retry adds nothing twice.
+ */
 export const pushBody = z.looseObject({
   push_source_name: z.string().min(1),
   df: z.record(z.string(), z.array(z.unknown())),
   to: z.enum(['online', 'offline', 'online_and_offline']).default('online'),
+  idempotency_key: z.string().regex(IDEMPOTENCY_KEY, `expected ${IDEMPOTENCY_KEY_RULE}`).optional(),
 });
 
 export function checkColumns(df: Record<string, unknown[]>): number {
@@ -36,7 +41,7 @@ export function checkColumns(df: Record<string, unknown[]>): number {
 export const pushRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
   const { store } = context;
   app.post('/push', { schema: { body: pushBody }, config: { scope: 'write' } }, async (request) => {
-    const { push_source_name: pushSourceName, df, to } = request.body;
+    const { push_source_name: pushSourceName, df, to, idempotency_key: idempotencyKey } = request.body;
     const rows = checkColumns(df);
     const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
     const source = registry.source(pushSourceName);
@@ -50,7 +55,13 @@ export const pushRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { con
     }
     // Offline writes touch files; give them longer than an online write.
     const deadline = to === 'online' ? context.storeTimeoutMs : Math.max(context.storeTimeoutMs, 60_000);
-    await callStore(() => store.push({ pushSourceName, df, to }), deadline, 'the push', request.log);
-    return { push_source_name: pushSourceName, to, rows };
+    const result = await callStore(
+      () =>
+        store.push({ pushSourceName, df, to, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }),
+      deadline,
+      'the push',
+      request.log,
+    );
+    return { push_source_name: pushSourceName, to, rows, push_id: result.pushId };
   });
 };
