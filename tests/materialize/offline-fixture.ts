@@ -85,13 +85,19 @@ for i = 1, #KEYS do
 end
 return table.concat(out)`;
 
-/** Every entity hash of a project, field → value (hex), for comparing whole online states. */
-export async function dumpOnline(store: OnlineStore): Promise<Map<string, Record<string, string>>> {
+/**
+ * Every entity hash of a project (or every key matching `pattern`), field → value (hex), for
+ * comparing whole online states.
+ */
+export async function dumpOnline(
+  store: OnlineStore,
+  pattern: string = store.keys.entityPattern,
+): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   let cursor = '0';
   do {
     // Batches of about 1000 keys keep each script short (a few ms) on a Redis others share.
-    const [next, keys] = await store.client.scan(cursor, 'MATCH', store.keys.entityPattern, 'COUNT', 1000);
+    const [next, keys] = await store.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
     if (keys.length === 0) continue;
     const dump = (await store.client.callBuffer('EVAL', DUMP_LUA, keys.length, ...keys)) as Buffer;
