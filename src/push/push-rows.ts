@@ -12,6 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { blobValue, type DuckDBValue, listValue, timestampTZValue } from '@duckdb/node-api';
+import type { AggregationView } from '../definitions/aggregation/aggregation-view.ts';
 import type { BatchFeatureView } from '../definitions/feature-view.ts';
 import type { PushSource } from '../definitions/source.ts';
 import { pushFolder } from '../definitions/source-sql.ts';
@@ -28,9 +29,11 @@ import { PUSH_ID } from '../offline/offline-layout.ts';
 import { checkStoreFolder } from '../offline/store-folder.ts';
 import { InvalidValueError, normalizeValue } from '../online/input-values.ts';
 import type { OnlineStore } from '../online/online-store.ts';
+import { redisFailure } from '../online/redis-client.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';
 import type { Registry } from '../registry/registry.ts';
 import { showName, showValue } from '../show-value.ts';
+import { pushAggregationEvents } from './aggregation/push-aggregation-events.ts';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from './idempotency-key.ts';
 
 export type PushTarget = 'online' | 'offline' | 'online_and_offline';
@@ -244,13 +247,6 @@ export async function pushRows(
   const toOnline = request.to !== 'offline';
   const toOffline = request.to !== 'online';
   const views = registry.featureViews().filter((v) => v.source === source.name);
-  // Refused before anything is written: no half-applied push. Offline, every kind takes rows.
-  const aggregation = views.find((v) => v.kind === 'aggregation');
-  if (toOnline && aggregation)
-    throw new TroveError(
-      'AGGREGATION_VIEW_NOT_ONLINE',
-      `push source ${source.name} feeds aggregation view ${aggregation.name}; pushing to the source of an aggregation view is not supported yet`,
-    );
 
   const names = Object.keys(request.df);
   if (names.length === 0) throw new TroveError('INVALID_REQUEST', 'df has no columns');
@@ -296,10 +292,14 @@ export async function pushRows(
     ? check(pushSource.createdTimestampField, 'timestamp', false, `push source ${source.name}`)
     : undefined;
   const plans: { view: BatchFeatureView; keys: CheckedColumn[]; features: CheckedColumn[] }[] = [];
+  const aggregationPlans: { view: AggregationView; keys: CheckedColumn[]; columns: CheckedColumn[] }[] = [];
   for (const view of views) {
     const keys = registry.joinKeysOf(view).map((k) => check(k.name, k.type, true, `view ${view.name}`));
     const features = sourceColumnsOf(view).map((f) => check(f.name, f.type, false, `view ${view.name}`));
-    if (view.kind !== 'batch') continue;
+    if (view.kind === 'aggregation') {
+      aggregationPlans.push({ view, keys, columns: features });
+      continue;
+    }
     if (toOnline && view.online && view.transformation)
       throw new TroveError(
         'PUSH_TO_TRANSFORMED_VIEW',
@@ -355,6 +355,23 @@ export async function pushRows(
         });
       }
       result.online[view.name] = await store.write(writes);
+      await recordNewestEvent(store, codec, newestEvent);
+    }
+    for (const { view, keys, columns } of aggregationPlans) {
+      if (!view.online) continue;
+      const codec = store.aggregationCodec(registry, view.name);
+      const events = {
+        rows,
+        keys: keys.map((k) => k.values),
+        event: event.values as bigint[],
+        created: created?.values as (bigint | null)[] | undefined,
+        columns: columns.map((c) => c.values),
+      };
+      try {
+        result.online[view.name] = await pushAggregationEvents(store, codec, pushId, events, Date.now());
+      } catch (err) {
+        throw redisFailure(err, store.target, 'online write');
+      }
       await recordNewestEvent(store, codec, newestEvent);
     }
   }
