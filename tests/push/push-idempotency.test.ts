@@ -342,12 +342,4 @@ describe('idempotency keys', () => {
     });
     expect(answer).toMatchObject({ status: 200, json: { push_id: longest } });
   });
-
-  it('leave online pushes to an aggregation view refused', async () => {
-    for (const to of ['online', 'online_and_offline'] as const) {
-      await expect(
-        store.push({ pushSourceName: 'trip_push', df, to, idempotencyKey: 'online-1' }),
-      ).rejects.toMatchObject({ code: 'AGGREGATION_VIEW_NOT_ONLINE' });
-    }
-  });
 });
