@@ -1,8 +1,8 @@
 // The main job end to end on the bundled example: generate data, register the definitions,
 // compute the offline store, build a training dataset, materialize, read online features from the
-// CLI and over HTTP. Every step is printed as the command a user would type. The training dataset
-// reads driver_ranking_v2, which mixes batch features with windowed trip aggregates
-// (driver_trip_stats); online reads use driver_ranking_v1 until aggregation views are served online.
+// CLI and over HTTP. Every step is printed as the command a user would type. The service it reads,
+// driver_ranking_v2, mixes batch features with windowed trip aggregates (driver_trip_stats), so both
+// kinds show in the training rows and in the online answers.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -13,10 +13,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const repo = path.join(root, 'feature_repo');
 const bin = path.join(root, 'bin', 'trove.mjs');
 const data = path.join(repo, 'data');
-/** Batch features and trip aggregates of the driver and the rider, for the training dataset. */
+/** Batch features and trip aggregates of the driver and the rider, read offline and online. */
 const SERVICE = 'driver_ranking_v2';
-/** The batch features alone: aggregation views are not served online yet. */
-const ONLINE_SERVICE = 'driver_ranking_v1';
 
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -132,7 +130,7 @@ trove(
   '--entity',
   `customer_id=${pair.customer}`,
   '--service',
-  ONLINE_SERVICE,
+  SERVICE,
 );
 
 const port = await freePort();
@@ -149,7 +147,7 @@ try {
   await waitForHealth(url, server);
   const body = {
     entities: { driver_id: [Number(pair.driver), 1001], customer_id: [Number(pair.customer), 5001] },
-    feature_service: ONLINE_SERVICE,
+    feature_service: SERVICE,
   };
   say(`\n$ curl -s -X POST ${url}/get-online-features -d '${JSON.stringify(body)}'`);
   const response = await fetch(`${url}/get-online-features`, {
