@@ -18,7 +18,7 @@ import { applyRepo } from '../../src/registry/apply-repo.ts';
 import { buildServer, serverOptionsFromConfig } from '../../src/server/app.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { makeTempRepo, type TempRepo } from '../helpers/temp-repo.ts';
-import { errorOf, jsonText, REDIS_URL } from './server-fixture.ts';
+import { jsonText, REDIS_URL } from './server-fixture.ts';
 
 const DEFINITIONS = `entities:
   - name: driver
@@ -91,10 +91,6 @@ async function post(
     json = undefined;
   }
   return { status: res.status, json, bytes };
-}
-
-function errorCode(answer: { status: number; json: unknown }): { code: string; message: string } {
-  return errorOf({ status: answer.status, json: answer.json, headers: new Headers(), text: '' });
 }
 
 beforeAll(async () => {
