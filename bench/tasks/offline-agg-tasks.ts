@@ -13,6 +13,7 @@ import { entitySchema } from '../../src/definitions/entity.ts';
 import { sourceSchema } from '../../src/definitions/source.ts';
 import { openDuckDb } from '../../src/duckdb/open-duckdb.ts';
 import { quoteString } from '../../src/duckdb/sql-literals.ts';
+import { eventIndexFolder } from '../../src/offline/aggregation/event-index.ts';
 import { computeViews } from '../../src/offline/compute-views.ts';
 import { writeHistoricalFile } from '../../src/offline/historical-output.ts';
 import type { OfflineConfig } from '../../src/offline/offline-duckdb.ts';
@@ -101,7 +102,9 @@ const entityCount = (events: number): number => Math.max(100, Math.round(events 
  */
 export async function generateStore(args: { dir: string; events: number }): Promise<string> {
   const { dir, events } = args;
-  if (await exists(path.join(dir, 'offline', 'views', VIEW))) return 'cached';
+  // A store computed before compute wrote event indexes is computed again.
+  if (await exists(path.join(eventIndexFolder(path.join(dir, 'offline'), VIEW), 'manifest.json')))
+    return 'cached';
   await mkdir(path.join(dir, 'src'), { recursive: true });
   const { instance, connection } = await openDuckDb({
     memoryLimit: '2GB',

@@ -10,6 +10,7 @@ import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { checkUserQuery } from '../duckdb/user-query.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
+import { refreshEventIndex } from './aggregation/event-index.ts';
 import { lockView } from './compute-lock.ts';
 import { type OfflineConfig, openOfflineDuckDb } from './offline-duckdb.ts';
 import {
@@ -352,6 +353,8 @@ async function computeView(
       { id, dates: dates.map((date) => ({ date, staged: staged.has(date) })) },
       options.failpoint,
     );
+    if (view.kind === 'aggregation')
+      await refreshEventIndex(connection, store, view, registry.joinKeysOf(view));
     return { view: view.name, rows, partitions: dates };
   } catch (err) {
     await abandonSwap(store, view.name, id);

@@ -8,11 +8,8 @@ import type { Registry } from '../registry/registry.ts';
 import { type OutputFeature, outputFeatures, resolveFeatures } from '../registry/resolve-features.ts';
 import { showName, showNames, showValue } from '../show-value.ts';
 import { requestedWindows } from './aggregation/requested-windows.ts';
-import {
-  windowAggregatesSql,
-  windowEventsRelation,
-  windowedColumn,
-} from './aggregation/window-aggregates-sql.ts';
+import { windowedView } from './aggregation/view-events.ts';
+import { windowAggregatesSql, windowedColumn } from './aggregation/window-aggregates-sql.ts';
 import {
   ENTITY_ROW,
   ENTITY_TABLE,
@@ -248,27 +245,21 @@ export async function prepareHistoricalQuery(
         await finishPendingSwap(store, view.name);
         const requested = requestedWindows(view, features);
         const from = minTs - requested.reachMicros;
-        const { files } = await viewFiles(
-          store,
-          view.name,
-          utcDateOf({ micros: from }),
-          utcDateOf({ micros: maxTs }),
-        );
-        const keys = registry.joinKeysOf(view).map((k) => k.name);
-        const events = windowEventsRelation(
-          storedRelation(registry, view, files),
-          keys,
-          requested.columns,
-          requested.ordered,
+        const [fromDate, toDate] = [utcDateOf({ micros: from }), utcDateOf({ micros: maxTs })];
+        const { files } = await viewFiles(store, view.name, fromDate, toDate);
+        const windowed = await windowedView({
+          offlineStorePath: store,
+          view,
+          keys: registry.joinKeysOf(view),
+          requested,
+          files,
+          stored: storedRelation(registry, view, files),
+          fromDate,
+          toDate,
           from,
-          maxTs,
-        );
-        return windowAggregatesSql(windowedEntities, {
-          relation: events,
-          keys,
-          ordered: requested.ordered,
-          features: requested.features,
+          to: maxTs,
         });
+        return windowAggregatesSql(windowedEntities, windowed);
       }),
     );
     const views: PitView[] = await Promise.all(

@@ -1,5 +1,6 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Vector } from 'apache-arrow';
+import type { Table, Vector } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,12 +8,14 @@ import {
   type AggregationFunction,
 } from '../../src/definitions/aggregation/aggregation-functions.ts';
 import {
+  type AggregationViewDefinition,
   aggregationFeatureSpecs,
   aggregationViewSchema,
   registerAggregationView,
 } from '../../src/definitions/aggregation/aggregation-view.ts';
 import { defaultGranularity } from '../../src/definitions/aggregation/granularity.ts';
 import type { ValueType } from '../../src/definitions/value-type.ts';
+import { eventIndexFolder } from '../../src/offline/aggregation/event-index.ts';
 import { computeViews } from '../../src/offline/compute-views.ts';
 import { historicalTable } from '../../src/offline/historical-output.ts';
 import {
@@ -269,33 +272,44 @@ async function check(g: Generated): Promise<void> {
       ],
       g.entities.map((e) => [e.key, { micros: e.ts }, e.label]),
     );
-    const table = await historicalTable(config, registry, { entities: entityFile, features: ['windows:*'] });
-    const specs = aggregationFeatureSpecs(definition);
-    expect(table.schema.names).toEqual([
-      'driver_id',
-      'event_timestamp',
-      'label',
-      ...specs.map((s) => s.name),
-    ]);
-    expect(table.numRows).toBe(g.entities.length);
-    // Input order, duplicates and pass-through columns kept.
-    expect(columnValues(table, 'driver_id')).toEqual(g.entities.map((e) => e.key));
-    expect(columnValues(table, 'event_timestamp')).toEqual(g.entities.map((e) => e.ts));
-    expect(columnValues(table, 'label')).toEqual(g.entities.map((e) => e.label));
-    for (const spec of specs) {
-      const actual = columnValues(table, spec.name).map(plain);
-      const column = spec.column === undefined ? undefined : COLUMNS[spec.column]!;
-      g.entities.forEach((e, row) => {
-        const expected = referenceValue(spec, g.events, e.key, e.ts, column?.type === 'int64');
-        const got = actual[row];
-        const where = `${spec.name}, row ${row} (key ${e.key}, t ${e.ts})`;
-        if (typeof expected === 'number' && typeof got === 'number')
-          expect(sameNumber(got, expected), `${where}: got ${got}, expected ${expected}`).toBe(true);
-        else expect(got, where).toEqual(expected as RefValue | RefValue[] | null);
-      });
+    // First through the event index compute wrote, then from the partitions without it.
+    for (const from of ['index', 'partitions']) {
+      if (from === 'partitions')
+        // A view without events has none.
+        await rm(path.join(eventIndexFolder(config.offlineStorePath, 'windows'), 'manifest.json'), {
+          force: true,
+        });
+      await checkTable(
+        g,
+        definition,
+        await historicalTable(config, registry, { entities: entityFile, features: ['windows:*'] }),
+      );
     }
   } finally {
     await cleanup();
+  }
+}
+
+/** The dataset `table` against the brute-force reference, value by value. */
+function checkTable(g: Generated, definition: AggregationViewDefinition, table: Table): void {
+  const specs = aggregationFeatureSpecs(definition);
+  expect(table.schema.names).toEqual(['driver_id', 'event_timestamp', 'label', ...specs.map((s) => s.name)]);
+  expect(table.numRows).toBe(g.entities.length);
+  // Input order, duplicates and pass-through columns kept.
+  expect(columnValues(table, 'driver_id')).toEqual(g.entities.map((e) => e.key));
+  expect(columnValues(table, 'event_timestamp')).toEqual(g.entities.map((e) => e.ts));
+  expect(columnValues(table, 'label')).toEqual(g.entities.map((e) => e.label));
+  for (const spec of specs) {
+    const actual = columnValues(table, spec.name).map(plain);
+    const column = spec.column === undefined ? undefined : COLUMNS[spec.column]!;
+    g.entities.forEach((e, row) => {
+      const expected = referenceValue(spec, g.events, e.key, e.ts, column?.type === 'int64');
+      const got = actual[row];
+      const where = `${spec.name}, row ${row} (key ${e.key}, t ${e.ts})`;
+      if (typeof expected === 'number' && typeof got === 'number')
+        expect(sameNumber(got, expected), `${where}: got ${got}, expected ${expected}`).toBe(true);
+      else expect(got, where).toEqual(expected as RefValue | RefValue[] | null);
+    });
   }
 }
 

@@ -24,6 +24,11 @@ export interface WindowedView {
   /** The columns ranked in `relation` (first, last and last_n read them), in rank column order. */
   ordered: readonly string[];
   features: readonly WindowedFeature[];
+  /**
+   * No two events share a rank, whatever their keys (ranks of the event index): first and last
+   * then look their value up by rank alone, so the aggregation groups by entity row only.
+   */
+  uniqueRanks?: boolean;
 }
 
 /** The entity rows as the windows need them. */
@@ -51,6 +56,22 @@ export function windowStartSql(tMicros: string, windowMicros: bigint, granularit
   const w = `${windowMicros}::BIGINT`;
   const g = `${granularityMicros}::BIGINT`;
   return `(${tMicros} - ${w} + (((${w} - ${tMicros}) % ${g}) + ${g}) % ${g})`;
+}
+
+/**
+ * The earliest of the window starts, as SQL over the entity row `e`: a start column that is never
+ * later than any other, when one is, else `least` of all. A window `w` of granularity `g` starts
+ * in `[t - w, t - w + g)`, so one with `w - g >= w'` for every other window `w'` starts first
+ * whatever `t` is (30d at 1d before 7d at 1h), and the join compares against a column, not a call.
+ */
+function earliestStart(starts: ReadonlyMap<string, string>): string {
+  const spans = [...starts].map(([key, column]) => {
+    const [w, g] = key.split('/').map(Number) as [number, number];
+    return { w, g, column };
+  });
+  const first = spans.find((a) => spans.every((b) => b === a || a.w - a.g >= b.w));
+  if (first) return `e.${first.column}`;
+  return `least(${spans.map((s) => `e.${s.column}`).join(', ')})`;
 }
 
 /** Name of the column holding an ordered column's rank among its entity's events (see below). */
@@ -94,6 +115,29 @@ export function windowEventsRelation(
     return `CASE WHEN ${c} IS NOT NULL THEN row_number() OVER (PARTITION BY ${partition} ORDER BY __trove_ets, __trove_cts, ${c}) END AS ${rankColumn(i)}`;
   });
   return `(SELECT * EXCLUDE (__trove_cts), ${ranks.join(', ')} FROM (${events}))`;
+}
+
+/**
+ * The same relation as `windowEventsRelation`, read from a view's event index (event-index.ts):
+ * `file` holds every event sorted by keys and time with its ranks computed, `ranks[i]` being the
+ * index column that ranks `ordered[i]`. Limited to event times in `[from, to]` (µs).
+ */
+export function indexedEventsRelation(
+  file: string,
+  keys: readonly string[],
+  columns: readonly string[],
+  ranks: readonly string[],
+  from: bigint,
+  to: bigint,
+): string {
+  const select = [
+    ...keys.map(quoteIdentifier),
+    '__trove_ets',
+    ...columns.map(quoteIdentifier),
+    ...ranks.map((r, i) => `${quoteIdentifier(r)} AS ${rankColumn(i)}`),
+  ];
+  return `(SELECT ${select.join(', ')} FROM read_parquet(${quoteString(file)})
+    WHERE __trove_ets BETWEEN ${from}::BIGINT AND ${to}::BIGINT)`;
 }
 
 /** Whether a feature picks one event's value by rank, looked up after the aggregation. */
@@ -181,24 +225,27 @@ export function windowAggregatesSql(entities: WindowedEntities, view: WindowedVi
   });
   const keyNames = view.keys.map((_, i) => `__trove_wk${i}`);
   const keyColumns = view.keys.map((k, i) => `${entities.keyColumn(k)} AS ${keyNames[i]}`);
-  const startRefs = [...starts.values()].map((c) => `e.${c}`);
-  const lowest = startRefs.length === 1 ? startRefs[0]! : `least(${startRefs.join(', ')})`;
+  const lowest = earliestStart(starts);
   const on = [
     ...view.keys.map((k, i) => `e.${keyNames[i]} = x.${quoteIdentifier(k)}`),
     `x.__trove_ets >= ${lowest}`,
     `x.__trove_ets <= e.__trove_t`,
   ];
-  const aggregated = `SELECT e.__trove_row, ${[...keyNames.map((k) => `e.${k}`), ...aggregates].join(', ')}
+  // Keys are carried through the aggregation only for lookups that need them.
+  const lookupKeys = view.uniqueRanks || !view.features.some(picksByRank) ? [] : keyNames;
+  const aggregated = `SELECT e.__trove_row, ${[...lookupKeys.map((k) => `e.${k}`), ...aggregates].join(', ')}
     FROM (SELECT __trove_row, ${[...keyColumns, `${t} AS __trove_t`, ...startColumns].join(', ')} FROM ${entities.relation}) e
     LEFT JOIN __trove_events x ON ${on.join(' AND ')}
-    GROUP BY ${['e.__trove_row', ...keyNames.map((k) => `e.${k}`)].join(', ')}`;
+    GROUP BY ${['e.__trove_row', ...lookupKeys.map((k) => `e.${k}`)].join(', ')}`;
   // First and last: the value of the event of the rank found, one lookup join each.
   const lookups: string[] = [];
   const outputs = view.features.map((f, i) => {
     if (!picksByRank(f)) return `a.${windowedColumn(i)}`;
     const alias = `l${i}`;
     const on = [
-      ...view.keys.map((k, j) => `${alias}.${quoteIdentifier(k)} = a.${keyNames[j]}`),
+      ...(view.uniqueRanks
+        ? []
+        : view.keys.map((k, j) => `${alias}.${quoteIdentifier(k)} = a.${keyNames[j]}`)),
       `${alias}.${rankOf(f)} = a.${windowedColumn(i)}`,
     ];
     lookups.push(`LEFT JOIN __trove_events ${alias} ON ${on.join(' AND ')}`);
