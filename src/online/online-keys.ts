@@ -5,6 +5,7 @@
  *   that entity. The entity text is the hash tag, so all of an entity's values share a slot.
  * - `…:a1:{<entity>}:<view>:<fingerprint>`: a hash per (entity, aggregation view) holding the
  *   view's tiles for that entity (docs/aggregations.md); in the entity's slot.
+ * - `…:pushkey:<key>`: the rows an online-only push's idempotency key named.
  * - `…:wm:{<view>}`: a view's materialization watermarks, one field per schema fingerprint.
  * - `…:lock:{<view>}`: the lock of a view's materialization, in the same slot as its watermarks
  *   so one script can check the lock and move the watermark.
@@ -38,6 +39,11 @@ export class OnlineKeys {
   /** The tile state of an aggregation view for one entity. */
   aggregation(entityText: string, viewName: string, fingerprint: string): string {
     return `${this.base}:a1:{${entityText}}:${viewName}:${fingerprint}`;
+  }
+
+  /** The rows hash an online-only push's idempotency key named (push/aggregation/claim-push-key.ts). */
+  pushKey(idempotencyKey: string): string {
+    return `${this.base}:pushkey:${idempotencyKey}`;
   }
 
   watermarks(viewName: string): string {

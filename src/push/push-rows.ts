@@ -33,6 +33,7 @@ import { redisFailure } from '../online/redis-client.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';
 import type { Registry } from '../registry/registry.ts';
 import { showName, showValue } from '../show-value.ts';
+import { claimPushKey } from './aggregation/claim-push-key.ts';
 import { pushAggregationEvents } from './aggregation/push-aggregation-events.ts';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from './idempotency-key.ts';
 
@@ -335,6 +336,14 @@ export async function pushRows(
   }
   if (toOnline && rows > 0) {
     const store = online();
+    const live = aggregationPlans.filter((p) => p.view.online);
+    // Offline, the push file already told a reused key; an online-only push has none.
+    if (key !== undefined && !toOffline && live.length > 0) {
+      const lifetime = Math.max(
+        ...live.map((p) => store.aggregationCodec(registry, p.view.name).layout.longestLifetime),
+      );
+      if (!(await claimPushKey(store, key, rowsHash([...checked.values()]), lifetime))) throw keyReused(key);
+    }
     const newestEvent = (event.values as bigint[]).reduce((a, b) => (b > a ? b : a));
     for (const { view, keys, features } of plans) {
       if (!view.online) continue;

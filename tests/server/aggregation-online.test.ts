@@ -205,6 +205,30 @@ describe('pushing and reading over HTTP', () => {
     expect(again.results[1]?.values).toEqual([99.5]);
   });
 
+  it('refuses an online-only push reusing a key for other rows, changing nothing', async () => {
+    const key = `online-only-${id}`;
+    const push = (fare: number) =>
+      post('/push', {
+        push_source_name: 'trip_push',
+        df: { driver_id: [4], event_timestamp: [at(2)], fare: [fare] },
+        to: 'online',
+        idempotency_key: key,
+      });
+    const max = async () =>
+      (
+        await store.getOnlineFeatures(
+          { entities: { driver_id: [4] }, features: ['push_aggs:fare_max_1d'] },
+          { now: new Date(T) },
+        )
+      ).results[1]?.values;
+    expect((await push(3.5)).status).toBe(200);
+    expect((await push(3.5)).status).toBe(200);
+    const reused = await push(80);
+    expect(reused.status).toBe(409);
+    expect((reused.json as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await max()).toEqual([3.5]);
+  });
+
   it('refuses a read at an instant older than the online horizon, naming it', async () => {
     await expect(tripAggs(1, new Date(Date.now() - 2 * 3600_000))).rejects.toMatchObject({
       code: 'NOW_OUT_OF_RANGE',
