@@ -18,7 +18,9 @@ const TASKS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tas
  * row to its driver's events since its 30d window start, grouped by row number, one conditional
  * aggregate per feature at its §7 granularity-aligned start `ceil((t − w) / g) · g`, and `last` as
  * the greatest per-driver rank in the window with its city looked up afterwards. The outputs are
- * compared value by value and the scenario fails if they differ.
+ * compared value by value and the scenario fails if they differ. Trove reads the event index its
+ * compute wrote (docs/aggregations.md), the baseline the partitions: compute is not timed, and the
+ * store is computed again when it has no index.
  */
 export const scenario: Scenario = {
   name: 'offline.agg',
