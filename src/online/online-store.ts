@@ -4,6 +4,7 @@
  * docs/online-store.md.
  */
 import type { Redis } from 'ioredis';
+import type { FeatureView } from '../definitions/feature-view.ts';
 import { isBatchView } from '../definitions/view-kinds.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -50,6 +51,28 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** What `build` makes of a view of a registry version, made once per (registry, view). */
+function perRegistry<T>(
+  cache: WeakMap<Registry, Map<string, T>>,
+  registry: Registry,
+  viewName: string,
+  build: (view: FeatureView) => T,
+): T {
+  let map = cache.get(registry);
+  if (!map) {
+    map = new Map();
+    cache.set(registry, map);
+  }
+  let value = map.get(viewName);
+  if (value === undefined) {
+    const view = registry.featureView(viewName);
+    if (!view) throw new Error(`unknown feature view ${viewName}`);
+    value = build(view);
+    map.set(viewName, value);
+  }
+  return value;
 }
 
 export class OnlineStore {
@@ -115,36 +138,15 @@ export class OnlineStore {
 
   /** The codec of a view in a registry version; built once per registry. */
   codec(registry: Registry, viewName: string): ViewCodec {
-    let map = this.codecs.get(registry);
-    if (!map) {
-      map = new Map();
-      this.codecs.set(registry, map);
-    }
-    let codec = map.get(viewName);
-    if (!codec) {
-      const view = registry.featureView(viewName);
-      if (!view) throw new Error(`unknown feature view ${viewName}`);
-      codec = ViewCodec.of(registry, view);
-      map.set(viewName, codec);
-    }
-    return codec;
+    return perRegistry(this.codecs, registry, viewName, (view) => ViewCodec.of(registry, view));
   }
 
   /** The online form of an aggregation view in a registry version; built once per registry. */
   aggregationCodec(registry: Registry, viewName: string): AggregationCodec {
-    let map = this.aggregationCodecs.get(registry);
-    if (!map) {
-      map = new Map();
-      this.aggregationCodecs.set(registry, map);
-    }
-    let codec = map.get(viewName);
-    if (!codec) {
-      const view = registry.featureView(viewName);
-      if (view?.kind !== 'aggregation') throw new Error(`${viewName} is not an aggregation view`);
-      codec = new AggregationCodec(view, registry.joinKeysOf(view));
-      map.set(viewName, codec);
-    }
-    return codec;
+    return perRegistry(this.aggregationCodecs, registry, viewName, (view) => {
+      if (view.kind !== 'aggregation') throw new Error(`${viewName} is not an aggregation view`);
+      return new AggregationCodec(view, registry.joinKeysOf(view));
+    });
   }
 
   /** The resolved form of a request's features in a registry version; built once per version. */
