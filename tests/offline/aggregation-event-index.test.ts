@@ -4,7 +4,7 @@
  * file the index does not know (as a push adds), or the index's file is gone, they read the
  * partitions.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Table, Vector } from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -113,17 +113,17 @@ function values(table: Table): Record<string, unknown[]> {
 const dataset = () =>
   historicalTable(offlineConfig(dir), registry, { entities: ENTITIES, features: ['trips:*'] });
 
-/** Whether the index of the view may serve a dataset over both days. */
-async function indexServes(): Promise<boolean> {
+/** Whether the index of the view may serve a dataset whose windows reach `[fromDate, toDate]`. */
+async function indexServes(fromDate = '2024-03-01', toDate = '2024-03-31'): Promise<boolean> {
   const store = offlineConfig(dir).offlineStorePath;
-  const { files } = await viewFiles(store, 'trips');
+  const { files } = await viewFiles(store, 'trips', fromDate, toDate);
   const index = await usableEventIndex(store, 'trips', {
     keys: [{ name: 'driver_id', sqlType: 'BIGINT' }],
     columns: [{ name: 'city', sqlType: 'VARCHAR' }],
     ordered: ['city'],
     files,
-    fromDate: '2024-03-01',
-    toDate: '2024-03-31',
+    fromDate,
+    toDate,
   });
   return index !== undefined;
 }
@@ -167,6 +167,35 @@ describe('the event index of an aggregation view', () => {
     // The next compute indexes it too.
     await computeViews(offlineConfig(dir), registry);
     expect(await indexServes()).toBe(true);
+  });
+
+  it('is not read for a dataset reaching less than half of it', async () => {
+    // Two partitions of about the same size: either alone is about half, both are all of it.
+    expect(await indexServes('2024-03-10', '2024-03-11')).toBe(true);
+    const folder = partitionFolder(offlineConfig(dir).offlineStorePath, 'trips', '2024-03-12');
+    await mkdir(folder, { recursive: true });
+    const later = Array.from({ length: 200 }, (_, i): Cell[] => [
+      9n,
+      ts(`2024-03-12T${String(i % 24).padStart(2, '0')}:00:00Z`),
+      null,
+      i,
+      `city-${i}`,
+    ]);
+    await writeParquet(
+      path.join(folder, 'part-0.parquet'),
+      [
+        { name: 'driver_id', type: 'BIGINT' },
+        { name: 'event_timestamp', type: 'TIMESTAMPTZ' },
+        { name: 'created_timestamp', type: 'TIMESTAMPTZ' },
+        { name: 'fare', type: 'DOUBLE' },
+        { name: 'city', type: 'VARCHAR' },
+      ],
+      later,
+    );
+    await computeViews(offlineConfig(dir), registry, { start: ts('2024-03-13T00:00:00Z') });
+    expect(await indexServes('2024-03-12', '2024-03-12')).toBe(true);
+    expect(await indexServes('2024-03-10', '2024-03-11')).toBe(false);
+    expect(values(await dataset()).count_2d).toEqual([4n, 2n, 1n, 0n]);
   });
 
   it('is not read when its data file is gone', async () => {

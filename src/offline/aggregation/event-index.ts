@@ -190,8 +190,9 @@ const same = (
 /**
  * The event index of `view` if it holds exactly the events of `request.files` for the dates asked
  * (same files, sizes and modification times; none missing, none added), with the keys, column
- * types and ranks asked. Dates outside the range may differ: the index's other events are filtered
- * out by time, and ranks only order events, which events elsewhere do not change.
+ * types and ranks asked, and those dates hold at least half of it (by file size). Dates outside
+ * the range may differ: the index's other events are filtered out by time, and ranks only order
+ * events, which events elsewhere do not change.
  */
 export async function usableEventIndex(
   offlineStorePath: string,
@@ -219,6 +220,10 @@ export async function usableEventIndex(
   } catch {
     return undefined;
   }
+  // The index is read whole (its events are in key order, so dates cannot be pruned): for a
+  // dataset reaching less than half of it, the partitions in range are less to read.
+  const bytes = (files: readonly IndexedFile[]) => files.reduce((n, f) => n + f.size, 0);
+  if (bytes(indexed) * 2 < bytes(manifest.files)) return undefined;
   if (current.length !== indexed.length) return undefined;
   const byName = new Map(indexed.map((f) => [f.file, f]));
   for (const f of current) {
