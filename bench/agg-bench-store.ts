@@ -36,7 +36,7 @@ export interface AggBenchSize {
 /**
  * 100 events per driver over 60 days, as in offline.agg. Quick runs keep 10k drivers: each push
  * adds fields to its drivers' state, and with their shorter loads push.agg's batches then reach a
- * driver about as many times as at full size (about 10), so both see state of the same size.
+ * driver about as many times as at full size (5–10), so both see state of the same size.
  */
 export function aggBenchSize(quick: boolean): AggBenchSize {
   return quick ? { drivers: 10_000, events: 1_000_000 } : { drivers: 50_000, events: 5_000_000 };
