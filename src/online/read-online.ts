@@ -438,12 +438,12 @@ function readWithAggregations(
   if (isCluster(client)) {
     return Promise.all([
       Promise.all(gets.map((g) => client.hmgetBuffer(g.key, ...g.fields))),
-      Promise.all(hashes.map((h) => client.hgetall(h))),
+      Promise.all(hashes.map((h) => client.hgetallBuffer(h))),
     ]).then(([values, records]) => answer(values, records.map(hashFieldsOfRecord)), onFailure);
   }
   const pipeline = client.pipeline();
   for (const g of gets) pipeline.hmgetBuffer(g.key, ...g.fields);
-  for (const h of hashes) pipeline.hgetall(h);
+  for (const h of hashes) pipeline.hgetallBuffer(h);
   return pipeline.exec().then((results) => {
     const replies = (results ?? []).map(([err, value]) => {
       if (err) throw err;
@@ -451,7 +451,7 @@ function readWithAggregations(
     });
     return answer(
       replies.slice(0, gets.length) as (Buffer | null)[][],
-      (replies.slice(gets.length) as Record<string, string>[]).map(hashFieldsOfRecord),
+      (replies.slice(gets.length) as Record<string, Buffer>[]).map(hashFieldsOfRecord),
     );
   }, onFailure);
 }

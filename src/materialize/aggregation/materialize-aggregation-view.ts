@@ -92,7 +92,7 @@ export async function materializeAggregationRange(
 
   const closeEntity = (): void => {
     if (entity === undefined) return;
-    const fields: [string, string][] = [];
+    const fields: [string, Buffer][] = [];
     let expiresAtMs = 0;
     for (const builder of layers.values()) {
       const write = builder.finish();

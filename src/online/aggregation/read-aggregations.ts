@@ -18,19 +18,19 @@ export interface AggregationSlot {
 }
 
 /** An HGETALL reply as field/value pairs. */
-export type HashFields = (readonly [string, string])[];
+export type HashFields = (readonly [string, Buffer])[];
 
 /** A RESP HGETALL reply (a flat array of bulk strings) as pairs; throws an error reply. */
 export function hashFieldsOfResp(reply: RespReply): HashFields {
   if (reply instanceof RespError) throw reply;
   if (!Array.isArray(reply)) throw new RespError(`unexpected reply to HGETALL: ${String(reply)}`);
   const out: HashFields = [];
-  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), String(reply[i + 1])]);
+  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), reply[i + 1] as Buffer]);
   return out;
 }
 
-/** An ioredis `hgetall` answer as pairs. */
-export function hashFieldsOfRecord(record: Record<string, string>): HashFields {
+/** An ioredis `hgetallBuffer` answer as pairs. */
+export function hashFieldsOfRecord(record: Record<string, Buffer>): HashFields {
   return Object.entries(record);
 }
 

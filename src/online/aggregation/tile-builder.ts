@@ -4,8 +4,9 @@
  * within the read horizon. Tiles no read can reach any more are left out.
  */
 import type { AggregationCodec } from './aggregation-codec.ts';
+import { encodeRawEvents, encodeState } from './tile-codec.ts';
 import { floorDiv, rawField, tileField } from './tile-layout.ts';
-import { addEvent, emptyState, encodeRawEvents, encodeState, type TileState } from './tile-state.ts';
+import { addEvent, emptyState, type TileState } from './tile-state.ts';
 
 const MICROS = 1_000_000;
 
@@ -18,7 +19,7 @@ export interface AggregationEvent {
 
 /** What one entity's write sets: fields and values, and when the last of them stops mattering (ms). */
 export interface StateWrite {
-  fields: [string, string][];
+  fields: [string, Buffer][];
   expiresAtMs: number;
 }
 
@@ -68,7 +69,7 @@ export class TileBuilder {
   /** The fields to set, in no particular order; empty when every event was too old to keep. */
   finish(): StateWrite {
     const { plans } = this.codec;
-    const fields: [string, string][] = [];
+    const fields: [string, Buffer][] = [];
     for (const [field, state] of this.tiles) fields.push([field, encodeState(plans, state)]);
     for (const [start, events] of this.raw)
       fields.push([rawField(start, this.pushId), encodeRawEvents(plans, events)]);

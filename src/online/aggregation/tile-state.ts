@@ -5,7 +5,7 @@
  * doubles; variances use Welford's moments, merged with Chan's formula (relative error far below
  * 1e-9 for data that is not ill-conditioned); first, last and the last n keep the events' order
  * keys (event time, created time with null lowest, value) so merges pick the same events as the
- * training join.
+ * training join. Its stored form: tile-codec.ts.
  */
 import type { AggregationView } from '../../definitions/aggregation/aggregation-view.ts';
 import { listElementType, type ValueType } from '../../definitions/value-type.ts';
@@ -53,7 +53,6 @@ export interface ColumnPlan {
 }
 
 const INTEGER_TYPES: ReadonlySet<ValueType> = new Set(['int32', 'int64']);
-const FLOAT_TYPES: ReadonlySet<ValueType> = new Set(['float32', 'float64']);
 
 /** The parts of the state each of a registered view's columns needs. */
 export function columnPlans(view: Pick<AggregationView, 'columns' | 'aggregations'>): ColumnPlan[] {
@@ -220,109 +219,5 @@ export function mergeState(plans: readonly ColumnPlan[], into: TileState, from: 
       a.first = b.first;
     if (p.last && b.last && (a.last === null || compareOrdered(p.type, b.last, a.last) > 0)) a.last = b.last;
     if (p.lastN > 0) for (const o of b.lastN) insertLastN(p.type, a.lastN, o, p.lastN);
-  }
-}
-
-/** A canonical value as JSON: bigints as decimal text, bytes as base64, non-finite floats as text. */
-function valueToJson(type: ValueType, v: unknown): unknown {
-  if (v === null) return null;
-  const element = listElementType(type);
-  if (element) return (v as unknown[]).map((x) => valueToJson(element, x));
-  if (typeof v === 'bigint') return v.toString();
-  if (type === 'bytes') return Buffer.from(v as Uint8Array).toString('base64');
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  return v;
-}
-
-function valueFromJson(type: ValueType, v: unknown): unknown {
-  if (v === null) return null;
-  const element = listElementType(type);
-  if (element) return (v as unknown[]).map((x) => valueFromJson(element, x));
-  if (type === 'int64' || type === 'timestamp') return BigInt(v as string);
-  if (type === 'bytes') return new Uint8Array(Buffer.from(v as string, 'base64'));
-  if (typeof v === 'string' && FLOAT_TYPES.has(type)) return Number(v);
-  return v;
-}
-
-const orderedToJson = (type: ValueType, o: OrderedValue | null): unknown =>
-  o === null ? null : [o[0], o[1], valueToJson(type, o[2])];
-
-function orderedFromJson(type: ValueType, o: unknown): OrderedValue | null {
-  if (o === null) return null;
-  const [ts, created, v] = o as [number, number | null, unknown];
-  return [ts, created, valueFromJson(type, v)];
-}
-
-/** The state as JSON text: `[rows, maxTs, column...]`, each column only the parts its plan uses. */
-export function encodeState(plans: readonly ColumnPlan[], state: TileState): string {
-  const out: unknown[] = [state.rows, state.maxTs];
-  for (let c = 0; c < plans.length; c++) {
-    const p = plans[c]!;
-    const s = state.columns[c]!;
-    const col: unknown[] = [s.count];
-    if (p.sum) col.push(p.integer ? (s.sum as bigint).toString() : valueToJson('float64', s.sum));
-    if (p.moments) col.push(s.n, s.mean, s.m2);
-    if (p.min) col.push(valueToJson(p.type, s.min));
-    if (p.max) col.push(valueToJson(p.type, s.max));
-    if (p.first) col.push(orderedToJson(p.type, s.first));
-    if (p.last) col.push(orderedToJson(p.type, s.last));
-    if (p.lastN > 0) col.push(s.lastN.map((o) => orderedToJson(p.type, o)));
-    out.push(col);
-  }
-  return JSON.stringify(out);
-}
-
-/** Reads `encodeState`'s text; throws on text of another shape. */
-export function decodeState(plans: readonly ColumnPlan[], text: string): TileState {
-  const parsed = JSON.parse(text) as unknown[];
-  if (!Array.isArray(parsed) || parsed.length !== plans.length + 2) throw new Error('not a tile state');
-  const state = emptyState(plans);
-  state.rows = parsed[0] as number;
-  state.maxTs = parsed[1] as number;
-  for (let c = 0; c < plans.length; c++) {
-    const p = plans[c]!;
-    const col = parsed[c + 2] as unknown[];
-    const s = state.columns[c]!;
-    let i = 0;
-    s.count = col[i++] as number;
-    if (p.sum)
-      s.sum = p.integer ? BigInt(col[i++] as string) : (valueFromJson('float64', col[i++]) as number);
-    if (p.moments) {
-      s.n = col[i++] as number;
-      s.mean = col[i++] as number;
-      s.m2 = col[i++] as number;
-    }
-    if (p.min) s.min = valueFromJson(p.type, col[i++]);
-    if (p.max) s.max = valueFromJson(p.type, col[i++]);
-    if (p.first) s.first = orderedFromJson(p.type, col[i++]);
-    if (p.last) s.last = orderedFromJson(p.type, col[i++]);
-    if (p.lastN > 0) s.lastN = (col[i++] as unknown[]).map((o) => orderedFromJson(p.type, o)!);
-  }
-  return state;
-}
-
-/** Raw events of a base tile as JSON: `[[ts, created, value...], ...]`. */
-export function encodeRawEvents(
-  plans: readonly ColumnPlan[],
-  events: readonly { ts: number; created: number | null; values: readonly unknown[] }[],
-): string {
-  return JSON.stringify(
-    events.map((e) => [e.ts, e.created, ...plans.map((p, c) => valueToJson(p.type, e.values[c] ?? null))]),
-  );
-}
-
-/** Folds the events of `encodeRawEvents`'s text at or before `t` (µs) into `state`. */
-export function addRawEvents(plans: readonly ColumnPlan[], state: TileState, text: string, t: number): void {
-  const events = JSON.parse(text) as unknown[][];
-  for (const e of events) {
-    const ts = e[0] as number;
-    if (ts > t) continue;
-    addEvent(
-      plans,
-      state,
-      ts,
-      e[1] as number | null,
-      plans.map((p, c) => valueFromJson(p.type, e[c + 2])),
-    );
   }
 }

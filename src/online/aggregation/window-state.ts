@@ -7,24 +7,25 @@
  */
 import { TroveError } from '../../errors.ts';
 import type { AggregationCodec } from './aggregation-codec.ts';
+import { addRawEvents, decodeState } from './tile-codec.ts';
 import { floorDiv, parseField } from './tile-layout.ts';
-import { addRawEvents, decodeState, emptyState, mergeState, type TileState } from './tile-state.ts';
+import { emptyState, mergeState, type TileState } from './tile-state.ts';
 
 const MICROS = 1_000_000;
 
 /** An entity's fields grouped for reading: tiles per granularity and start, raw events per start. */
 interface EntityTiles {
-  tiles: Map<number, Map<number, string[]>>;
-  raw: Map<number, string[]>;
+  tiles: Map<number, Map<number, Buffer[]>>;
+  raw: Map<number, Buffer[]>;
 }
 
-function groupFields(fields: readonly (readonly [string, string])[]): EntityTiles {
-  const tiles = new Map<number, Map<number, string[]>>();
-  const raw = new Map<number, string[]>();
+function groupFields(fields: readonly (readonly [string, Buffer])[]): EntityTiles {
+  const tiles = new Map<number, Map<number, Buffer[]>>();
+  const raw = new Map<number, Buffer[]>();
   for (const [name, value] of fields) {
     const parsed = parseField(name);
     if (!parsed) continue;
-    let byStart: Map<number, string[]> | undefined = raw;
+    let byStart: Map<number, Buffer[]> | undefined = raw;
     if (parsed.g > 0) {
       byStart = tiles.get(parsed.g);
       if (!byStart) {
@@ -45,13 +46,13 @@ function groupFields(fields: readonly (readonly [string, string])[]): EntityTile
  */
 export function windowStates(
   codec: AggregationCodec,
-  fields: readonly (readonly [string, string])[],
+  fields: readonly (readonly [string, Buffer])[],
   t: number,
 ): TileState[] {
   const { layout, plans } = codec;
   const { tiles, raw } = groupFields(fields);
-  const decoded = new Map<string, TileState>();
-  const decode = (text: string): TileState => {
+  const decoded = new Map<Buffer, TileState>();
+  const decode = (text: Buffer): TileState => {
     let state = decoded.get(text);
     if (!state) {
       state = decodeState(plans, text);

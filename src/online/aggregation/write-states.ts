@@ -24,8 +24,8 @@ function scriptArgs(
   write: StateWrite,
   nowSeconds: number,
   replaced: ReplacedRange | undefined,
-): (string | number)[] {
-  const args: (string | number)[] = [write.expiresAtMs, write.fields.length];
+): (string | number | Buffer)[] {
+  const args: (string | number | Buffer)[] = [write.expiresAtMs, write.fields.length];
   for (const [field, value] of write.fields) args.push(field, value);
   args.push(nowSeconds, replaced?.from ?? '', replaced?.to ?? '');
   for (const g of codec.layout.granularities) args.push(String(g), codec.layout.expiresAt(g, 0));
@@ -50,7 +50,7 @@ export async function writeStates(
     return counts.reduce((a, b) => a + Number(b), 0);
   }
   const pipeline = writer.pipeline() as unknown as {
-    troveWriteTiles(...args: (string | number)[]): void;
+    troveWriteTiles(...args: (string | number | Buffer)[]): void;
     exec(): Promise<[Error | null, unknown][] | null>;
   };
   for (const w of writes)

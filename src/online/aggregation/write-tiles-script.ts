@@ -49,7 +49,7 @@ return n
 const COMMAND = 'troveWriteTiles';
 
 interface WriteTilesCommand {
-  troveWriteTiles(...args: (string | number)[]): Promise<number>;
+  troveWriteTiles(...args: (string | number | Buffer)[]): Promise<number>;
 }
 
 const defined = new WeakSet<object>();
