@@ -155,9 +155,10 @@ export async function troveAgg(args: { dir: string; entities: string; out: strin
 
 /**
  * The baseline: a range join written by hand in DuckDB. Each entity row is joined to its driver's
- * events from its 30d window start to its time and grouped by its row number, and every feature is
- * a conditional aggregate over the events at or after its own SPEC §7 start `ceil((t − w) / g) · g`
- * (in BIGINT µs, floor modulo so the boundary is exact). `last` is the greatest rank in the window
+ * events from its 30d window start to its time and grouped by its row number, and every count and
+ * sum is a conditional aggregate over the events at or after its own SPEC §7 start
+ * `ceil((t − w) / g) · g` (in BIGINT µs, floor modulo so the boundary is exact); each mean is its
+ * window's sum over its count (the source has no null fare). `last` is the greatest rank in the window
  * (each driver's events numbered by event time, then city), its city looked up by (driver, rank).
  * The entity columns are joined back to the aggregates by row number. Output in entity-file order,
  * COPY to zstd Parquet, same settings as Trove's. It does not check the entity table or prune
@@ -180,15 +181,22 @@ export async function rangeJoinBaseline(args: {
   const aggregates = [
     ...WINDOWS.map((w) => `count(x.ets) ${within(w)} AS count_${w}`),
     ...WINDOWS.map((w) => `coalesce(sum(x.fare) ${within(w)}, 0) AS fare_sum_${w}`),
-    ...WINDOWS.map((w) => `avg(x.fare) ${within(w)} AS fare_mean_${w}`),
     `max(x.rk) ${within('30d')} AS last_rk`,
   ].join(',\n      ');
   // Measured faster than the alternatives at 1M rows (see docs/benchmarks.md): grouping by row
   // number alone with the entity columns joined back (not carried as any_value() states), and last
   // as the greatest rank then a lookup (arg_max(city, ets) over strings took twice the CPU).
-  const features = FEATURE_COLUMNS.map((c) => (c === 'city_last_30d' ? `l.city AS ${c}` : `a.${c}`)).join(
-    ', ',
-  );
+  // A mean is the sum over the count: the source has no null fare, and one aggregate fewer per
+  // window than avg() was 15% less CPU at 1M rows.
+  const feature = (c: string): string => {
+    if (c === 'city_last_30d') return `l.city AS ${c}`;
+    if (c.startsWith('fare_mean_')) {
+      const w = c.slice('fare_mean_'.length);
+      return `a.fare_sum_${w} / nullif(a.count_${w}, 0) AS ${c}`;
+    }
+    return `a.${c}`;
+  };
+  const features = FEATURE_COLUMNS.map(feature).join(', ');
   const copied = await connection.runAndReadAll(`COPY (
     WITH e AS (
       SELECT file_row_number AS rn, driver_id, event_timestamp, label, t, ${starts}

@@ -49,6 +49,7 @@ const ENTITIES = [
 const FEATURES = [
   'count_2d',
   'fare_sum_2d',
+  'fare_mean_2d',
   'city_first_2d',
   'city_last_2d',
   'fare_last_n_2d',
@@ -81,6 +82,7 @@ beforeEach(async () => {
     aggregations: [
       { function: 'count', windows: ['2d'] },
       { column: 'fare', function: 'sum', windows: ['2d', '1h'] },
+      { column: 'fare', function: 'mean', windows: ['2d'] },
       { column: 'city', function: 'first', windows: ['2d'] },
       { column: 'city', function: 'last', windows: ['2d'] },
       { column: 'fare', function: 'last_n', n: 3, windows: ['2d'] },
@@ -135,6 +137,8 @@ describe('the event index of an aggregation view', () => {
     expect(fromIndex).toEqual({
       count_2d: [4n, 2n, 1n, 0n],
       fare_sum_2d: [35, 30, 7, 0],
+      // The null fare counts as an event, not as a value.
+      fare_mean_2d: [35 / 3, 15, 7, null],
       // Equal event and created times: the value decides, a before b.
       city_first_2d: ['a', 'a', 'z', null],
       city_last_2d: ['c', 'b', 'z', null],

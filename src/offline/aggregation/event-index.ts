@@ -46,6 +46,8 @@ interface Manifest {
   columns: { name: string; sqlType: string }[];
   /** Ranked columns; column `__trove_ix_rn{i}` of the index ranks `ranked[i]`. */
   ranked: string[];
+  /** Columns holding no null in any event. */
+  nonNull: string[];
   files: IndexedFile[];
 }
 
@@ -94,6 +96,7 @@ export async function writeEventIndex(
     keys: keys.map((k) => ({ name: k.name, sqlType: duckdbTypeOf(k.type) })),
     columns: view.columns.map((c) => ({ name: c.name, sqlType: duckdbTypeOf(c.type) })),
     ranked,
+    nonNull: [],
     files: await describe(viewDir, files),
   };
   await mkdir(folder, { recursive: true });
@@ -118,6 +121,14 @@ export async function writeEventIndex(
     `COPY (SELECT * EXCLUDE (__trove_cts)${ranks.map((r) => `, ${r}`).join('')} FROM (${events}) ORDER BY ${[...k, '__trove_ets'].join(', ')})
      TO ${quoteString(path.join(folder, manifest.data))} (FORMAT parquet, COMPRESSION zstd)`,
   );
+  if (manifest.columns.length > 0) {
+    const counted = await connection.runAndReadAll(
+      `SELECT ${manifest.columns.map((c) => `count(${quoteIdentifier(c.name)}) = count(*)`).join(', ')}
+       FROM read_parquet(${quoteString(path.join(folder, manifest.data))})`,
+    );
+    const full = counted.getRowsJS()[0] ?? [];
+    manifest.nonNull = manifest.columns.filter((_, i) => full[i] === true).map((c) => c.name);
+  }
   const staged = path.join(folder, `${MANIFEST}.${newSwapId()}`);
   await writeFile(staged, JSON.stringify(manifest));
   await rename(staged, path.join(folder, MANIFEST));
@@ -172,6 +183,8 @@ export interface UsableIndex {
   file: string;
   /** Index rank column for each of the request's `ordered`, in that order. */
   ranks: string[];
+  /** Columns holding no null in the index. */
+  nonNull: string[];
 }
 
 async function readManifest(folder: string): Promise<Manifest | undefined> {
@@ -232,5 +245,5 @@ export async function usableEventIndex(
   }
   const file = path.join(folder, manifest.data);
   if (!(await stat(file).catch(() => undefined))) return undefined;
-  return { file, ranks: ranks.map(indexRank) };
+  return { file, ranks: ranks.map(indexRank), nonNull: manifest.nonNull ?? [] };
 }

@@ -46,6 +46,7 @@ export async function windowedView(input: ViewEventsInput): Promise<WindowedView
       ...shape,
       relation: indexedEventsRelation(index.file, keyNames, requested.columns, index.ranks, from, to),
       uniqueRanks: true,
+      nonNull: new Set(index.nonNull),
     };
   return {
     ...shape,

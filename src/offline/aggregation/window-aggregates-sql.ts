@@ -29,6 +29,8 @@ export interface WindowedView {
    * then look their value up by rank alone, so the aggregation groups by entity row only.
    */
   uniqueRanks?: boolean;
+  /** Aggregated columns known to hold no null in `relation`: their counts are counts of events. */
+  nonNull?: ReadonlySet<string>;
 }
 
 /** The entity rows as the windows need them. */
@@ -146,42 +148,62 @@ function picksByRank(feature: WindowedFeature): boolean {
 }
 
 /**
- * The aggregate of one feature over the events `inWindow` admits; for first and last, the rank of
- * the event whose value they take (looked up afterwards).
+ * Registers an aggregate over the joined events and returns how the row of aggregates refers to
+ * it; the same aggregate asked twice (a sum and a mean of one column and window) is computed once.
  */
-function aggregateSql(feature: WindowedFeature, inWindow: string, rank: string | undefined): string {
+type Aggregate = (sql: string) => string;
+
+/**
+ * One feature over the events `inWindow` admits, as SQL over the aggregates it registers; for
+ * first and last, the rank of the event whose value they take (looked up afterwards). A mean is
+ * its sum over its count of values, sharing both with the sum and count features of the same
+ * window; where the column holds no null, its count of values is the count of events.
+ */
+function featureSql(
+  feature: WindowedFeature,
+  inWindow: string,
+  rank: string | undefined,
+  nonNull: ReadonlySet<string>,
+  aggregate: Aggregate,
+): string {
   const { spec, columnType } = feature;
   const value = spec.column === undefined ? '' : `x.${quoteIdentifier(spec.column)}`;
   const where = `FILTER (WHERE ${inWindow})`;
+  const isInteger = columnType === 'int32' || columnType === 'int64';
+  const count = () =>
+    spec.column === undefined || nonNull.has(spec.column)
+      ? aggregate(`count(x.__trove_ets) ${where}`)
+      : aggregate(`count(${value}) ${where}`);
+  // DuckDB sums integers exactly as HUGEINT, other numbers as doubles.
+  const sum = () => aggregate(isInteger ? `sum(${value}) ${where}` : `sum(${value}::DOUBLE) ${where}`);
   switch (spec.function) {
     case 'count':
-      return spec.column === undefined ? `count(x.__trove_ets) ${where}` : `count(${value}) ${where}`;
+      return count();
     case 'sum': {
-      if (columnType !== 'int32' && columnType !== 'int64')
-        return `coalesce(sum(${value}::DOUBLE) ${where}, 0)::DOUBLE`;
-      // DuckDB sums integers exactly as HUGEINT; SPEC §7 gives int64, so a sum beyond it fails the
-      // dataset, saying which feature, rather than being cut.
-      const total = `coalesce(sum(${value}) ${where}, 0)`;
+      if (!isInteger) return `coalesce(${sum()}, 0)::DOUBLE`;
+      // SPEC §7 gives int64, so a sum beyond it fails the dataset, saying which feature, rather
+      // than being cut.
+      const total = `coalesce(${sum()}, 0)`;
       const overflow = quoteString(`feature ${spec.name}: a sum of integers is beyond the int64 range`);
       return `CASE WHEN ${total} BETWEEN ${INT64_MIN} AND ${INT64_MAX} THEN ${total}::BIGINT ELSE error(${overflow}) END`;
     }
     case 'mean':
-      return `(avg(${value}) ${where})::DOUBLE`;
+      return `(${sum()}::DOUBLE / nullif(${count()}, 0))::DOUBLE`;
     case 'stddev_samp':
     case 'stddev_pop':
     case 'var_samp':
     case 'var_pop':
-      return `(${spec.function}(${value}::DOUBLE) ${where})::DOUBLE`;
+      return `${aggregate(`${spec.function}(${value}::DOUBLE) ${where}`)}::DOUBLE`;
     case 'min':
     case 'max':
-      return `${spec.function}(${value}) ${where}`;
+      return aggregate(`${spec.function}(${value}) ${where}`);
     // A rank is null where the value is null, so these skip nulls.
     case 'first':
-      return `min(x.${rank}) ${where}`;
+      return aggregate(`min(x.${rank}) ${where}`);
     case 'last':
-      return `max(x.${rank}) ${where}`;
+      return aggregate(`max(x.${rank}) ${where}`);
     case 'last_n':
-      return `coalesce(max_by(${value}, x.${rank}, ${spec.n}) FILTER (WHERE ${inWindow} AND x.${rank} IS NOT NULL), []::${duckdbTypeOf(columnType!)}[])`;
+      return `coalesce(${aggregate(`max_by(${value}, x.${rank}, ${spec.n}) FILTER (WHERE ${inWindow} AND x.${rank} IS NOT NULL)`)}, []::${duckdbTypeOf(columnType!)}[])`;
   }
 }
 
@@ -214,9 +236,18 @@ export function windowAggregatesSql(entities: WindowedEntities, view: WindowedVi
   };
   const rankOf = (f: WindowedFeature) =>
     f.spec.column === undefined ? undefined : rankColumn(view.ordered.indexOf(f.spec.column));
-  const aggregates = view.features.map(
-    (f, i) =>
-      `${aggregateSql(f, `x.__trove_ets >= e.${startOf(f.spec)}`, rankOf(f))} AS ${windowedColumn(i)}`,
+  const aggregates = new Map<string, string>();
+  const aggregate: Aggregate = (sql) => {
+    let name = aggregates.get(sql);
+    if (name === undefined) {
+      name = `__trove_a${aggregates.size}`;
+      aggregates.set(sql, name);
+    }
+    return `a.${name}`;
+  };
+  const nonNull = view.nonNull ?? new Set<string>();
+  const features = view.features.map((f) =>
+    featureSql(f, `x.__trove_ets >= e.${startOf(f.spec)}`, rankOf(f), nonNull, aggregate),
   );
   const t = `epoch_us(${entities.timestampColumn})`;
   const startColumns = [...starts].map(([key, column]) => {
@@ -233,20 +264,20 @@ export function windowAggregatesSql(entities: WindowedEntities, view: WindowedVi
   ];
   // Keys are carried through the aggregation only for lookups that need them.
   const lookupKeys = view.uniqueRanks || !view.features.some(picksByRank) ? [] : keyNames;
-  const aggregated = `SELECT e.__trove_row, ${[...lookupKeys.map((k) => `e.${k}`), ...aggregates].join(', ')}
+  const aggregated = `SELECT e.__trove_row, ${[...lookupKeys.map((k) => `e.${k}`), ...[...aggregates].map(([sql, name]) => `${sql} AS ${name}`)].join(', ')}
     FROM (SELECT __trove_row, ${[...keyColumns, `${t} AS __trove_t`, ...startColumns].join(', ')} FROM ${entities.relation}) e
     LEFT JOIN __trove_events x ON ${on.join(' AND ')}
     GROUP BY ${['e.__trove_row', ...lookupKeys.map((k) => `e.${k}`)].join(', ')}`;
   // First and last: the value of the event of the rank found, one lookup join each.
   const lookups: string[] = [];
   const outputs = view.features.map((f, i) => {
-    if (!picksByRank(f)) return `a.${windowedColumn(i)}`;
+    if (!picksByRank(f)) return `${features[i]} AS ${windowedColumn(i)}`;
     const alias = `l${i}`;
     const on = [
       ...(view.uniqueRanks
         ? []
         : view.keys.map((k, j) => `${alias}.${quoteIdentifier(k)} = a.${keyNames[j]}`)),
-      `${alias}.${rankOf(f)} = a.${windowedColumn(i)}`,
+      `${alias}.${rankOf(f)} = ${features[i]}`,
     ];
     lookups.push(`LEFT JOIN __trove_events ${alias} ON ${on.join(' AND ')}`);
     return `${alias}.${quoteIdentifier(f.spec.column!)} AS ${windowedColumn(i)}`;
