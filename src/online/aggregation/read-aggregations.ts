@@ -8,7 +8,7 @@ import { TroveError } from '../../errors.ts';
 import type { OnlineFeatureColumn } from '../online-response.ts';
 import { RespError, type RespReply } from '../resp/resp-reply.ts';
 import type { AggregationCodec } from './aggregation-codec.ts';
-import { windowStates } from './window-state.ts';
+import { type StoredTile, windowStates } from './window-state.ts';
 
 /** One aggregation view of a read plan, and where its features go in the answer. */
 export interface AggregationSlot {
@@ -17,21 +17,59 @@ export interface AggregationSlot {
   outputs: { output: number; feature: number }[];
 }
 
-/** An HGETALL reply as field/value pairs. */
-export type HashFields = (readonly [string, Buffer])[];
+/** An entity's stored tiles, as the window merge takes them. */
+export type HashFields = StoredTile[];
 
-/** A RESP HGETALL reply (a flat array of bulk strings) as pairs; throws an error reply. */
+const COLON = 0x3a;
+const MINUS = 0x2d;
+
+/**
+ * The tile a field name (`<g>:<start>[:<push id>]` or `r:<start>[:<push id>]`) names, read from
+ * its bytes without making a string: a read parses tens of names. Undefined for other names.
+ */
+function tileOfName(name: Buffer, bytes: Buffer): StoredTile | undefined {
+  let i = 0;
+  let g = 0;
+  if (name[0] === 0x72 /* r */) i = 1;
+  else
+    for (; i < name.length && name[i] !== COLON; i++) {
+      const d = name[i]! - 0x30;
+      if (d < 0 || d > 9) return undefined;
+      g = g * 10 + d;
+    }
+  if (name[i] !== COLON) return undefined;
+  i++;
+  const negative = name[i] === MINUS;
+  if (negative) i++;
+  let start = 0;
+  for (; i < name.length && name[i] !== COLON; i++) {
+    const d = name[i]! - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    start = start * 10 + d;
+  }
+  return { g, start: negative ? -start : start, bytes };
+}
+
+/** A RESP HGETALL reply (a flat array of bulk strings) as tiles; throws an error reply. */
 export function hashFieldsOfResp(reply: RespReply): HashFields {
   if (reply instanceof RespError) throw reply;
   if (!Array.isArray(reply)) throw new RespError(`unexpected reply to HGETALL: ${String(reply)}`);
   const out: HashFields = [];
-  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), reply[i + 1] as Buffer]);
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const tile = tileOfName(reply[i] as Buffer, reply[i + 1] as Buffer);
+    if (tile) out.push(tile);
+  }
   return out;
 }
 
-/** An ioredis `hgetallBuffer` answer as pairs. */
+/** An ioredis `hgetallBuffer` answer as tiles. */
 export function hashFieldsOfRecord(record: Record<string, Buffer>): HashFields {
-  return Object.entries(record);
+  const out: HashFields = [];
+  for (const [name, bytes] of Object.entries(record)) {
+    const tile = tileOfName(Buffer.from(name), bytes);
+    if (tile) out.push(tile);
+  }
+  return out;
 }
 
 /**

@@ -14,7 +14,15 @@
 import { listElementType, type ScalarType, type ValueType } from '../../definitions/value-type.ts';
 import { ByteReader, ByteWriter, writeValue } from '../value-codec.ts';
 import type { AggregationEvent } from './tile-builder.ts';
-import { addEvent, type ColumnPlan, emptyState, type OrderedValue, type TileState } from './tile-state.ts';
+import {
+  addEvent,
+  type ColumnPlan,
+  type ColumnState,
+  emptyState,
+  mergeColumn,
+  type OrderedValue,
+  type TileState,
+} from './tile-state.ts';
 
 /** Reads one value in the canonical form states hold (timestamps as bigint µs, unlike reads). */
 type CanonicalReader = (r: ByteReader) => unknown;
@@ -104,6 +112,25 @@ export function encodeState(plans: readonly ColumnPlan[], state: TileState): Buf
   return w.finish();
 }
 
+/** Reads one column's parts into `s` (reset first), after its count. */
+function readColumn(r: ByteReader, p: ColumnPlan, s: ColumnState): void {
+  const read = canonicalReader(p.type);
+  if (p.sum) s.sum = p.integer ? BigInt(r.utf8()) : r.f64();
+  if (p.moments) {
+    s.n = r.f64();
+    s.mean = r.f64();
+    s.m2 = r.f64();
+  }
+  if (p.min) s.min = read(r);
+  if (p.max) s.max = read(r);
+  if (p.first) s.first = readOrdered(r, read);
+  if (p.last) s.last = readOrdered(r, read);
+  if (p.lastN > 0) {
+    const n = r.varint();
+    for (let i = 0; i < n; i++) s.lastN.push(readOrdered(r, read)!);
+  }
+}
+
 /** Reads `encodeState`'s bytes; throws a ValueDecodeError on bytes of another shape. */
 export function decodeState(plans: readonly ColumnPlan[], bytes: Buffer): TileState {
   const r = reader;
@@ -112,27 +139,45 @@ export function decodeState(plans: readonly ColumnPlan[], bytes: Buffer): TileSt
   state.rows = r.f64();
   state.maxTs = r.f64();
   for (let c = 0; c < plans.length; c++) {
-    const p = plans[c]!;
     const s = state.columns[c]!;
     s.count = r.f64();
-    if (s.count === 0) continue;
-    const read = canonicalReader(p.type);
-    if (p.sum) s.sum = p.integer ? BigInt(r.utf8()) : r.f64();
-    if (p.moments) {
-      s.n = r.f64();
-      s.mean = r.f64();
-      s.m2 = r.f64();
-    }
-    if (p.min) s.min = read(r);
-    if (p.max) s.max = read(r);
-    if (p.first) s.first = readOrdered(r, read);
-    if (p.last) s.last = readOrdered(r, read);
-    if (p.lastN > 0) {
-      const n = r.varint();
-      for (let i = 0; i < n; i++) s.lastN.push(readOrdered(r, read)!);
-    }
+    if (s.count > 0) readColumn(r, plans[c]!, s);
   }
   return state;
+}
+
+/** One reusable column state per view's plans, to merge from bytes without a state per tile. */
+const scratches = new WeakMap<readonly ColumnPlan[], TileState>();
+
+/** Merges `encodeState`'s bytes into `into`, reading each column into a reused scratch state. */
+export function mergeBytes(plans: readonly ColumnPlan[], into: TileState, bytes: Buffer): void {
+  let scratch = scratches.get(plans);
+  if (!scratch) {
+    scratch = emptyState(plans);
+    scratches.set(plans, scratch);
+  }
+  const r = reader;
+  r.reset(bytes, 0);
+  into.rows += r.f64();
+  const maxTs = r.f64();
+  if (maxTs > into.maxTs) into.maxTs = maxTs;
+  for (let c = 0; c < plans.length; c++) {
+    const count = r.f64();
+    if (count === 0) continue;
+    const p = plans[c]!;
+    const s = scratch.columns[c]!;
+    s.count = count;
+    s.first = null;
+    s.last = null;
+    s.lastN.length = 0;
+    readColumn(r, p, s);
+    mergeColumn(p, into.columns[c]!, s);
+  }
+}
+
+/** The newest event time (µs) of `encodeState`'s bytes, read without decoding the rest. */
+export function newestEventOf(bytes: Buffer): number {
+  return bytes.readDoubleLE(8);
 }
 
 export function encodeRawEvents(plans: readonly ColumnPlan[], events: readonly AggregationEvent[]): Buffer {

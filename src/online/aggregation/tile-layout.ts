@@ -92,22 +92,3 @@ export function tileField(g: number, start: number, pushId: string | null): stri
 export function rawField(start: number, pushId: string | null): string {
   return pushId === null ? `r:${start}` : `r:${start}:${pushId}`;
 }
-
-/** A parsed field name: a tile (`g` > 0) or raw events (`g` = 0), and its push id if any. */
-export interface ParsedField {
-  g: number;
-  start: number;
-  pushId: string | null;
-}
-
-/** Parses a field written by `tileField` or `rawField`; undefined for anything else. */
-export function parseField(field: string): ParsedField | undefined {
-  const first = field.indexOf(':');
-  if (first < 0) return undefined;
-  const second = field.indexOf(':', first + 1);
-  const head = field.slice(0, first);
-  const start = Number(second < 0 ? field.slice(first + 1) : field.slice(first + 1, second));
-  const g = head === 'r' ? 0 : Number(head);
-  if (!Number.isInteger(g) || !Number.isInteger(start)) return undefined;
-  return { g, start, pushId: second < 0 ? null : field.slice(second + 1) };
-}

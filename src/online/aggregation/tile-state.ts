@@ -194,30 +194,30 @@ export function addEvent(
   }
 }
 
+/** Merges one column's partial aggregate `b` into `a` (values of `b` are shared, not copied). */
+export function mergeColumn(p: ColumnPlan, a: ColumnState, b: ColumnState): void {
+  if (b.count === 0) return;
+  a.count += b.count;
+  if (p.sum)
+    a.sum = p.integer ? (a.sum as bigint) + (b.sum as bigint) : (a.sum as number) + (b.sum as number);
+  if (p.moments) {
+    const n = a.n + b.n;
+    const d = b.mean - a.mean;
+    a.m2 = a.m2 + b.m2 + (d * d * a.n * b.n) / n;
+    a.mean = a.mean + (d * b.n) / n;
+    a.n = n;
+  }
+  if (p.min && b.min !== null && (a.min === null || compareValues(p.type, b.min, a.min) < 0)) a.min = b.min;
+  if (p.max && b.max !== null && (a.max === null || compareValues(p.type, b.max, a.max) > 0)) a.max = b.max;
+  if (p.first && b.first && (a.first === null || compareOrdered(p.type, b.first, a.first) < 0))
+    a.first = b.first;
+  if (p.last && b.last && (a.last === null || compareOrdered(p.type, b.last, a.last) > 0)) a.last = b.last;
+  if (p.lastN > 0) for (const o of b.lastN) insertLastN(p.type, a.lastN, o, p.lastN);
+}
+
 /** Merges `from` into `into`. */
 export function mergeState(plans: readonly ColumnPlan[], into: TileState, from: TileState): void {
   into.rows += from.rows;
   if (from.maxTs > into.maxTs) into.maxTs = from.maxTs;
-  for (let c = 0; c < plans.length; c++) {
-    const p = plans[c]!;
-    const a = into.columns[c]!;
-    const b = from.columns[c]!;
-    if (b.count === 0) continue;
-    a.count += b.count;
-    if (p.sum)
-      a.sum = p.integer ? (a.sum as bigint) + (b.sum as bigint) : (a.sum as number) + (b.sum as number);
-    if (p.moments) {
-      const n = a.n + b.n;
-      const d = b.mean - a.mean;
-      a.m2 = a.m2 + b.m2 + (d * d * a.n * b.n) / n;
-      a.mean = a.mean + (d * b.n) / n;
-      a.n = n;
-    }
-    if (p.min && b.min !== null && (a.min === null || compareValues(p.type, b.min, a.min) < 0)) a.min = b.min;
-    if (p.max && b.max !== null && (a.max === null || compareValues(p.type, b.max, a.max) > 0)) a.max = b.max;
-    if (p.first && b.first && (a.first === null || compareOrdered(p.type, b.first, a.first) < 0))
-      a.first = b.first;
-    if (p.last && b.last && (a.last === null || compareOrdered(p.type, b.last, a.last) > 0)) a.last = b.last;
-    if (p.lastN > 0) for (const o of b.lastN) insertLastN(p.type, a.lastN, o, p.lastN);
-  }
+  for (let c = 0; c < plans.length; c++) mergeColumn(plans[c]!, into.columns[c]!, from.columns[c]!);
 }

@@ -18,6 +18,7 @@ import {
 import { defaultGranularity } from '../../../src/definitions/aggregation/granularity.ts';
 import type { ValueType } from '../../../src/definitions/value-type.ts';
 import { AggregationCodec } from '../../../src/online/aggregation/aggregation-codec.ts';
+import { hashFieldsOfRecord } from '../../../src/online/aggregation/read-aggregations.ts';
 import { TileBuilder } from '../../../src/online/aggregation/tile-builder.ts';
 import { windowStates } from '../../../src/online/aggregation/window-state.ts';
 import { type RefEvent, referenceValue } from '../../offline/reference-windows.ts';
@@ -144,7 +145,7 @@ describe('online aggregation state', () => {
             });
           }
           const fields = [...layers.values()].flatMap((b) => b.finish().fields);
-          const states = windowStates(codec, fields, Number(t));
+          const states = windowStates(codec, hashFieldsOfRecord(Object.fromEntries(fields)), Number(t));
           codec.features.forEach((f, i) => {
             const expected = referenceValue(f.spec, refEvents, 1n, t, f.spec.column === 'i');
             const actual = codec.value(i, states[f.span]!);
