@@ -13,10 +13,11 @@ const TASKS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tas
 /**
  * Training datasets over an aggregation view (SPEC §7): entity rows × one view of 13 windowed
  * features (count, sum, mean over 1h, 1d, 7d, 30d, and last over 30d) through Trove's
- * `writeHistoricalFile`, against the fastest exact query found by hand in DuckDB over the same
- * Parquet files (`rangeJoinBaseline` in tasks/offline-agg-tasks.ts): a range join of each entity
- * row to its driver's events since its 30d window start, grouped by row number, one conditional
- * aggregate per feature at its §7 granularity-aligned start `ceil((t − w) / g) · g`, and `last` as
+ * `writeHistoricalFile`, against the fastest exact query found by hand in DuckDB over the view's
+ * Parquet partitions (`rangeJoinBaseline` in tasks/offline-agg-tasks.ts): a range join of each
+ * entity row to its driver's events since its 30d window start, grouped by row number, one
+ * conditional count and sum per window at its §7 granularity-aligned start `ceil((t − w) / g) · g`,
+ * each mean their quotient, and `last` as
  * the greatest per-driver rank in the window with its city looked up afterwards. The outputs are
  * compared value by value and the scenario fails if they differ. Trove reads the event index its
  * compute wrote (docs/aggregations.md), the baseline the partitions: compute is not timed, and the
@@ -25,7 +26,7 @@ const TASKS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tas
 export const scenario: Scenario = {
   name: 'offline.agg',
   description:
-    'aggregation view in a training dataset: Trove vs a hand-written DuckDB range join over the same files',
+    "aggregation view in a training dataset: Trove (over the event index compute wrote) vs a hand-written DuckDB range join over the view's partitions",
   async run(ctx) {
     const size = ctx.quick
       ? { entityRows: 100_000, events: 1_000_000 }
