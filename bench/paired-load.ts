@@ -8,26 +8,26 @@ import { figure } from './figure.ts';
 import { type LoadRun, medianOf } from './http-load.ts';
 import type { BenchResult } from './scenario.ts';
 
-/** One timed load of `seconds` against one side. */
-export type LoadSide = (seconds: number) => Promise<LoadRun>;
+/** One timed load of `seconds` against one side; a side may report more of each run than LoadRun. */
+export type LoadSide<R extends LoadRun = LoadRun> = (seconds: number) => Promise<R>;
 
-export interface PairedRuns {
-  target: LoadRun[];
-  baseline: LoadRun[];
+export interface PairedRuns<R extends LoadRun = LoadRun> {
+  target: R[];
+  baseline: R[];
 }
 
-export async function pairedLoad(options: {
+export async function pairedLoad<R extends LoadRun>(options: {
   repetitions: number;
   seconds: number;
-  target: LoadSide;
-  baseline: LoadSide;
+  target: LoadSide<R>;
+  baseline: LoadSide<R>;
   /** Told each repetition's pair of runs, for the log. */
-  each(repetition: number, target: LoadRun, baseline: LoadRun): void;
-}): Promise<PairedRuns> {
+  each(repetition: number, target: R, baseline: R): void;
+}): Promise<PairedRuns<R>> {
   // Warm both (JIT, connections, registry and plan caches) before measuring.
   await options.target(1);
   await options.baseline(1);
-  const runs: PairedRuns = { target: [], baseline: [] };
+  const runs: PairedRuns<R> = { target: [], baseline: [] };
   for (let i = 0; i < options.repetitions; i++) {
     const t = await options.target(options.seconds);
     const b = await options.baseline(options.seconds);
