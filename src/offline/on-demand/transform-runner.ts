@@ -1,0 +1,210 @@
+/**
+ * Runs on-demand views' transforms (SPEC §8) under a time limit, checking what they return.
+ *
+ * Transforms are code from the feature repo and run in this process with its rights; the limit
+ * exists so a runaway transform fails its request instead of stopping the server. A synchronous
+ * loop can only be stopped by V8 itself, so calls run inside `vm.Script#runInContext` with a
+ * timeout, whose watchdog interrupts the running code. Starting that watchdog costs tens of
+ * microseconds, so the calls queued within one turn of the event loop run under one watchdog: each
+ * job still gets its own full limit (a timeout fails the job that was running only if it had used
+ * its whole limit; the rest run again under a new watchdog).
+ */
+import vm from 'node:vm';
+import type { ValueType } from '../../definitions/value-type.ts';
+import { TroveError } from '../../errors.ts';
+import { normalizeValue } from '../../online/input-values.ts';
+
+/** A transform's row form: one row's inputs by name to its outputs by name. */
+export type RowTransform = (row: Record<string, unknown>) => Record<string, unknown>;
+/** A transform's column form: whole input columns to whole output columns. */
+export type ColumnTransform = (columns: Record<string, unknown[]>, rows: number) => Record<string, unknown[]>;
+
+/** One call: a view's transform over some rows, given as input columns. */
+export interface TransformJob {
+  view: string;
+  mode: 'row' | 'columns';
+  transform: RowTransform | ColumnTransform;
+  columns: Record<string, unknown[]>;
+  rows: number;
+  outputs: readonly { name: string; type: ValueType }[];
+  /** Added to row numbers in errors: the job's first row in the request or dataset. */
+  firstRow?: number;
+}
+
+/** Output columns of a job, in the order of its outputs, values in canonical form. */
+export type TransformOutput = unknown[][];
+
+/** A transform that failed: 422 naming the view, the row and the reason, no stack. */
+export class TransformError extends TroveError {
+  constructor(view: string, row: number | undefined, reason: string) {
+    const where = row === undefined ? `on-demand view ${view}` : `on-demand view ${view}, row ${row}`;
+    super('TRANSFORM_FAILED', `${where}: ${reason}`, 422);
+    this.name = 'TransformError';
+  }
+}
+
+const MAX_REASON = 300;
+
+function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
+  // The first line only: no stack, and a message stays a message.
+  const line = text.split('\n')[0]!;
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON)}…` : line;
+}
+
+/** Runs one job synchronously; throws a TransformError. */
+export function runJob(job: TransformJob): TransformOutput {
+  const first = job.firstRow ?? 0;
+  const out: TransformOutput = job.outputs.map(() => new Array(job.rows));
+  const names = Object.keys(job.columns);
+  const check = (o: number, r: number, value: unknown): void => {
+    const f = job.outputs[o]!;
+    try {
+      out[o]![r] = normalizeValue(f.type, value ?? null, `feature ${f.name}`);
+    } catch (err) {
+      throw new TransformError(job.view, first + r, (err as Error).message);
+    }
+  };
+  if (job.mode === 'row') {
+    const transform = job.transform as RowTransform;
+    for (let r = 0; r < job.rows; r++) {
+      const row: Record<string, unknown> = {};
+      for (const n of names) row[n] = job.columns[n]![r];
+      let result: unknown;
+      try {
+        result = transform(row);
+      } catch (err) {
+        throw new TransformError(job.view, first + r, reasonOf(err));
+      }
+      if (result === null || typeof result !== 'object' || Array.isArray(result))
+        throw new TransformError(job.view, first + r, `expected an object of features, got ${typeof result}`);
+      const values = result as Record<string, unknown>;
+      for (let o = 0; o < job.outputs.length; o++) check(o, r, values[job.outputs[o]!.name]);
+    }
+    return out;
+  }
+  let result: unknown;
+  try {
+    result = (job.transform as ColumnTransform)(job.columns, job.rows);
+  } catch (err) {
+    throw new TransformError(job.view, undefined, reasonOf(err));
+  }
+  if (result === null || typeof result !== 'object')
+    throw new TransformError(
+      job.view,
+      undefined,
+      `expected an object of feature columns, got ${typeof result}`,
+    );
+  const columns = result as Record<string, unknown>;
+  for (let o = 0; o < job.outputs.length; o++) {
+    const column = columns[job.outputs[o]!.name];
+    if (!Array.isArray(column) || column.length !== job.rows)
+      throw new TransformError(
+        job.view,
+        undefined,
+        `expected feature ${job.outputs[o]!.name} as a list of ${job.rows} values`,
+      );
+    for (let r = 0; r < job.rows; r++) check(o, r, column[r]);
+  }
+  return out;
+}
+
+interface Queued {
+  job: TransformJob;
+  resolve: (out: TransformOutput) => void;
+  reject: (err: unknown) => void;
+}
+
+const context = vm.createContext({});
+const RUN = new vm.Script('__trove_run()');
+
+export class TransformRunner {
+  private queue: Queued[] = [];
+  private scheduled = false;
+
+  /** `limitMs`: the longest one job may run. */
+  constructor(private readonly limitMs: number) {}
+
+  /** Runs a job under the limit, with the others queued in this turn of the event loop. */
+  run(job: TransformJob): Promise<TransformOutput> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  /** Runs one job at once under the limit (offline batches, which need no company). */
+  runNow(job: TransformJob): TransformOutput {
+    let out: TransformOutput | undefined;
+    let failure: unknown;
+    let started = 0;
+    (context as { __trove_run?: () => void }).__trove_run = () => {
+      started = performance.now();
+      try {
+        out = runJob(job);
+      } catch (err) {
+        failure = err;
+      }
+    };
+    try {
+      RUN.runInContext(context, { timeout: this.limitMs });
+    } catch (err) {
+      if (isTimeout(err)) throw this.timedOut(job, performance.now() - started);
+      throw err;
+    }
+    if (failure) throw failure;
+    return out!;
+  }
+
+  private timedOut(job: TransformJob, ms: number): TransformError {
+    return new TransformError(
+      job.view,
+      undefined,
+      `the transform ran past its time limit of ${this.limitMs} ms (stopped after ${Math.round(ms)} ms)`,
+    );
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    let pending = this.queue;
+    this.queue = [];
+    while (pending.length > 0) {
+      let index = 0;
+      let started = 0;
+      const batch = pending;
+      (context as { __trove_run?: () => void }).__trove_run = () => {
+        for (; index < batch.length; index++) {
+          const q = batch[index]!;
+          started = performance.now();
+          try {
+            q.resolve(runJob(q.job));
+          } catch (err) {
+            q.reject(err);
+          }
+        }
+      };
+      try {
+        RUN.runInContext(context, { timeout: this.limitMs });
+        pending = [];
+      } catch (err) {
+        if (!isTimeout(err)) throw err;
+        const ran = performance.now() - started;
+        const q = batch[index]!;
+        // Only a job that used its whole limit fails; one stopped early by the jobs before it in
+        // the batch runs again, with the rest, under a new watchdog.
+        if (ran >= this.limitMs * 0.95) {
+          q.reject(this.timedOut(q.job, ran));
+          index++;
+        }
+        pending = batch.slice(index);
+      }
+    }
+  };
+}
+
+function isTimeout(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
