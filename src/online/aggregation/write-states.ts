@@ -1,7 +1,8 @@
 /**
- * Sends entities' aggregation state writes through the write-tiles script: one call per entity,
- * all in one pipeline on a standalone Redis (one round trip), one call per key in a cluster.
+ * Sends entities' aggregation state writes through the write-tiles script: a few hundred entities
+ * per call on a standalone Redis, one call per slot in a cluster.
  */
+import { keySlot } from '../key-slot.ts';
 import { isCluster, type RedisClient } from '../redis-client.ts';
 import type { AggregationCodec } from './aggregation-codec.ts';
 import type { StateWrite } from './tile-builder.ts';
@@ -19,21 +20,42 @@ export interface ReplacedRange {
   to: number;
 }
 
-function scriptArgs(
+/** Entities per script call: large enough to spread the call's cost, small enough not to stall Redis. */
+const KEYS_PER_CALL = 200;
+
+/**
+ * A push prunes expired fields of one write in this many (a materialization, every write): expired
+ * fields are never read, only stored, and the hash's own expiry removes them once the entity is idle.
+ */
+const PUSH_PRUNE_EVERY = 16;
+
+function callArgs(
   codec: AggregationCodec,
-  write: StateWrite,
+  writes: readonly EntityStateWrite[],
   nowSeconds: number,
   replaced: ReplacedRange | undefined,
+  prune: boolean,
 ): (string | number | Buffer)[] {
-  const args: (string | number | Buffer)[] = [write.expiresAtMs, write.fields.length];
-  for (const [field, value] of write.fields) args.push(field, value);
+  const args: (string | number | Buffer)[] = [writes.length];
+  for (const w of writes) args.push(w.key);
   args.push(nowSeconds, replaced?.from ?? '', replaced?.to ?? '');
-  for (const g of codec.layout.granularities) args.push(String(g), codec.layout.expiresAt(g, 0));
-  args.push('r', codec.layout.rawExpiresAt(0));
+  if (prune) {
+    const { layout } = codec;
+    args.push(layout.granularities.length + 1);
+    for (const g of layout.granularities) args.push(String(g), layout.expiresAt(g, 0));
+    args.push('r', layout.rawExpiresAt(0));
+  } else args.push(0);
+  for (const w of writes) {
+    args.push(w.write.expiresAtMs, w.write.fields.length);
+    for (const [field, value] of w.write.fields) args.push(field, value);
+  }
   return args;
 }
 
-/** Writes every entity's state; resolves to the fields set. */
+/**
+ * Writes every entity's state; resolves to the fields set. A materialization (`replaced` given)
+ * prunes every hash it writes; a push, one in `PUSH_PRUNE_EVERY`.
+ */
 export async function writeStates(
   client: RedisClient,
   codec: AggregationCodec,
@@ -43,22 +65,25 @@ export async function writeStates(
 ): Promise<number> {
   if (writes.length === 0) return 0;
   const writer = tileWriter(client);
+  const prune = replaced !== undefined || Math.random() * PUSH_PRUNE_EVERY < 1;
+  const calls: (readonly EntityStateWrite[])[] = [];
   if (isCluster(client)) {
-    const counts = await Promise.all(
-      writes.map((w) => writer.troveWriteTiles(w.key, ...scriptArgs(codec, w.write, nowSeconds, replaced))),
-    );
-    return counts.reduce((a, b) => a + Number(b), 0);
-  }
-  const pipeline = writer.pipeline() as unknown as {
-    troveWriteTiles(...args: (string | number | Buffer)[]): void;
-    exec(): Promise<[Error | null, unknown][] | null>;
-  };
-  for (const w of writes)
-    pipeline.troveWriteTiles(w.key, ...scriptArgs(codec, w.write, nowSeconds, replaced));
-  let set = 0;
-  for (const [err, n] of (await pipeline.exec()) ?? []) {
-    if (err) throw err;
-    set += Number(n);
-  }
-  return set;
+    // One call per slot: a script's keys must share one in a cluster.
+    const bySlot = new Map<number, EntityStateWrite[]>();
+    for (const w of writes) {
+      const slot = keySlot(w.key);
+      const list = bySlot.get(slot);
+      if (list) list.push(w);
+      else bySlot.set(slot, [w]);
+    }
+    calls.push(...bySlot.values());
+  } else
+    for (let i = 0; i < writes.length; i += KEYS_PER_CALL) calls.push(writes.slice(i, i + KEYS_PER_CALL));
+  const counts = await Promise.all(
+    calls.map((c) => {
+      const [n, ...args] = callArgs(codec, c, nowSeconds, replaced, prune);
+      return writer.troveWriteTiles(n as number, ...args);
+    }),
+  );
+  return counts.reduce<number>((a, b) => a + Number(b), 0);
 }
