@@ -2,7 +2,7 @@
  * Materializes an aggregation view: rebuilds the online state of every tile in a range from the
  * view's offline events. The range is widened to whole tiles of the view's coarsest granularity
  * (so every tile written is computed from all its events) and narrowed to what reads can still
- * reach. Each entity's tiles are folded from its events in one pass and written in one script call
+ * reach. Each entity's tiles are folded from its events in one pass and written in one script step
  * that replaces the materialized layer of the range: a run killed at any point and run again sets
  * the same tiles, never adds to them. Pushed rows found offline are folded into their push's own
  * layer, keyed by push id, so state the push itself wrote is set again, not counted twice.

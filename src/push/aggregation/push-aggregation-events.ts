@@ -1,6 +1,6 @@
 /**
  * Pushed rows into an aggregation view's online state: the rows are grouped by entity and folded
- * into that push's own layer of each tile (fields keyed by the push id), written in one script call
+ * into that push's own layer of each tile (fields keyed by the push id), written in one script step
  * per entity. The same push sent again (a retry with the same idempotency key) sets the same
  * fields to the same values, and a materialization that later finds the rows offline writes them
  * under the same id: no event is counted twice.
