@@ -1,12 +1,15 @@
 /**
  * Binary form of tile states and raw events, read straight from Redis replies on every online read
- * (JSON parsing was most of a read's cost). Little endian, types from the view's column plans:
+ * (JSON parsing was most of a read's cost), and compact, so a sparse tile stays under Redis's
+ * 64-byte listpack limit and an entity's hash stays a listpack, cheap to store and to return.
+ * Little endian, types from the view's column plans:
  *
- * - state: rows f64, newest event µs f64, then per column its non-null count f64 and, when it is
- *   above 0, the parts its plan keeps: sum (integers: decimal text, exact beyond int64; floats:
+ * - state: rows varint, newest event µs f64, then per column its non-null count varint and, when
+ *   it is above 0, the parts its plan keeps: sum (integers: decimal text, exact beyond int64; floats:
  *   f64), Welford n, mean, m2 (3 × f64), min, max (values), first, last (ordered values), last n
  *   (varint count, ordered values);
- * - ordered value: presence byte, event µs f64, created µs f64 (NaN for none), value;
+ * - ordered value: a tag (0 none, 1 without created time, 2 with), event µs f64, created µs f64
+ *   (tag 2 only), value;
  * - value: as value-codec.ts writes it, timestamps as int64 µs;
  * - raw events: varint count, then per event: event µs f64, created µs f64 (NaN for none), each
  *   column's value.
@@ -68,28 +71,29 @@ function writeOrdered(w: ByteWriter, type: ValueType, o: OrderedValue | null): v
     w.u8(0);
     return;
   }
-  w.u8(1);
+  w.u8(o[1] === null ? 1 : 2);
   w.f64(o[0]);
-  w.f64(o[1] ?? Number.NaN);
+  if (o[1] !== null) w.f64(o[1]);
   writeValue(w, type, o[2]);
 }
 
 function readOrdered(r: ByteReader, read: CanonicalReader): OrderedValue | null {
-  if (!r.present()) return null;
+  const tag = r.u8();
+  if (tag === 0) return null;
   const ts = r.f64();
-  const created = r.f64();
-  return [ts, Number.isNaN(created) ? null : created, read(r)];
+  const created = tag === 2 ? r.f64() : null;
+  return [ts, created, read(r)];
 }
 
 export function encodeState(plans: readonly ColumnPlan[], state: TileState): Buffer {
   const w = writer;
   w.reset();
-  w.f64(state.rows);
+  w.varint(state.rows);
   w.f64(state.maxTs);
   for (let c = 0; c < plans.length; c++) {
     const p = plans[c]!;
     const s = state.columns[c]!;
-    w.f64(s.count);
+    w.varint(s.count);
     if (s.count === 0) continue;
     if (p.sum) {
       if (p.integer) w.utf8((s.sum as bigint).toString());
@@ -136,11 +140,11 @@ export function decodeState(plans: readonly ColumnPlan[], bytes: Buffer): TileSt
   const r = reader;
   r.reset(bytes, 0);
   const state = emptyState(plans);
-  state.rows = r.f64();
+  state.rows = r.varint();
   state.maxTs = r.f64();
   for (let c = 0; c < plans.length; c++) {
     const s = state.columns[c]!;
-    s.count = r.f64();
+    s.count = r.varint();
     if (s.count > 0) readColumn(r, plans[c]!, s);
   }
   return state;
@@ -158,11 +162,11 @@ export function mergeBytes(plans: readonly ColumnPlan[], into: TileState, bytes:
   }
   const r = reader;
   r.reset(bytes, 0);
-  into.rows += r.f64();
+  into.rows += r.varint();
   const maxTs = r.f64();
   if (maxTs > into.maxTs) into.maxTs = maxTs;
   for (let c = 0; c < plans.length; c++) {
-    const count = r.f64();
+    const count = r.varint();
     if (count === 0) continue;
     const p = plans[c]!;
     const s = scratch.columns[c]!;
@@ -177,7 +181,10 @@ export function mergeBytes(plans: readonly ColumnPlan[], into: TileState, bytes:
 
 /** The newest event time (µs) of `encodeState`'s bytes, read without decoding the rest. */
 export function newestEventOf(bytes: Buffer): number {
-  return bytes.readDoubleLE(8);
+  const r = reader;
+  r.reset(bytes, 0);
+  r.varint();
+  return r.f64();
 }
 
 export function encodeRawEvents(plans: readonly ColumnPlan[], events: readonly AggregationEvent[]): Buffer {
