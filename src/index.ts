@@ -26,7 +26,26 @@ export type {
   Feature,
   FeatureView,
   FeatureViewDefinition,
+  StoredFeatureView,
 } from './definitions/feature-view.ts';
+export {
+  type OnDemandViewInput,
+  type OnDemandViewObject,
+  onDemandView,
+} from './definitions/on-demand/on-demand-helper.ts';
+export type {
+  OnDemandView,
+  OnDemandViewDefinition,
+  RequestField,
+} from './definitions/on-demand/on-demand-view.ts';
+export type {
+  ColumnsTransform,
+  RowTransform,
+  TransformFunction,
+  TransformMode,
+  TransformRow,
+} from './definitions/on-demand/transform-function.ts';
+export type { TransformLocation } from './definitions/on-demand/transform-location.ts';
 export type { RepoDefinitions } from './definitions/repo-definitions.ts';
 export type { Source } from './definitions/source.ts';
 export type { ValueType } from './definitions/value-type.ts';

@@ -4,6 +4,7 @@ import type { Entity } from './entity.ts';
 import type { FeatureService } from './feature-service.ts';
 import type { FeatureViewDefinition } from './feature-view.ts';
 import type { LocatedObject } from './load-definitions.ts';
+import { checkOnDemandViews } from './on-demand/check-on-demand-views.ts';
 import {
   type DefinedObjects,
   emptyDefinitions,
@@ -93,6 +94,8 @@ export function checkReferences(objects: readonly LocatedObject[]): {
   }
 
   for (const { file, value: v } of views.values()) {
+    // On-demand views read other views, not a source: checkOnDemandViews below.
+    if (v.kind === 'onDemand') continue;
     const object = `featureView ${v.name}`;
     // The offline store's canonical timestamp columns are reserved in every view.
     const columns = new Map<string, string>(RESERVED_COLUMNS.map((c) => [c, 'a column Trove reserves']));
@@ -167,6 +170,14 @@ export function checkReferences(objects: readonly LocatedObject[]): {
       );
     }
   }
+
+  problems.push(
+    ...checkOnDemandViews({
+      views,
+      entities,
+      invalid: (kind, name) => exists(kind, name),
+    }),
+  );
 
   // An invalid view's references are still checked where they are well formed, so one run reports
   // both its schema problems and its unknown entities or source.

@@ -8,6 +8,11 @@ import {
 import { durationSchema } from './duration.ts';
 import { featureSchema } from './feature.ts';
 import { identifierSchema, metadataShape } from './identifier.ts';
+import {
+  type OnDemandView,
+  onDemandViewSchema,
+  registeredOnDemandViewSchema,
+} from './on-demand/on-demand-view.ts';
 import { sqlTextSchema } from './sql-text.ts';
 
 export { type Feature, featureSchema } from './feature.ts';
@@ -33,30 +38,40 @@ export const batchFeatureViewSchema = z.strictObject({
 export type BatchFeatureView = z.infer<typeof batchFeatureViewSchema>;
 
 /** What `kind` takes; absent is `batch`. */
-const KINDS = 'expected batch (the default) or aggregation';
+const KINDS = 'expected batch (the default), aggregation or onDemand';
 
 /**
- * A feature view as written in a repo, by `kind`: `batch` (the default) or `aggregation`
- * (windowed aggregates of events, SPEC §7). Request-time views will join the union later and share
- * the name space.
+ * A feature view as written in a repo, by `kind`: `batch` (the default), `aggregation` (windowed
+ * aggregates of events, SPEC §7) or `onDemand` (computed at request time, SPEC §8). All share one
+ * name space.
  */
 export const featureViewDefinitionSchema = z.discriminatedUnion(
   'kind',
-  [batchFeatureViewSchema, aggregationViewSchema],
+  [batchFeatureViewSchema, aggregationViewSchema, onDemandViewSchema],
   { error: KINDS },
 );
-export type FeatureViewDefinition = BatchFeatureView | AggregationViewDefinition;
+/**
+ * A feature view as loaded: what the schema gives, with an on-demand view's transform already
+ * replaced by its location (the loader knows the file and export it came from).
+ */
+export type FeatureViewDefinition = BatchFeatureView | AggregationViewDefinition | OnDemandView;
 
 /**
  * A feature view as registered: what `apply` commits and every later stage reads. A batch view is
- * its definition; an aggregation view also carries its features with the types its source gave.
+ * its definition; an aggregation view also carries its features with the types its source gave; an
+ * on-demand view names where its transform lives instead of holding it.
  */
 export const featureViewSchema = z.discriminatedUnion(
   'kind',
-  [batchFeatureViewSchema, registeredAggregationViewSchema],
+  [batchFeatureViewSchema, registeredAggregationViewSchema, registeredOnDemandViewSchema],
   { error: KINDS },
 );
-export type FeatureView = BatchFeatureView | AggregationView;
+export type FeatureView = BatchFeatureView | AggregationView | OnDemandView;
+
+/** A view that reads a source and stores what it computes: batch or aggregation. */
+export type StoredFeatureView = BatchFeatureView | AggregationView;
+/** A stored view as written (before apply gives an aggregation view its types). */
+export type StoredFeatureViewDefinition = BatchFeatureView | AggregationViewDefinition;
 
 /** What `featureView()` takes: a batch view, `kind` optional. */
 export type FeatureViewInput = z.input<typeof batchFeatureViewSchema>;

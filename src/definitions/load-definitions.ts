@@ -8,6 +8,8 @@ import { DefinitionError, type DefinitionProblem } from './definition-problem.ts
 import { entitySchema } from './entity.ts';
 import { featureServiceSchema } from './feature-service.ts';
 import { featureViewDefinitionSchema } from './feature-view.ts';
+import { locateTransform } from './on-demand/locate-transform.ts';
+import type { OnDemandViewDefinition } from './on-demand/on-demand-view.ts';
 import { type DefinedObjects, OBJECT_KINDS, type ObjectKind } from './repo-definitions.ts';
 import { sourceSchema } from './source.ts';
 import { importTypeScriptModule } from './typescript-modules.ts';
@@ -57,10 +59,28 @@ function validateObject(
   index: number | undefined,
   out: LocatedObject[],
   problems: DefinitionProblem[],
+  exportName?: string,
 ): void {
   const result = SCHEMAS[kind].safeParse(raw);
   if (result.success) {
-    out.push({ kind, file, value: result.data as { name: string }, valid: true });
+    const value = result.data as { name: string; kind?: string };
+    if (kind !== 'featureViews' || value.kind !== 'onDemand') {
+      out.push({ kind, file, value, valid: true });
+      return;
+    }
+    // The registry keeps where an on-demand view's transform lives, never the function.
+    const located = locateTransform(value as OnDemandViewDefinition, { file, exportName });
+    if ('view' in located) {
+      out.push({ kind, file, value: located.view, valid: true });
+      return;
+    }
+    problems.push({
+      file,
+      object: `featureView ${value.name}`,
+      field: 'transform',
+      message: located.problem,
+    });
+    out.push({ kind, file, value, valid: false });
     return;
   }
   problems.push(...objectProblems(file, kind, raw, result.error, index));
@@ -157,17 +177,21 @@ async function loadTypeScriptModule(
     return;
   }
   const seen = new Set<unknown>();
-  const visit = (value: unknown) => {
+  // `exportName` is the export holding the object itself; objects inside exported lists have none.
+  const visit = (value: unknown, exportName: string | undefined) => {
     if (seen.has(value)) return;
     seen.add(value);
     if (Array.isArray(value)) {
-      for (const v of value) visit(v);
+      for (const v of value) visit(v, undefined);
       return;
     }
     const kind = definitionKindOf(value);
-    if (kind) validateObject(file, kind, value, undefined, out, problems);
+    if (kind) validateObject(file, kind, value, undefined, out, problems, exportName);
   };
-  for (const value of Object.values(mod)) visit(value);
+  // Named exports first, so an object also listed in an exported array is found by its name.
+  const entries = Object.entries(mod);
+  for (const [name, value] of entries) if (!Array.isArray(value)) visit(value, name);
+  for (const [, value] of entries) visit(value, undefined);
 }
 
 /** Everything read from a repo's definition files, valid or not. */

@@ -83,6 +83,8 @@ function selectViews(
   for (const name of new Set(names ?? registry.featureViews().map((v) => v.name))) {
     const view = registry.featureView(name);
     if (!view) throw new NotFoundError('UNKNOWN_FEATURE_VIEW', `unknown feature view ${name}`);
+    // On-demand views keep no online state: nothing to materialize.
+    if (view.kind === 'onDemand') continue;
     if (!view.online) {
       log('skipping view with online: false', { view: name });
       continue;

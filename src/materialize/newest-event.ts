@@ -43,7 +43,7 @@ export async function readNewestEvents(
   store: OnlineStore,
   registry: Registry,
 ): Promise<Record<string, Date | null>> {
-  const views = registry.featureViews().filter((v) => v.online);
+  const views = registry.storedViews().filter((v) => v.online);
   const pipeline = store.client.pipeline();
   const codecs: ViewIdentity[] = views.map((v) =>
     v.kind === 'aggregation' ? store.aggregationCodec(registry, v.name) : store.codec(registry, v.name),

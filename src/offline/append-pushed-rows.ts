@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { FeatureView } from '../definitions/feature-view.ts';
+import type { StoredFeatureView } from '../definitions/feature-view.ts';
 import { registerSourceViews } from '../duckdb/register-source-views.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
 import { TroveError } from '../errors.ts';
@@ -32,9 +32,9 @@ async function withPushFile<T>(
   registry: Registry,
   sourceName: string,
   pushFile: string,
-  body: (connection: DuckDBConnection, views: FeatureView[]) => Promise<T>,
+  body: (connection: DuckDBConnection, views: StoredFeatureView[]) => Promise<T>,
 ): Promise<T> {
-  const views = registry.featureViews().filter((v) => v.source === sourceName && v.offline);
+  const views = registry.storedViews().filter((v) => v.source === sourceName && v.offline);
   const db = await openOfflineDuckDb(config);
   try {
     const ctx = await offlineSourceContext(config, registry);
@@ -59,7 +59,7 @@ export async function pushedRowCounts(
   pushFile: string,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  if (!registry.featureViews().some((v) => v.source === sourceName && v.offline)) return counts;
+  if (!registry.storedViews().some((v) => v.source === sourceName && v.offline)) return counts;
   return withPushFile(config, registry, sourceName, pushFile, async (connection, views) => {
     for (const view of views) {
       await checkTransformation(connection, view);
@@ -89,7 +89,7 @@ export async function appendPushedRows(
   pushFile: string,
 ): Promise<Record<string, number>> {
   const added: Record<string, number> = {};
-  if (!registry.featureViews().some((v) => v.source === sourceName && v.offline)) return added;
+  if (!registry.storedViews().some((v) => v.source === sourceName && v.offline)) return added;
   const store = config.offlineStorePath;
   // The push source stands for the new file alone here: its older rows are already in the views.
   await withPushFile(config, registry, sourceName, pushFile, async (connection, views) => {

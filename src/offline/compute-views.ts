@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { FeatureView } from '../definitions/feature-view.ts';
+import type { StoredFeatureView } from '../definitions/feature-view.ts';
 import { featureViewRowsSql, pushFolder, type SourceContext } from '../definitions/source-sql.ts';
 import { duckdbTypeOf, type ValueType } from '../definitions/value-type.ts';
 import { sourceColumnsOf } from '../definitions/view-kinds.ts';
@@ -94,7 +94,7 @@ export async function offlineSourceContext(
     await checkStoreFolder(config.offlineStorePath, folder);
     pushFiles[source.name] = await parquetFilesUnder(folder);
     const columns = new Map<string, ValueType>();
-    for (const view of registry.featureViews()) {
+    for (const view of registry.storedViews()) {
       if (view.source !== source.name) continue;
       for (const k of registry.joinKeysOf(view)) columns.set(k.name, k.type);
       for (const c of sourceColumnsOf(view)) columns.set(c.name, c.type);
@@ -111,7 +111,10 @@ export async function offlineSourceContext(
 }
 
 /** Refuses a transformation that is not one query before any SQL that embeds it runs. */
-export async function checkTransformation(connection: DuckDBConnection, view: FeatureView): Promise<void> {
+export async function checkTransformation(
+  connection: DuckDBConnection,
+  view: StoredFeatureView,
+): Promise<void> {
   if (view.kind !== 'batch' || view.transformation === undefined) return;
   await checkUserQuery(connection, view.transformation, `feature view ${view.name}: the transformation`);
 }
@@ -131,7 +134,7 @@ function withPushId(relation: string): string {
  * source's own types are. An aggregation view's rows also keep the id of the push that brought
  * each (PUSH_ID).
  */
-export function canonicalRowsSql(registry: Registry, view: FeatureView): string {
+export function canonicalRowsSql(registry: Registry, view: StoredFeatureView): string {
   const source = registry.source(view.source);
   if (!source)
     throw new NotFoundError('UNKNOWN_SOURCE', `feature view ${view.name}: unknown source ${view.source}`);
@@ -159,7 +162,7 @@ export function canonicalRowsSql(registry: Registry, view: FeatureView): string 
 }
 
 /** The canonical columns of a view's files, quoted and comma-separated, in layout order. */
-export function canonicalColumnList(registry: Registry, view: FeatureView): string {
+export function canonicalColumnList(registry: Registry, view: StoredFeatureView): string {
   return [
     ...registry.joinKeysOf(view).map((k) => k.name),
     EVENT_TIMESTAMP,
@@ -225,7 +228,7 @@ async function dropRepeatedIdentities(
   connection: DuckDBConnection,
   staging: string,
   date: string,
-  view: FeatureView,
+  view: StoredFeatureView,
   columns: string,
   keys: readonly string[],
 ): Promise<number> {
@@ -274,7 +277,7 @@ async function computeView(
   connection: DuckDBConnection,
   config: OfflineConfig,
   registry: Registry,
-  view: FeatureView,
+  view: StoredFeatureView,
   options: ComputeOptions,
 ): Promise<ViewComputeResult> {
   const store = config.offlineStorePath;
@@ -362,13 +365,13 @@ async function computeView(
   }
 }
 
-/** The views a compute covers, checked by name. */
-export function selectViews(registry: Registry, names?: readonly string[]): FeatureView[] {
-  if (!names || names.length === 0) return registry.featureViews().filter((v) => v.offline);
-  return names.map((name) => {
+/** The views a compute covers, checked by name; on-demand views store nothing and are skipped. */
+export function selectViews(registry: Registry, names?: readonly string[]): StoredFeatureView[] {
+  if (!names || names.length === 0) return registry.storedViews().filter((v) => v.offline);
+  return names.flatMap((name) => {
     const view = registry.featureView(name);
     if (!view) throw new NotFoundError('UNKNOWN_FEATURE_VIEW', `unknown feature view ${name}`);
-    return view;
+    return view.kind === 'onDemand' ? [] : [view];
   });
 }
 

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { FeatureView } from '../definitions/feature-view.ts';
+import type { StoredFeatureView } from '../definitions/feature-view.ts';
 import { duckdbTypeOf } from '../definitions/value-type.ts';
 import { sourceColumnsOf } from '../definitions/view-kinds.ts';
 import { quoteIdentifier, quoteString } from '../duckdb/sql-literals.ts';
@@ -61,7 +61,7 @@ async function firstValue(connection: DuckDBConnection, sql: string): Promise<un
   return reader.getColumnsJS()[0]?.[0];
 }
 
-function storedColumns(registry: Registry, view: FeatureView): { name: string; sqlType: string }[] {
+function storedColumns(registry: Registry, view: StoredFeatureView): { name: string; sqlType: string }[] {
   return [
     ...registry.joinKeysOf(view).map((k) => ({ name: k.name, sqlType: duckdbTypeOf(k.type) })),
     { name: EVENT_TIMESTAMP, sqlType: 'TIMESTAMPTZ' },
@@ -71,7 +71,7 @@ function storedColumns(registry: Registry, view: FeatureView): { name: string; s
 }
 
 /** A relation of a view's stored rows read from `files`; typed and empty when there are none. */
-function storedRelation(registry: Registry, view: FeatureView, files: readonly string[]): string {
+function storedRelation(registry: Registry, view: StoredFeatureView, files: readonly string[]): string {
   const columns = storedColumns(registry, view);
   if (files.length === 0) {
     return `(SELECT ${columns.map((c) => `NULL::${c.sqlType} AS ${quoteIdentifier(c.name)}`).join(', ')} WHERE false)`;
@@ -83,7 +83,7 @@ function storedRelation(registry: Registry, view: FeatureView, files: readonly s
 
 /** Makes every view visible by name, for entity tables given as SQL over the offline store. */
 async function registerStoredViews(connection: DuckDBConnection, config: OfflineConfig, registry: Registry) {
-  for (const view of registry.featureViews()) {
+  for (const view of registry.storedViews()) {
     await finishPendingSwap(config.offlineStorePath, view.name);
     const { files } = await viewFiles(config.offlineStorePath, view.name);
     await connection.run(
@@ -109,6 +109,12 @@ export async function prepareHistoricalQuery(
     ...(request.service !== undefined ? { service: request.service } : {}),
   });
   const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
+  const onDemand = selections.find((s) => s.view.kind === 'onDemand');
+  if (onDemand)
+    throw new TroveError(
+      'ON_DEMAND_NOT_SUPPORTED',
+      `feature view ${onDemand.view.name} is an on-demand view, which training datasets do not compute yet`,
+    );
   const entityFile = entityFilePath(request.entities, request.baseDir);
   const db = await openOfflineDuckDb(
     config,

@@ -183,6 +183,11 @@ export function planRead(
   const keyTypes = new Map<string, { type: ValueType; view: string }>();
   const aggregations = new Map<string, AggregationSlot>();
   for (const { view } of selections) {
+    if (view.kind === 'onDemand')
+      throw new TroveError(
+        'ON_DEMAND_NOT_SUPPORTED',
+        `feature view ${view.name} is an on-demand view, which online reads do not compute yet`,
+      );
     if (!view.online)
       throw new NotFoundError(
         'VIEW_NOT_ONLINE',

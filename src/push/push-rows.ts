@@ -247,7 +247,7 @@ export async function pushRows(
   const pushId = key ?? randomUUID();
   const toOnline = request.to !== 'offline';
   const toOffline = request.to !== 'online';
-  const views = registry.featureViews().filter((v) => v.source === source.name);
+  const views = registry.storedViews().filter((v) => v.source === source.name);
 
   const names = Object.keys(request.df);
   if (names.length === 0) throw new TroveError('INVALID_REQUEST', 'df has no columns');

@@ -86,6 +86,7 @@ export async function checkSources(
 
   const pushColumns: NonNullable<SourceContext['pushColumns']> = {};
   for (const view of definitions.featureViews) {
+    if (view.kind === 'onDemand') continue;
     const source = definitions.sources.find((s) => s.name === view.source);
     // Aggregation views take their columns' types from the source, so cannot declare a push source's.
     if (source?.kind !== 'push' || view.kind !== 'batch') continue;
@@ -115,6 +116,11 @@ export async function checkSources(
     const missing = new Set(definitions.sources.filter((s) => !usable.includes(s)).map((s) => s.name));
 
     for (const view of definitions.featureViews) {
+      // An on-demand view reads no source and registers as loaded.
+      if (view.kind === 'onDemand') {
+        registeredViews.set(view.name, view);
+        continue;
+      }
       const source = definitions.sources.find((s) => s.name === view.source);
       if (!source || failed.has(source.name) || missing.has(source.name)) continue;
       const file = fileOf('featureViews', view.name);

@@ -1,6 +1,7 @@
 import type { Entity } from '../definitions/entity.ts';
 import type { FeatureService } from '../definitions/feature-service.ts';
-import type { FeatureView } from '../definitions/feature-view.ts';
+import type { FeatureView, StoredFeatureView } from '../definitions/feature-view.ts';
+import { inputViewName } from '../definitions/on-demand/feature-reference.ts';
 import { emptyDefinitions, type RepoDefinitions } from '../definitions/repo-definitions.ts';
 import type { Source } from '../definitions/source.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
@@ -89,9 +90,33 @@ export class Registry {
   featureViews(): FeatureView[] {
     return this.snapshot.objects.featureViews;
   }
+  /** The views that read a source and store what they compute (all but on-demand views). */
+  storedViews(): StoredFeatureView[] {
+    return this.snapshot.objects.featureViews.filter((v): v is StoredFeatureView => v.kind !== 'onDemand');
+  }
 
-  /** The join keys of a view, in the order of its entities. */
+  /**
+   * The join keys of a view, in the order of its entities; for an on-demand view, those of the
+   * views it reads, in order of first appearance (none when it reads request values only).
+   */
   joinKeysOf(view: FeatureView): Entity['joinKeys'] {
-    return view.entities.flatMap((e) => this.entities.get(e)?.joinKeys ?? []);
+    if (view.kind !== 'onDemand') return view.entities.flatMap((e) => this.entities.get(e)?.joinKeys ?? []);
+    const keys = new Map<string, Entity['joinKeys'][number]>();
+    const visiting = new Set<string>();
+    const visit = (v: FeatureView) => {
+      if (v.kind !== 'onDemand') {
+        for (const k of this.joinKeysOf(v)) if (!keys.has(k.name)) keys.set(k.name, k);
+        return;
+      }
+      // apply refuses cycles; a hand-edited registry must still not recurse forever.
+      if (visiting.has(v.name)) return;
+      visiting.add(v.name);
+      for (const ref of v.inputs) {
+        const input = this.views.get(inputViewName(ref));
+        if (input) visit(input);
+      }
+    };
+    visit(view);
+    return [...keys.values()];
   }
 }

@@ -132,7 +132,7 @@ const CASES: BadDefinitionCase[] = [
     name: 'a view kind that does not exist',
     files: { 'defs.yaml': BASE.replace('kind: aggregation', 'kind: aggregate') },
     expect: [
-      'defs.yaml: featureView trip_stats: field kind: got "aggregate", expected batch (the default) or aggregation',
+      'defs.yaml: featureView trip_stats: field kind: got "aggregate", expected batch (the default), aggregation or onDemand',
     ],
   },
   {

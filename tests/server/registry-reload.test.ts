@@ -59,6 +59,7 @@ describe('registry reload', () => {
     expect(before.status).toBe(400);
     const next = testDefinitions();
     const view = next.featureViews.find((v) => v.name === 'customer_profile')!;
+    if (view.kind === 'onDemand') throw new Error('customer_profile reads a source');
     view.entities = ['driver'];
     view.source = 'driver_push';
     await server.apply(next);
