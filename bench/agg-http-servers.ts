@@ -6,9 +6,8 @@
  * driver, computed once at setup time `t` (by Trove's training-dataset query, entity rows of every
  * driver at `t`), stored as plain strings in one hash per driver with `t` beside them, read by one
  * HMGET per entity on a plain ioredis client and answered in the same JSON shape (a null value is
- * NULL_VALUE, anything else PRESENT, each feature's event time `t`). `GET /cpu` on the bare
- * server tells the process's CPU time so far. Serves until SIGTERM (http-server-child.ts), then
- * removes its data.
+ * NULL_VALUE, anything else PRESENT, each feature's event time `t`). Serves until SIGTERM
+ * (http-server-child.ts), then removes its data.
  */
 
 import type { Table } from 'apache-arrow';
@@ -82,11 +81,6 @@ bare.post('/get-online-features', async (request, reply) => {
   ];
   const answer = { metadata: { feature_names: ['driver_id', ...names] }, results };
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer));
-});
-// CPU time of this process, which serves one side at a time: what a load of either side cost it.
-bare.get('/cpu', async () => {
-  const { user, system } = process.cpuUsage();
-  return { ms: (user + system) / 1000 };
 });
 await bare.listen({ host: '127.0.0.1', port: 0 });
 

@@ -10,11 +10,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGG_FEATURES, AGG_STEP_MS, announceAggBenchSize } from '../agg-bench-store.ts';
-import { figure } from '../figure.ts';
-import { CONNECTIONS, type LoadRun, load } from '../http-load.ts';
+import { childCpuMs } from '../child-cpu.ts';
+import { CONNECTIONS } from '../http-load.ts';
 import { startServerChild } from '../http-server-child.ts';
-import { median } from '../measure.ts';
-import { describeRun, pairedFigures, pairedLoad } from '../paired-load.ts';
+import { describeRun, loadSide, type PairedFigures, pairedFigures, pairedLoad } from '../paired-load.ts';
 import { type OnlineAnswer, postJson } from '../post-json.ts';
 import type { BenchContext, BenchResult, Scenario } from '../scenario.ts';
 
@@ -80,14 +79,6 @@ async function checkSameValues(trove: number, bare: number, drivers: number): Pr
   return `${SAMPLE} drivers agree on all ${AGG_FEATURES.length} features (${events} events in their 30d windows)`;
 }
 
-/** A load run and the CPU time the servers' process spent per request during it. */
-type CpuRun = LoadRun & { cpuUs: number };
-
-async function serversCpuMs(bare: number): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${bare}/cpu`);
-  return ((await response.json()) as { ms: number }).ms;
-}
-
 export const scenario: Scenario = {
   name: 'online.agg',
   description: `POST /get-online-features of an aggregation view (13 features) vs a bare Fastify route over precomputed values (autocannon, ${CONNECTIONS} connections, loopback)`,
@@ -97,16 +88,16 @@ export const scenario: Scenario = {
     const servers = await startServerChild(SERVERS);
     try {
       ctx.log(await checkSameValues(servers.trove, servers.bare, size.drivers));
-      // Both servers share one process and one side is loaded at a time, so its CPU time over a
-      // run is that side's: steadier than req/s on a machine shared with other work.
-      const side = (port: number) => {
-        const body = driversInTurn(size.drivers);
-        return async (s: number): Promise<CpuRun> => {
-          const before = await serversCpuMs(servers.bare);
-          const run = await load({ port, path: ROUTE, seconds: s, body });
-          const cpuMs = (await serversCpuMs(servers.bare)) - before;
-          return { ...run, cpuUs: (cpuMs * 1000) / (run.rps * s) };
-        };
+      // Both servers share the child process and one side is loaded at a time, so the child's CPU
+      // time over a run is that side's.
+      const cpuMs = childCpuMs(SERVERS);
+      const side = (port: number) =>
+        loadSide({ port, path: ROUTE, body: driversInTurn(size.drivers) }, cpuMs);
+      const throughput: PairedFigures['throughput'] = {
+        unit: 'req/s',
+        item: 'request',
+        perRequest: 1,
+        target: 0.7,
       };
       const runs = await pairedLoad({
         repetitions: ctx.repetitions,
@@ -114,30 +105,14 @@ export const scenario: Scenario = {
         target: side(servers.trove),
         baseline: side(servers.bare),
         each: (i, t, b) =>
-          ctx.log(
-            `repetition ${i}: trove ${describeRun(t, 'req/s', 1)}, ${t.cpuUs.toFixed(0)} µs CPU per request; ` +
-              `bare ${describeRun(b, 'req/s', 1)}, ${b.cpuUs.toFixed(0)} µs`,
-          ),
+          ctx.log(`repetition ${i}: trove ${describeRun(t, throughput)}, bare ${describeRun(b, throughput)}`),
       });
-      const label = `1 entity × 13 aggregation features (${size.drivers / 1000}k drivers, ${size.events / 1_000_000}M events)`;
-      const cpu = (r: CpuRun[]) => median(r.map((x) => x.cpuUs));
-      return [
-        ...pairedFigures(runs, {
-          label,
-          baselineName: BASELINE,
-          throughput: { unit: 'req/s', perRequest: 1, target: 0.7 },
-          p99Target: 1.5,
-        }),
-        figure({
-          name: `${label}, server CPU per request`,
-          value: cpu(runs.target),
-          unit: 'µs',
-          baseline: cpu(runs.baseline),
-          baseline_name: BASELINE,
-          higher_is_better: false,
-          target: null,
-        }),
-      ];
+      return pairedFigures(runs, {
+        label: `1 entity × 13 aggregation features (${size.drivers / 1000}k drivers, ${size.events / 1_000_000}M events)`,
+        baselineName: BASELINE,
+        throughput,
+        p99Target: 1.5,
+      });
     } finally {
       await servers.stop();
     }

@@ -10,10 +10,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGG_PUSH_SOURCE, AGG_STEP_MS, AGG_VIEW, announceAggBenchSize } from '../agg-bench-store.ts';
+import { childCpuMs } from '../child-cpu.ts';
 import { featureColumns, PUSH_SOURCE } from '../http-bench-store.ts';
-import { CONNECTIONS, load } from '../http-load.ts';
+import { CONNECTIONS } from '../http-load.ts';
 import { startServerChild } from '../http-server-child.ts';
-import { describeRun, pairedFigures, pairedLoad } from '../paired-load.ts';
+import { describeRun, loadSide, type PairedFigures, pairedFigures, pairedLoad } from '../paired-load.ts';
 import { type OnlineAnswer, postJson } from '../post-json.ts';
 import { type PushBatch, pushBatches } from '../push-batches.ts';
 import type { BenchContext, BenchResult, Scenario } from '../scenario.ts';
@@ -104,22 +105,29 @@ export const scenario: Scenario = {
         const nextPlain = plainBatches();
         ctx.log(await checkPushCounts(agg.trove, nextAgg, size.drivers));
         await push(plain.trove, nextPlain(), PUSH_SOURCE);
-        const side = (port: number, next: () => PushBatch) => (s: number) =>
-          load({ port, path: '/push', seconds: s, body: () => next().body });
+        // Each side's servers run in a child of their own, idle while the other side is loaded.
+        const side = (port: number, next: () => PushBatch, script: string) =>
+          loadSide({ port, path: '/push', body: () => next().body }, childCpuMs(script));
+        const throughput: PairedFigures['throughput'] = {
+          unit: 'rows/s',
+          item: 'row',
+          perRequest: ROWS,
+          target: 0.5,
+        };
         const runs = await pairedLoad({
           repetitions: ctx.repetitions,
           seconds,
-          target: side(agg.trove, nextAgg),
-          baseline: side(plain.trove, nextPlain),
+          target: side(agg.trove, nextAgg, AGG_SERVERS),
+          baseline: side(plain.trove, nextPlain, PLAIN_SERVERS),
           each: (i, t, b) =>
             ctx.log(
-              `repetition ${i}: aggregation view ${describeRun(t, 'rows/s', ROWS)}, plain views ${describeRun(b, 'rows/s', ROWS)}`,
+              `repetition ${i}: aggregation view ${describeRun(t, throughput)}, plain views ${describeRun(b, throughput)}`,
             ),
         });
         return pairedFigures(runs, {
           label: `${ROWS}-event batches × 13 aggregation features (${size.drivers / 1000}k drivers)`,
           baselineName: BASELINE,
-          throughput: { unit: 'rows/s', perRequest: ROWS, target: 0.5 },
+          throughput,
           p99Target: null,
         });
       } finally {
