@@ -38,6 +38,8 @@ export class TileLayout {
   /** Every distinct (window, granularity) of the view, in feature order of first use. */
   readonly spans: readonly WindowSpan[];
   readonly specs: readonly AggregationFeatureSpec[];
+  /** Per granularity (same order), the indexes of its spans in `spans`, shortest window first. */
+  readonly spansByLevel: readonly (readonly number[])[];
   readonly horizon: number;
 
   constructor(view: Pick<AggregationView, 'aggregations' | 'granularity'>, horizon = ONLINE_HORIZON_SECONDS) {
@@ -54,6 +56,13 @@ export class TileLayout {
           `granularity ${this.granularities[i]} is not a multiple of ${this.granularities[i - 1]}`,
         );
     }
+    this.spansByLevel = this.granularities.map((g) =>
+      this.spans
+        .map((span, index) => ({ span, index }))
+        .filter(({ span }) => span.granularity === g)
+        .sort((a, b) => a.span.window - b.span.window)
+        .map(({ index }) => index),
+    );
     this.lifetimes = this.granularities.map((g, i) => {
       const longest = Math.max(0, ...this.spans.filter((s) => s.granularity === g).map((s) => s.window));
       // A finer tile is also read for the part of a coarser window after its last whole tile.

@@ -51,28 +51,43 @@ export function windowStates(codec: AggregationCodec, tiles: readonly StoredTile
       `feature view ${codec.view.name}: the events around that instant are no longer kept online; online reads of aggregation views go back ${layout.horizon} seconds at most`,
     );
 
-  // Per granularity (finest first), the tile starts (seconds) a window takes whole: [from, to).
-  const from = new Array<number>(granularities.length);
-  const to = new Array<number>(granularities.length);
-  return layout.spans.map(({ window, granularity }) => {
-    const level = granularities.indexOf(granularity);
+  // Tiles by granularity level (finest first). Each tile is merged once: the part of a window
+  // after its own granularity's last whole tile is shared by every window of that granularity and
+  // built from the finer level's (head), and a window's state extends the next shorter one's.
+  const levels: StoredTile[][] = granularities.map(() => []);
+  for (const tile of tiles) {
+    if (tile.g === 0 || (tile.g === base && tile.start === baseStart)) continue;
+    const i = granularities.indexOf(tile.g);
+    if (i >= 0) levels[i]!.push(tile);
+  }
+  const mergeRange = (into: TileState, level: number, from: number, to: number): void => {
+    for (const tile of levels[level]!)
+      if (tile.start >= from && tile.start < to) mergeBytes(plans, into, tile.bytes);
+  };
+  const copyOf = (state: TileState): TileState => {
+    const copy = emptyState(plans);
+    mergeState(plans, copy, state);
+    return copy;
+  };
+  const cursor = granularities.map((g) => floorDiv(t, g * MICROS) * g);
+  const heads: TileState[] = [head];
+  for (let i = 1; i < granularities.length; i++) {
+    const next = copyOf(heads[i - 1]!);
+    mergeRange(next, i - 1, cursor[i]!, cursor[i - 1]!);
+    heads.push(next);
+  }
+  const states = new Array<TileState>(layout.spans.length);
+  for (let level = 0; level < granularities.length; level++) {
+    const granularity = granularities[level]!;
     const g = granularity * MICROS;
-    from[level] = Math.ceil((t - window * MICROS) / g) * granularity;
-    let cursor = floorDiv(t, g) * granularity;
-    to[level] = cursor;
-    for (let i = level - 1; i >= 0; i--) {
-      from[i] = cursor;
-      cursor = floorDiv(t, granularities[i]! * MICROS) * granularities[i]!;
-      to[i] = cursor;
+    const state = copyOf(heads[level]!);
+    let upTo = cursor[level]!;
+    for (const index of layout.spansByLevel[level]!) {
+      const start = Math.ceil((t - layout.spans[index]!.window * MICROS) / g) * granularity;
+      mergeRange(state, level, start, upTo);
+      upTo = Math.min(upTo, start);
+      states[index] = copyOf(state);
     }
-    const state = emptyState(plans);
-    for (const tile of tiles) {
-      if (tile.g === 0) continue;
-      const i = tile.g === granularity ? level : granularities.indexOf(tile.g);
-      if (i < 0 || i > level) continue;
-      if (tile.start >= from[i]! && tile.start < to[i]!) mergeBytes(plans, state, tile.bytes);
-    }
-    mergeState(plans, state, head);
-    return state;
-  });
+  }
+  return states;
 }
