@@ -8,6 +8,7 @@ import { DefinitionError, type DefinitionProblem } from './definition-problem.ts
 import { entitySchema } from './entity.ts';
 import { featureServiceSchema } from './feature-service.ts';
 import { featureViewDefinitionSchema } from './feature-view.ts';
+import { checkTransforms } from './on-demand/check-transforms.ts';
 import { locateTransform } from './on-demand/locate-transform.ts';
 import type { OnDemandViewDefinition } from './on-demand/on-demand-view.ts';
 import { type DefinedObjects, OBJECT_KINDS, type ObjectKind } from './repo-definitions.ts';
@@ -213,6 +214,7 @@ export async function readDefinitions(repoDir: string): Promise<LoadedDefinition
   }
   const { definitions, problems: referenceProblems } = checkReferences(objects);
   problems.push(...referenceProblems);
+  problems.push(...(await checkTransforms(repoDir, objects)));
   return { definitions, objects: objects.filter((o) => o.valid), problems };
 }
 

@@ -48,13 +48,17 @@ export function initialize(data: TypeScriptHooksData): void {
   troveEntry = data.troveEntry;
 }
 
-/** A feature repo's own TypeScript: not a declaration file, not a dependency's. */
+/**
+ * A feature repo's own TypeScript: not a declaration file, not a dependency's. A query (a module
+ * imported again after it changed, `x.ts?v=…`) does not change what the file is.
+ */
 function isRepoTypeScript(url: string): boolean {
+  const file = url.replace(/[?#].*$/, '');
   return (
-    url.startsWith('file:') &&
-    /\.m?ts$/.test(url) &&
-    !/\.d\.m?ts$/.test(url) &&
-    !url.includes('/node_modules/')
+    file.startsWith('file:') &&
+    /\.m?ts$/.test(file) &&
+    !/\.d\.m?ts$/.test(file) &&
+    !file.includes('/node_modules/')
   );
 }
 

@@ -31,8 +31,17 @@ function registerTypeScriptHooks(): void {
   registered = true;
 }
 
-/** The module's exports; throws what its loading threw (syntax errors, failed imports). */
-export async function importTypeScriptModule(file: string): Promise<Record<string, unknown>> {
+/**
+ * The module's exports; throws what its loading threw (syntax errors, failed imports). Node keeps
+ * one instance per URL: a different `version` imports the file afresh (the modules it imports
+ * stay as first loaded).
+ */
+export async function importTypeScriptModule(
+  file: string,
+  version?: string,
+): Promise<Record<string, unknown>> {
   registerTypeScriptHooks();
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const url = pathToFileURL(file);
+  if (version !== undefined) url.searchParams.set('v', version);
+  return (await import(url.href)) as Record<string, unknown>;
 }

@@ -1,0 +1,134 @@
+/**
+ * Loads an on-demand view's transform from where the registry says it lives. Modules are imported
+ * through the same hooks as definition modules, once per version of the file: an edited module is
+ * imported afresh, an unchanged one costs a `stat`.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { TroveError } from '../../errors.ts';
+import { importTypeScriptModule } from '../typescript-modules.ts';
+import type { TransformFunction } from './transform-function.ts';
+import { formatTransformLocation, type TransformLocation } from './transform-location.ts';
+
+/** Why a location gives no function: the code of the error, and the reason for messages. */
+export interface TransformProblem {
+  code: 'TRANSFORM_NOT_FOUND' | 'TRANSFORM_LOAD_FAILED' | 'TRANSFORM_NOT_A_FUNCTION';
+  reason: string;
+}
+
+interface CachedModule {
+  version: string;
+  exports: Promise<Record<string, unknown>>;
+}
+
+/** By absolute module path: the last version imported. */
+const modules = new Map<string, CachedModule>();
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `a ${type}`;
+}
+
+/** The module's exports, imported again only when its file changed (by mtime and size). */
+async function moduleExports(
+  absolute: string,
+  shown: string,
+): Promise<{ exports: Record<string, unknown> } | { problem: TransformProblem }> {
+  let version: string;
+  try {
+    const s = await stat(absolute, { bigint: true });
+    if (!s.isFile())
+      return { problem: { code: 'TRANSFORM_NOT_FOUND', reason: `module ${shown} is not a file` } };
+    version = `${s.mtimeNs}-${s.size}`;
+  } catch {
+    return { problem: { code: 'TRANSFORM_NOT_FOUND', reason: `module ${shown} not found` } };
+  }
+  let cached = modules.get(absolute);
+  if (cached?.version !== version) {
+    cached = { version, exports: importTypeScriptModule(absolute, version) };
+    modules.set(absolute, cached);
+  }
+  try {
+    return { exports: await cached.exports };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      problem: {
+        code: 'TRANSFORM_LOAD_FAILED',
+        reason: `module ${shown} failed to load: ${message.split('\n')[0]}`,
+      },
+    };
+  }
+}
+
+/** The function at `location`, or why there is none. Never throws. */
+export async function resolveTransform(
+  repoDir: string,
+  location: TransformLocation,
+): Promise<{ transform: TransformFunction } | { problem: TransformProblem }> {
+  const root = path.resolve(repoDir);
+  const absolute = path.resolve(root, location.module);
+  const relative = path.relative(root, absolute);
+  if (relative.startsWith('..') || path.isAbsolute(relative))
+    return {
+      problem: { code: 'TRANSFORM_NOT_FOUND', reason: `module ${location.module} is outside the repo` },
+    };
+  const loaded = await moduleExports(absolute, location.module);
+  if ('problem' in loaded) return loaded;
+  const mod = loaded.exports;
+  if (!Object.hasOwn(mod, location.export)) {
+    const names = Object.keys(mod);
+    return {
+      problem: {
+        code: 'TRANSFORM_NOT_FOUND',
+        reason: `module ${location.module} has no export ${location.export} (${names.length === 0 ? 'it exports nothing' : `it exports: ${names.slice(0, 20).join(', ')}`})`,
+      },
+    };
+  }
+  const exported = mod[location.export];
+  const value =
+    location.property === null
+      ? exported
+      : typeof exported === 'object' && exported !== null
+        ? (exported as Record<string, unknown>)[location.property]
+        : undefined;
+  if (typeof value === 'function') return { transform: value as TransformFunction };
+  const what =
+    location.property === null ? `export ${location.export}` : `${location.export}.${location.property}`;
+  const hint =
+    location.property === null &&
+    typeof exported === 'object' &&
+    exported !== null &&
+    typeof (exported as { transform?: unknown }).transform === 'function'
+      ? `; it is an on-demand view, whose transform is ${location.export}.transform: name the function itself, or define the view in TypeScript alone`
+      : '';
+  return {
+    problem: {
+      code: 'TRANSFORM_NOT_A_FUNCTION',
+      reason: `${what} of ${location.module} is ${describeValue(value)}, not a function${hint}`,
+    },
+  };
+}
+
+/**
+ * The transform of an on-demand view, from `location` (as registered: `view.transform`) under the
+ * repo directory. Throws a TroveError (503: the repo cannot serve it) naming the view when `view`
+ * is given, the module and the export, when the module is missing or fails to load, or the export
+ * is missing or not a function.
+ */
+export async function loadTransform(
+  repoDir: string,
+  location: TransformLocation,
+  view?: string,
+): Promise<TransformFunction> {
+  const result = await resolveTransform(repoDir, location);
+  if ('transform' in result) return result.transform;
+  const who = view === undefined ? 'on-demand view' : `on-demand view ${view}`;
+  throw new TroveError(
+    result.problem.code,
+    `${who}: transform ${formatTransformLocation(location)}: ${result.problem.reason}`,
+    503,
+  );
+}
