@@ -221,6 +221,11 @@ export class ByteReader {
     return at;
   }
 
+  /** Moves past `n` bytes without reading them. */
+  skip(n: number): void {
+    this.take(n);
+  }
+
   u8(): number {
     if (this.pos >= this.buf.length) throw new ValueDecodeError('value is truncated');
     return this.buf[this.pos++]!;

@@ -8,7 +8,7 @@ import { TroveError } from '../../errors.ts';
 import type { OnlineFeatureColumn } from '../online-response.ts';
 import { RespError, type RespReply } from '../resp/resp-reply.ts';
 import type { AggregationCodec } from './aggregation-codec.ts';
-import { type StoredTile, windowStates } from './window-state.ts';
+import { forEachWindow, type StoredTile } from './window-state.ts';
 
 /** One aggregation view of a read plan, and where its features go in the answer. */
 export interface AggregationSlot {
@@ -101,14 +101,16 @@ export function answerAggregations(
   for (let s = 0; s < slots.length; s++) {
     const { codec, outputs } = slots[s]!;
     for (let row = 0; row < rowCount; row++) {
-      const states = windowStates(codec, fields[s * rowCount + row]!, atMicros);
-      for (const { output, feature } of outputs) {
-        const value = codec.value(feature, states[codec.features[feature]!.span]!);
-        const column = columns[output]!;
-        column.values[row] = value;
-        column.statuses[row] = value === null ? 'NULL_VALUE' : 'PRESENT';
-        column.event_timestamps[row] = eventTime;
-      }
+      forEachWindow(codec, fields[s * rowCount + row]!, atMicros, (span, state) => {
+        for (const { output, feature } of outputs) {
+          if (codec.features[feature]!.span !== span) continue;
+          const value = codec.value(feature, state);
+          const column = columns[output]!;
+          column.values[row] = value;
+          column.statuses[row] = value === null ? 'NULL_VALUE' : 'PRESENT';
+          column.event_timestamps[row] = eventTime;
+        }
+      });
     }
   }
 }

@@ -116,8 +116,57 @@ export function encodeState(plans: readonly ColumnPlan[], state: TileState): Buf
   return w.finish();
 }
 
-/** Reads one column's parts into `s` (reset first), after its count. */
-function readColumn(r: ByteReader, p: ColumnPlan, s: ColumnState): void {
+const FIXED_WIDTH: Partial<Record<ValueType, number>> = {
+  int32: 4,
+  int64: 8,
+  float32: 4,
+  float64: 8,
+  bool: 1,
+  timestamp: 8,
+};
+
+/** Whether `skipValue` can move past values of `type` without decoding them. */
+const skippable = (type: ValueType): boolean => listElementType(type) === undefined;
+
+/** Moves past one scalar value (presence byte included) without decoding it. */
+function skipValue(r: ByteReader, type: ValueType): void {
+  if (!r.present()) return;
+  const width = FIXED_WIDTH[type];
+  r.skip(width ?? r.varint());
+}
+
+/**
+ * Reads an ordered value that matters only if it orders before (`sign` -1) or after (+1) `held`:
+ * one that loses on its times alone is skipped without decoding its value.
+ */
+function readOrderedAgainst(
+  r: ByteReader,
+  type: ValueType,
+  read: CanonicalReader,
+  held: OrderedValue | null,
+  sign: number,
+): OrderedValue | null {
+  const tag = r.u8();
+  if (tag === 0) return null;
+  const ts = r.f64();
+  const created = tag === 2 ? r.f64() : null;
+  if (held !== null) {
+    let order = ts === held[0] ? 0 : ts < held[0] ? -1 : 1;
+    if (order === 0 && created !== held[1])
+      order = created === null ? -1 : held[1] === null ? 1 : created < held[1] ? -1 : 1;
+    if (order === -sign && skippable(type)) {
+      skipValue(r, type);
+      return null;
+    }
+  }
+  return [ts, created, read(r)];
+}
+
+/**
+ * Reads one column's parts into `s` (reset first), after its count. With `into`, the state the
+ * column is about to be merged into, first and last values that cannot win are not decoded.
+ */
+function readColumn(r: ByteReader, p: ColumnPlan, s: ColumnState, into?: ColumnState): void {
   const read = canonicalReader(p.type);
   if (p.sum) s.sum = p.integer ? BigInt(r.utf8()) : r.f64();
   if (p.moments) {
@@ -127,8 +176,8 @@ function readColumn(r: ByteReader, p: ColumnPlan, s: ColumnState): void {
   }
   if (p.min) s.min = read(r);
   if (p.max) s.max = read(r);
-  if (p.first) s.first = readOrdered(r, read);
-  if (p.last) s.last = readOrdered(r, read);
+  if (p.first) s.first = readOrderedAgainst(r, p.type, read, into?.first ?? null, -1);
+  if (p.last) s.last = readOrderedAgainst(r, p.type, read, into?.last ?? null, 1);
   if (p.lastN > 0) {
     const n = r.varint();
     for (let i = 0; i < n; i++) s.lastN.push(readOrdered(r, read)!);
@@ -174,7 +223,7 @@ export function mergeBytes(plans: readonly ColumnPlan[], into: TileState, bytes:
     s.first = null;
     s.last = null;
     s.lastN.length = 0;
-    readColumn(r, p, s);
+    readColumn(r, p, s, into.columns[c]);
     mergeColumn(p, into.columns[c]!, s);
   }
 }

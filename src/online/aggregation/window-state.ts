@@ -21,11 +21,16 @@ export interface StoredTile {
 }
 
 /**
- * The merged state of every window (`codec.layout.spans`, in order) of one entity at `t` (µs),
- * from the fields of its hash. Each window takes one pass over the fields: an entity keeps tens of
- * them, and a pass is cheaper than grouping them into maps on every read.
+ * Calls `visit` with the merged state of every window (`codec.layout.spans`, by index) of one
+ * entity at `t` (µs), from the fields of its hash. The state is only valid during the call: it
+ * goes on to become the next longer window's.
  */
-export function windowStates(codec: AggregationCodec, tiles: readonly StoredTile[], t: number): TileState[] {
+export function forEachWindow(
+  codec: AggregationCodec,
+  tiles: readonly StoredTile[],
+  t: number,
+  visit: (span: number, state: TileState) => void,
+): void {
   const { layout, plans } = codec;
   const granularities = layout.granularities;
   const base = layout.base;
@@ -76,7 +81,6 @@ export function windowStates(codec: AggregationCodec, tiles: readonly StoredTile
     mergeRange(next, i - 1, cursor[i]!, cursor[i - 1]!);
     heads.push(next);
   }
-  const states = new Array<TileState>(layout.spans.length);
   for (let level = 0; level < granularities.length; level++) {
     const granularity = granularities[level]!;
     const g = granularity * MICROS;
@@ -86,8 +90,17 @@ export function windowStates(codec: AggregationCodec, tiles: readonly StoredTile
       const start = Math.ceil((t - layout.spans[index]!.window * MICROS) / g) * granularity;
       mergeRange(state, level, start, upTo);
       upTo = Math.min(upTo, start);
-      states[index] = copyOf(state);
+      visit(index, state);
     }
   }
+}
+
+/** The merged state of every window (`codec.layout.spans`, in order) of one entity at `t` (µs). */
+export function windowStates(codec: AggregationCodec, tiles: readonly StoredTile[], t: number): TileState[] {
+  const states = new Array<TileState>(codec.layout.spans.length);
+  forEachWindow(codec, tiles, t, (span, state) => {
+    states[span] = emptyState(codec.plans);
+    mergeState(codec.plans, states[span]!, state);
+  });
   return states;
 }
