@@ -21,8 +21,16 @@ interface CachedModule {
   exports: Promise<Record<string, unknown>>;
 }
 
+const MAX_REASON = 400;
+
 /** By absolute module path: the last version imported. */
 const modules = new Map<string, CachedModule>();
+
+/** A loading error on one line, cut short: esbuild puts the reason on the line after its summary. */
+function oneLine(message: string): string {
+  const text = message.replace(/\s*\n\s*/g, ' ').trim();
+  return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}…` : text;
+}
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -57,7 +65,7 @@ async function moduleExports(
     return {
       problem: {
         code: 'TRANSFORM_LOAD_FAILED',
-        reason: `module ${shown} failed to load: ${message.split('\n')[0]}`,
+        reason: `module ${shown} failed to load: ${oneLine(message)}`,
       },
     };
   }
