@@ -15,7 +15,7 @@ export type OnDemandViewInput =
   | (Common & { mode: 'columns'; transform: ColumnsTransform | string });
 
 /** An on-demand view built by `onDemandView()`: marked so the loader finds it among exports. */
-export type OnDemandViewObject = OnDemandViewInput & {
+export type OnDemandViewObject<T extends OnDemandViewInput = OnDemandViewInput> = T & {
   readonly kind: 'onDemand';
   readonly [DEFINITION_KIND]: 'featureViews';
 };
@@ -25,8 +25,8 @@ export type OnDemandViewObject = OnDemandViewInput & {
  * by name (`export const fareRatio = onDemandView({...})`): the registry records that export, and
  * the transform is loaded from it wherever it runs.
  */
-export function onDemandView(def: OnDemandViewInput): OnDemandViewObject {
+export function onDemandView<const T extends OnDemandViewInput>(def: T): OnDemandViewObject<T> {
   const value = { kind: 'onDemand' as const, ...def };
   Object.defineProperty(value, DEFINITION_KIND, { value: 'featureViews', enumerable: false });
-  return value as OnDemandViewObject;
+  return value as OnDemandViewObject<T>;
 }

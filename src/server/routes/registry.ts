@@ -1,7 +1,9 @@
 /**
  * Read-only registry endpoints: what is registered, as applied last (a new `trove apply` is served
  * without a restart, since the store re-reads a changed registry file). Objects are Trove's
- * definitions as stored; list answers are named after the kind, as in Feast's REST registry.
+ * definitions as stored; list answers are named after the kind, as in Feast's REST registry. An
+ * on-demand view shows where its transform lives (`transform: { module, export, property }`), never
+ * its code: the registry holds none.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
