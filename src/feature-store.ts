@@ -6,6 +6,9 @@ import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.
 import type { DatasetFile, HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
+import type { OnDemandPlan } from './online/on-demand/on-demand-plan.ts';
+import { OnDemandPlans } from './online/on-demand/on-demand-plans.ts';
+import { readOnDemand } from './online/on-demand/read-on-demand.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';
 import { OnlineStore } from './online/online-store.ts';
 import type { PushRequest, PushResult } from './push/push-rows.ts';
@@ -49,9 +52,11 @@ export class FeatureStore {
     this.turn.current = undefined;
   };
   private onlineStore: OnlineStore | undefined;
+  private readonly onDemand: OnDemandPlans;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
+    this.onDemand = new OnDemandPlans(config.onDemand.onlineTimeoutMs);
   }
 
   static async open(repoDir: string, options: FeatureStoreOptions = {}): Promise<FeatureStore> {
@@ -132,9 +137,40 @@ export class FeatureStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (registry instanceof Registry)
-      return this.online().read(registry, request, options.now?.getTime() ?? Date.now());
-    return registry.then((r) => this.online().read(r, request, options.now?.getTime() ?? Date.now()));
+    const nowMs = options.now?.getTime() ?? Date.now();
+    if (registry instanceof Registry) return this.readAt(registry, request, nowMs);
+    return registry.then((r) => this.readAt(r, request, nowMs));
+  }
+
+  /** A read against one registry version: the store's own, or through on-demand views' transforms. */
+  private readAt(
+    registry: Registry,
+    request: OnlineFeaturesRequest,
+    nowMs: number,
+  ): Promise<OnlineFeaturesResponse> {
+    let plan: OnDemandPlan | undefined;
+    try {
+      plan = this.onDemand.plan(registry, request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!plan) return this.online().read(registry, request, nowMs);
+    return readOnDemand(
+      {
+        store: this.online(),
+        registry,
+        runner: this.onDemand.onlineRunner,
+        // Imported on first use: loading TypeScript modules needs esbuild, which a read without
+        // on-demand features never does.
+        transformOf: async (step) => {
+          const { loadTransform } = await import('./definitions/on-demand/load-transform.ts');
+          return loadTransform(this.config.repoDir, step.view.transform, step.view.name);
+        },
+      },
+      plan,
+      request,
+      nowMs,
+    );
   }
 
   private async materializeContext(

@@ -53,6 +53,14 @@ export const troveConfigSchema = z
         interval: durationSchema.default(60),
       })
       .prefault({}),
+    onDemand: z
+      .strictObject({
+        /** Longest an on-demand view's transform may run for one online request. */
+        onlineTimeoutMs: z.number().int().positive().default(50),
+        /** Longest a transform may run over one batch of a training dataset. */
+        offlineTimeoutMs: z.number().int().positive().default(60_000),
+      })
+      .prefault({}),
     server: z
       .strictObject({
         host: z.string().default('127.0.0.1'),
