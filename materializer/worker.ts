@@ -77,7 +77,7 @@ export class MaterializerWorker {
     try {
       const registry = await this.store.registry();
       const log = (msg: string, fields: Record<string, unknown>) => this.logger.info(fields, msg);
-      for (const view of registry.featureViews()) {
+      for (const view of registry.storedViews()) {
         if (this.stopping) break;
         if (!view.online) continue;
         const status = this.views.get(view.name) ?? { lastSuccess: null, lastError: null, watermark: null };
