@@ -6,7 +6,7 @@ import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.
 import type { DatasetFile, HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
-import type { OnDemandPlan } from './online/on-demand/on-demand-plan.ts';
+import type { OnDemandPlan } from './registry/on-demand-plan.ts';
 import { OnDemandPlans } from './online/on-demand/on-demand-plans.ts';
 import { readOnDemand } from './online/on-demand/read-on-demand.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';

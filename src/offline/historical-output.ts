@@ -16,6 +16,8 @@ import type { Registry } from '../registry/registry.ts';
 import { arrowSchemaOf, recordBatchOfChunk } from './duckdb-to-arrow.ts';
 import { type HistoricalQuery, type HistoricalRequest, prepareHistoricalQuery } from './historical-query.ts';
 import type { OfflineConfig } from './offline-duckdb.ts';
+import { historicalOnDemandPlan, onDemandDataset, storedRequest } from './on-demand/historical-on-demand.ts';
+import { writeBatchesFile } from './on-demand/write-batches-file.ts';
 
 /** File formats a training dataset can be written as, chosen by the output file's extension. */
 export type DatasetFormat = 'parquet' | 'csv' | 'arrow';
@@ -90,7 +92,12 @@ export async function historicalBatches(
   registry: Registry,
   request: HistoricalRequest,
 ): Promise<HistoricalBatches> {
-  return streamBatches(await prepareHistoricalQuery(config, registry, request));
+  const plan = historicalOnDemandPlan(registry, request);
+  if (!plan) return streamBatches(await prepareHistoricalQuery(config, registry, request));
+  const stored = await streamBatches(
+    await prepareHistoricalQuery(config, registry, storedRequest(request, plan), undefined, true),
+  );
+  return onDemandDataset(config, plan, stored);
 }
 
 const EOS_BYTES = 8;
@@ -160,9 +167,19 @@ export async function writeHistoricalFile(
   );
   try {
     let rows = 0;
-    const query = await prepareHistoricalQuery(config, registry, request, temp);
+    const plan = historicalOnDemandPlan(registry, request);
+    if (plan && format !== 'arrow') {
+      // Rows with on-demand features come back from JS: DuckDB takes them again to write the file.
+      const { schema, batches } = await historicalBatches(config, registry, request);
+      rows = await writeBatchesFile(config, schema, batches, temp, format);
+      await rename(temp, target);
+      return { path: target, rows, format };
+    }
+    const query = plan ? undefined : await prepareHistoricalQuery(config, registry, request, temp);
     if (format === 'arrow') {
-      const { schema, batches } = await streamBatches(query);
+      const { schema, batches } = query
+        ? await streamBatches(query)
+        : await historicalBatches(config, registry, request);
       const file = createWriteStream(temp);
       const writer = new RecordBatchFileWriter();
       writer.reset(file, schema);
@@ -174,7 +191,7 @@ export async function writeHistoricalFile(
       }
       writer.finish();
       await finished(file);
-    } else {
+    } else if (query) {
       try {
         const options = format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : 'FORMAT csv, HEADER true';
         const copied = await query.db.connection.runAndReadAll(

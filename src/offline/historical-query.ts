@@ -103,11 +103,16 @@ export async function prepareHistoricalQuery(
   registry: Registry,
   request: HistoricalRequest,
   outputFile?: string,
+  /** For on-demand views fed by request fields alone: the entity rows with no stored feature. */
+  allowNoFeatures = false,
 ): Promise<HistoricalQuery> {
-  const selections = resolveFeatures(registry, {
-    ...(request.features ? { features: request.features } : {}),
-    ...(request.service !== undefined ? { service: request.service } : {}),
-  });
+  const selections =
+    allowNoFeatures && request.features?.length === 0
+      ? []
+      : resolveFeatures(registry, {
+          ...(request.features ? { features: request.features } : {}),
+          ...(request.service !== undefined ? { service: request.service } : {}),
+        });
   const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
   const onDemand = selections.find((s) => s.view.kind === 'onDemand');
   if (onDemand)

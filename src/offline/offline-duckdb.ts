@@ -6,7 +6,7 @@ import { openDuckDb } from '../duckdb/open-duckdb.ts';
 
 /** The parts of the config the offline store needs. */
 export type OfflineConfig = Pick<ResolvedConfig, 'repoDir' | 'offlineStorePath' | 'offlineStore'> &
-  Partial<Pick<ResolvedConfig, 'dataDirs'>>;
+  Partial<Pick<ResolvedConfig, 'dataDirs' | 'onDemand'>>;
 
 /** A DuckDB instance for one offline-store operation, closed when the operation ends. */
 export interface OfflineDuckDb {

@@ -6,7 +6,7 @@ import { TransformRunner } from '../../offline/on-demand/transform-runner.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { OnlineFeaturesRequest } from '../online-response.ts';
 import { planKey } from '../read-online.ts';
-import { type OnDemandPlan, planOnDemand } from './on-demand-plan.ts';
+import { type OnDemandPlan, planOnDemand } from '../../registry/on-demand-plan.ts';
 
 /** Plans kept per registry version; bounded so random valid requests cannot grow memory. */
 const MAX_PLANS = 1000;

@@ -19,7 +19,7 @@ import type {
 } from '../online-response.ts';
 import type { OnlineStore } from '../online-store.ts';
 import { NO_EVENT_TIME } from '../read-online.ts';
-import { fullName, type OnDemandPlan } from './on-demand-plan.ts';
+import { fullName, type OnDemandPlan } from '../../registry/on-demand-plan.ts';
 
 export interface OnDemandReadContext {
   store: OnlineStore;

@@ -4,11 +4,11 @@
  * order where each runs after the views it reads, and where each requested output comes from.
  * Shared by online reads and training datasets.
  */
-import { inputFeatureName, inputViewName } from '../../definitions/on-demand/feature-reference.ts';
-import type { OnDemandView } from '../../definitions/on-demand/on-demand-view.ts';
-import type { ValueType } from '../../definitions/value-type.ts';
-import type { Registry } from '../../registry/registry.ts';
-import { type OutputFeature, outputFeatures, resolveFeatures } from '../../registry/resolve-features.ts';
+import { inputFeatureName, inputViewName } from '../definitions/on-demand/feature-reference.ts';
+import type { OnDemandView } from '../definitions/on-demand/on-demand-view.ts';
+import type { ValueType } from '../definitions/value-type.ts';
+import type { Registry } from './registry.ts';
+import { type OutputFeature, outputFeatures, resolveFeatures } from './resolve-features.ts';
 
 /** An input of a step: the name the transform sees it by, and the full name of its column. */
 export interface StepInput {
@@ -25,6 +25,8 @@ export interface OnDemandStep {
 export interface OnDemandPlan {
   /** Stored features to read, `view:feature`, each once. */
   stored: string[];
+  /** The value type of each stored feature read, by `view:feature`. */
+  storedTypes: Map<string, ValueType>;
   steps: OnDemandStep[];
   /** Request fields every step needs, with their types, each once. */
   requestFields: { name: string; type: ValueType; view: string }[];
@@ -43,6 +45,7 @@ export function planOnDemand(
   const outputs = outputFeatures(resolveFeatures(registry, request), request.fullFeatureNames ?? false);
   if (!outputs.some((o) => o.view.kind === 'onDemand')) return undefined;
   const stored = new Set<string>();
+  const storedTypes = new Map<string, ValueType>();
   const steps: OnDemandStep[] = [];
   const planned = new Set<string>();
   const requestFields = new Map<string, { name: string; type: ValueType; view: string }>();
@@ -55,7 +58,12 @@ export function planOnDemand(
     const feature = inputFeatureName(ref);
     const names = feature === '*' ? view.features.map((f) => f.name) : [feature];
     if (view.kind === 'onDemand') plan(view);
-    else for (const n of names) stored.add(`${viewName}:${n}`);
+    else
+      for (const n of names) {
+        stored.add(`${viewName}:${n}`);
+        const type = view.features.find((f) => f.name === n)?.type;
+        if (type) storedTypes.set(`${viewName}:${n}`, type);
+      }
     return names.map((name) => ({ name, column: fullName(viewName, name) }));
   };
   // Depth first: a view's inputs are planned (and their steps added) before the view itself.
@@ -69,10 +77,14 @@ export function planOnDemand(
   };
   for (const o of outputs) {
     if (o.view.kind === 'onDemand') plan(o.view);
-    else stored.add(`${o.view.name}:${o.feature.name}`);
+    else {
+      stored.add(`${o.view.name}:${o.feature.name}`);
+      storedTypes.set(`${o.view.name}:${o.feature.name}`, o.feature.type);
+    }
   }
   return {
     stored: [...stored],
+    storedTypes,
     steps,
     requestFields: [...requestFields.values()],
     outputs: outputs.map((o) => ({
