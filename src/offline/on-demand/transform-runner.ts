@@ -45,6 +45,10 @@ export class TransformError extends TroveError {
 
 const MAX_REASON = 300;
 
+const SYNC_ONLY = 'returned a promise; transforms must be synchronous functions';
+
+const isThenable = (value: object): boolean => typeof (value as { then?: unknown }).then === 'function';
+
 function reasonOf(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
   // The first line only: no stack, and a message stays a message.
@@ -78,6 +82,7 @@ export function runJob(job: TransformJob): TransformOutput {
       }
       if (result === null || typeof result !== 'object' || Array.isArray(result))
         throw new TransformError(job.view, first + r, `expected an object of features, got ${typeof result}`);
+      if (isThenable(result)) throw new TransformError(job.view, first + r, SYNC_ONLY);
       const values = result as Record<string, unknown>;
       for (let o = 0; o < job.outputs.length; o++) check(o, r, values[job.outputs[o]!.name]);
     }
@@ -95,6 +100,7 @@ export function runJob(job: TransformJob): TransformOutput {
       undefined,
       `expected an object of feature columns, got ${typeof result}`,
     );
+  if (isThenable(result)) throw new TransformError(job.view, undefined, SYNC_ONLY);
   const columns = result as Record<string, unknown>;
   for (let o = 0; o < job.outputs.length; o++) {
     const column = columns[job.outputs[o]!.name];

@@ -47,6 +47,11 @@ describe('the transform runner', () => {
       code: 'TRANSFORM_FAILED',
       message: 'on-demand view fare_ratio, row 1: Error: no mean',
     });
+    await expect(runner.run(job((async () => ({ ratio: 1 })) as never))).rejects.toMatchObject({
+      status: 422,
+      message:
+        'on-demand view fare_ratio, row 0: returned a promise; transforms must be synchronous functions',
+    });
     await expect(runner.run(job(() => ({ ratio: 'fast' })))).rejects.toMatchObject({
       status: 422,
       message: expect.stringMatching(/^on-demand view fare_ratio, row 0: feature ratio: expected float64/),
