@@ -7,12 +7,14 @@
  * Trove's rows passes the newest-wins check and is written, as in a live feed. Figures: rows/s and
  * latency, reported without a target.
  */
+
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { figure } from '../figure.ts';
 import { featureColumns, PUSH_SOURCE } from '../http-bench-store.ts';
 import { CONNECTIONS, type LoadRun, load, medianOf } from '../http-load.ts';
 import { startServerChild } from '../http-server-child.ts';
+import { postJson } from '../post-json.ts';
 import type { BenchContext, BenchResult, Scenario } from '../scenario.ts';
 
 const SERVERS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'push-http-servers.ts');
@@ -49,28 +51,23 @@ function batches(): () => Batch {
   };
 }
 
-async function post(port: number, route: string, body: string): Promise<unknown> {
-  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${route} on port ${port}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
-
 /**
  * Before anything is timed: both servers take one batch and answer the same JSON, and Trove's
  * online store then serves that batch's values at its event time (the figure counts real writes).
  */
 async function checkBothWrite(trove: number, bare: number, { body, time, driver }: Batch): Promise<void> {
-  const troveAnswer = JSON.stringify(await post(trove, '/push', body));
-  const bareAnswer = JSON.stringify(await post(bare, '/push', body));
+  // Trove also answers the push's id, which the bare route has none of.
+  const { push_id: pushId, ...troveFields } = (await postJson(trove, '/push', body)) as Record<
+    string,
+    unknown
+  >;
+  const troveAnswer = JSON.stringify(troveFields);
+  const bareAnswer = JSON.stringify(await postJson(bare, '/push', body));
+  if (typeof pushId !== 'string') throw new Error(`Trove's push answer has no push_id: ${troveAnswer}`);
   const expected = JSON.stringify({ push_source_name: PUSH_SOURCE, to: 'online', rows: ROWS });
   if (troveAnswer !== expected || bareAnswer !== expected)
     throw new Error(`push answers differ: trove ${troveAnswer}, bare ${bareAnswer}, expected ${expected}`);
-  const read = (await post(
+  const read = (await postJson(
     trove,
     '/get-online-features',
     JSON.stringify({ entities: { driver_id: [driver] }, features: ['v3:v3_c'] }),
