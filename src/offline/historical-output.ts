@@ -124,10 +124,15 @@ export async function historicalIpcStream(
   const { schema, batches } = await historicalBatches(config, registry, request);
   const empty = ipcStreamBytes(schema, []);
   const head = empty.subarray(0, empty.byteLength - EOS_BYTES);
+  // The first batch is computed before this resolves: a failure there (a transform failing on the
+  // first rows, the usual case for a small dataset) is the caller's to answer with its status,
+  // where later ones can only cut the stream short.
+  const iterator = batches[Symbol.asyncIterator]();
+  const first = await iterator.next();
   async function* bytes(): AsyncGenerator<Uint8Array> {
     yield head;
-    for await (const batch of batches) {
-      const one = ipcStreamBytes(schema, [batch]);
+    for (let next = first; !next.done; next = await iterator.next()) {
+      const one = ipcStreamBytes(schema, [next.value]);
       yield one.subarray(head.byteLength, one.byteLength - EOS_BYTES);
     }
     yield empty.subarray(empty.byteLength - EOS_BYTES);

@@ -5,7 +5,7 @@
  */
 export const HOUR = 3_600_000;
 export const NOW = Date.now();
-const at = (hoursBefore: number) => new Date(NOW - hoursBefore * HOUR).toISOString();
+export const at = (hoursBefore: number) => new Date(NOW - hoursBefore * HOUR).toISOString();
 export const TRIPS = `driver_id,event_timestamp,fare
 1,${at(30)},10
 1,${at(5)},15

@@ -14,7 +14,7 @@ import { applyRepo } from '../../../src/registry/apply-repo.ts';
 import { buildServer, serverOptionsFromConfig } from '../../../src/server/app.ts';
 import { makeTempRepo, type TempRepo } from '../../helpers/temp-repo.ts';
 import { REDIS_URL } from '../../server/server-fixture.ts';
-import { DEFS, HOUR, NOW, TRANSFORMS, TRIPS, VIEWS_TS } from './on-demand-fixture.ts';
+import { at, DEFS, HOUR, NOW, TRANSFORMS, TRIPS, VIEWS_TS } from './on-demand-fixture.ts';
 
 const id = randomUUID().slice(0, 8);
 const env = {
@@ -37,7 +37,7 @@ const valuesOf = (json: Record<string, unknown>) =>
 
 beforeAll(async () => {
   repo = await makeTempRepo();
-  await repo.write('trove.yaml', `project: odfv_${id}\n`);
+  await repo.write('trove.yaml', `project: odfv_${id}\nonDemand:\n  offlineTimeoutMs: 200\n`);
   await repo.write('data/trips.csv', TRIPS);
   await repo.write('defs.yaml', DEFS);
   await repo.write('transforms.ts', TRANSFORMS);
@@ -125,4 +125,24 @@ describe('on-demand views online', () => {
     expect(after.status).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   });
+
+  it('fail only their training dataset over HTTP, the server answering afterwards', async () => {
+    const dataset = (features: string[]) =>
+      app.inject({
+        method: 'POST',
+        url: '/get-historical-features',
+        payload: {
+          entities: { driver_id: [1, 2], fare: [5, 500], event_timestamp: [at(1), at(1)] },
+          features,
+        },
+      });
+    for (const view of ['boom', 'wrong', 'slow']) {
+      const failed = await dataset([`${view}:x`]);
+      expect(failed.statusCode, view).toBe(422);
+      expect(failed.json().error.code).toBe('TRANSFORM_FAILED');
+      expect(failed.json().error.message).toMatch(new RegExp(`^on-demand view ${view}`));
+    }
+    const fine = await dataset(['fare_ratio:fare_vs_mean_7d']);
+    expect(fine.statusCode).toBe(200);
+  }, 30_000);
 });
