@@ -3,16 +3,19 @@
  * does not resolve references again), and the runner online transforms share.
  */
 import { TransformRunner } from '../../offline/on-demand/transform-runner.ts';
+import { type OnDemandPlan, planOnDemand } from '../../registry/on-demand-plan.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { OnlineFeaturesRequest } from '../online-response.ts';
 import { planKey } from '../read-online.ts';
-import { type OnDemandPlan, planOnDemand } from '../../registry/on-demand-plan.ts';
 
 /** Plans kept per registry version; bounded so random valid requests cannot grow memory. */
 const MAX_PLANS = 1000;
 
 export class OnDemandPlans {
   private readonly plans = new WeakMap<Registry, Map<string, OnDemandPlan | null>>();
+  /** Registry versions with no on-demand view, whose reads need no plan at all (the usual case). */
+  private readonly without = new WeakSet<Registry>();
+  private readonly with = new WeakSet<Registry>();
   readonly onlineRunner: TransformRunner;
 
   constructor(onlineTimeoutMs: number) {
@@ -21,6 +24,12 @@ export class OnDemandPlans {
 
   /** The request's plan, or undefined when it asks for no on-demand feature. */
   plan(registry: Registry, request: OnlineFeaturesRequest): OnDemandPlan | undefined {
+    if (this.without.has(registry)) return undefined;
+    if (!this.with.has(registry)) {
+      const any = registry.featureViews().some((v) => v.kind === 'onDemand');
+      (any ? this.with : this.without).add(registry);
+      if (!any) return undefined;
+    }
     let map = this.plans.get(registry);
     if (!map) {
       map = new Map();
