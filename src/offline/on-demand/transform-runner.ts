@@ -198,7 +198,9 @@ export class TransformRunner {
       } catch (err) {
         if (!isTimeout(err)) throw err;
         const ran = performance.now() - started;
-        const q = batch[index]!;
+        const q = batch[index];
+        // The watchdog may stop the script after its last job returned: every job has its answer.
+        if (q === undefined) break;
         // Only a job that used its whole limit fails; one stopped early by the jobs before it in
         // the batch runs again, with the rest, under a new watchdog.
         if (ran >= this.limitMs * 0.95) {
