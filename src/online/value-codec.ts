@@ -318,9 +318,24 @@ const NULLABLE_READERS: Record<ScalarType, ValueReader> = {
  * per value: ints and floats as numbers, int64 as bigint, bytes as Uint8Array, timestamps as Date.
  */
 export function valueReader(type: ValueType): ValueReader {
+  return readerOf(NULLABLE_READERS, type);
+}
+
+/** Readers that keep timestamps as int64 µs (bigint), the canonical form writes take. */
+const CANONICAL_READERS: Record<ScalarType, ValueReader> = {
+  ...NULLABLE_READERS,
+  timestamp: (r) => (r.present() ? r.i64() : null),
+};
+
+/** The reader of values of `type` in canonical form: as `valueReader`, but timestamps as bigint µs. */
+export function canonicalValueReader(type: ValueType): ValueReader {
+  return readerOf(CANONICAL_READERS, type);
+}
+
+function readerOf(readers: Record<ScalarType, ValueReader>, type: ValueType): ValueReader {
   const element = listElementType(type);
-  if (!element) return NULLABLE_READERS[type as ScalarType];
-  const item = NULLABLE_READERS[element];
+  if (!element) return readers[type as ScalarType];
+  const item = readers[element];
   return (r) => {
     if (!r.present()) return null;
     const n = r.varint();

@@ -14,8 +14,14 @@
  * - raw events: varint count, then per event: event µs f64, created µs f64 (NaN for none), each
  *   column's value.
  */
-import { listElementType, type ScalarType, type ValueType } from '../../definitions/value-type.ts';
-import { ByteReader, ByteWriter, writeValue } from '../value-codec.ts';
+import { listElementType, type ValueType } from '../../definitions/value-type.ts';
+import {
+  ByteReader,
+  ByteWriter,
+  canonicalValueReader,
+  type ValueReader,
+  writeValue,
+} from '../value-codec.ts';
 import type { AggregationEvent } from './tile-builder.ts';
 import {
   addEvent,
@@ -28,36 +34,15 @@ import {
 } from './tile-state.ts';
 
 /** Reads one value in the canonical form states hold (timestamps as bigint µs, unlike reads). */
-type CanonicalReader = (r: ByteReader) => unknown;
-
-const SCALAR_READERS: Record<ScalarType, CanonicalReader> = {
-  int32: (r) => (r.present() ? r.i32() : null),
-  int64: (r) => (r.present() ? r.i64() : null),
-  float32: (r) => (r.present() ? r.f32() : null),
-  float64: (r) => (r.present() ? r.f64() : null),
-  string: (r) => (r.present() ? r.utf8() : null),
-  bool: (r) => (r.present() ? r.bool() : null),
-  bytes: (r) => (r.present() ? r.bytes() : null),
-  timestamp: (r) => (r.present() ? r.i64() : null),
-};
+type CanonicalReader = ValueReader;
 
 const readers = new Map<ValueType, CanonicalReader>();
 
+/** `canonicalValueReader`, chosen once per type. */
 function canonicalReader(type: ValueType): CanonicalReader {
   let reader = readers.get(type);
   if (!reader) {
-    const element = listElementType(type);
-    if (!element) reader = SCALAR_READERS[type as ScalarType];
-    else {
-      const item = SCALAR_READERS[element];
-      reader = (r) => {
-        if (!r.present()) return null;
-        const n = r.varint();
-        const out: unknown[] = new Array(n);
-        for (let i = 0; i < n; i++) out[i] = item(r);
-        return out;
-      };
-    }
+    reader = canonicalValueReader(type);
     readers.set(type, reader);
   }
   return reader;
