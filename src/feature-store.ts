@@ -6,12 +6,12 @@ import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.
 import type { DatasetFile, HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
-import type { OnDemandPlan } from './registry/on-demand-plan.ts';
 import { OnDemandPlans } from './online/on-demand/on-demand-plans.ts';
 import { readOnDemand } from './online/on-demand/read-on-demand.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';
 import { OnlineStore } from './online/online-store.ts';
 import type { PushRequest, PushResult } from './push/push-rows.ts';
+import type { OnDemandPlan } from './registry/on-demand-plan.ts';
 import { Registry } from './registry/registry.ts';
 import { readRegistryFile } from './registry/registry-file.ts';
 
