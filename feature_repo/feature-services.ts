@@ -7,7 +7,10 @@ export const driverRankingV1 = featureService({
   owner: 'ranking@example.com',
 });
 
-/** Version 2 adds the driver's recent trip activity, windowed up to the moment of the ranking. */
+/**
+ * Version 2 adds the driver's recent trip activity, windowed up to the moment of the ranking, and
+ * the trip's fare against the driver's mean: its requests send `fare`.
+ */
 export const driverRankingV2 = featureService({
   name: 'driver_ranking_v2',
   features: [
@@ -19,6 +22,7 @@ export const driverRankingV2 = featureService({
     'driver_trip_stats:fare_sum_1d',
     'driver_trip_stats:fare_mean_7d',
     'driver_trip_stats:rating_last_7d',
+    'fare_vs_driver_mean:fare_ratio',
   ],
   owner: 'ranking@example.com',
 });

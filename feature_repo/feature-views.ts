@@ -1,4 +1,4 @@
-import { aggregationView, featureView } from 'trove';
+import { aggregationView, featureView, onDemandView } from 'trove';
 
 export const driverHourlyStats = featureView({
   name: 'driver_hourly_stats',
@@ -62,4 +62,27 @@ export const driverTripStats = aggregationView({
     { column: 'rating', function: 'last', windows: ['7d'] },
   ],
   owner: 'marketplace@example.com',
+});
+
+/**
+ * The fare of the trip being priced (sent with the request, or a column of the training rows)
+ * against what the driver's fares averaged over the week before: computed when asked, never stored.
+ */
+export const fareVsDriverMean = onDemandView({
+  name: 'fare_vs_driver_mean',
+  request: [{ name: 'fare', type: 'float64' }],
+  inputs: ['driver_trip_stats:fare_mean_7d'],
+  features: [
+    {
+      name: 'fare_ratio',
+      type: 'float64',
+      description: 'fare / fare_mean_7d; null without trips in the week.',
+    },
+  ],
+  transform: (row) => {
+    const fare = row.fare as number | null;
+    const mean = row.fare_mean_7d as number | null;
+    return { fare_ratio: fare == null || mean == null ? null : fare / mean };
+  },
+  owner: 'pricing@example.com',
 });

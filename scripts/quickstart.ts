@@ -1,8 +1,9 @@
 // The main job end to end on the bundled example: generate data, register the definitions,
 // compute the offline store, build a training dataset, materialize, read online features from the
 // CLI and over HTTP. Every step is printed as the command a user would type. The service it reads,
-// driver_ranking_v2, mixes batch features with windowed trip aggregates (driver_trip_stats), so both
-// kinds show in the training rows and in the online answers.
+// driver_ranking_v2, mixes batch features with windowed trip aggregates (driver_trip_stats) and an
+// on-demand feature computed at request time from the trip's fare (fare_vs_driver_mean:fare_ratio),
+// so all three kinds show in the training rows and in the online answers.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -13,7 +14,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const repo = path.join(root, 'feature_repo');
 const bin = path.join(root, 'bin', 'trove.mjs');
 const data = path.join(repo, 'data');
-/** Batch features and trip aggregates of the driver and the rider, read offline and online. */
+/** Batch features, trip aggregates and an on-demand fare ratio, read offline and online. */
 const SERVICE = 'driver_ranking_v2';
 
 function say(text: string): void {
@@ -117,18 +118,26 @@ trove(
 );
 say(
   "\nA few training rows (labels with the features as they were at each row's event time; the" +
-    ' driver_trip_stats aggregates count_1h … rating_last_7d cover the windows ending there):',
+    ' driver_trip_stats aggregates count_1h … rating_last_7d cover the windows ending there, and' +
+    " fare_ratio is the row's fare over the driver's fare_mean_7d, computed by the on-demand view):",
 );
 await printRows(training, 5);
 
 trove('materialize', start.toISOString(), end.toISOString());
 const pair = await latestTripPair();
+/** The fare of the trip being ranked: a request field, sent with the entities. */
+const FARE = 42.5;
+say(
+  `\nOnline, the request sends the trip's fare (fare=${FARE}) beside the join keys; fare_ratio is computed from it.`,
+);
 trove(
   'online',
   '--entity',
   `driver_id=${pair.driver}`,
   '--entity',
   `customer_id=${pair.customer}`,
+  '--entity',
+  `fare=${FARE}`,
   '--service',
   SERVICE,
 );
@@ -146,7 +155,11 @@ const server = spawn(
 try {
   await waitForHealth(url, server);
   const body = {
-    entities: { driver_id: [Number(pair.driver), 1001], customer_id: [Number(pair.customer), 5001] },
+    entities: {
+      driver_id: [Number(pair.driver), 1001],
+      customer_id: [Number(pair.customer), 5001],
+      fare: [FARE, 18],
+    },
     feature_service: SERVICE,
   };
   say(`\n$ curl -s -X POST ${url}/get-online-features -d '${JSON.stringify(body)}'`);
@@ -164,5 +177,6 @@ try {
 }
 
 say(
-  '\nDone: registered, computed, built a training dataset with windowed aggregates, materialized, and served online features.',
+  '\nDone: registered, computed, built a training dataset with windowed aggregates and an on-demand feature,' +
+    ' materialized, and served online features.',
 );

@@ -80,7 +80,8 @@ export async function generateExampleData(dir: string, options: ExampleDataOptio
       FROM range(${s.tripRows}) t(i) ORDER BY event_timestamp
     ) TO ${out('trips')} (FORMAT parquet)`);
     // Half the training rows follow a past trip of the same pair (a rider coming back to a driver),
-    // so pair features have history to find; the other half are random pairs.
+    // so pair features have history to find; the other half are random pairs. `fare` is the fare of
+    // the trip being ranked, drawn as trips' fares are: the request field of fare_vs_driver_mean.
     const trip = (k: number) => `(hash(j, ${seed}, ${k}))`;
     await connection.run(`COPY (
       SELECT CASE WHEN i % 2 = 0 THEN 1000 + ${trip(21)} % ${s.drivers}
@@ -92,7 +93,8 @@ export async function generateExampleData(dir: string, options: ExampleDataOptio
                              + to_microseconds((hash(i, ${seed}, 35) % ${7 * 86_400} * 1000000)::BIGINT),
                              TIMESTAMPTZ ${quoteString(end.toISOString())})
                   ELSE ${eventTs(33)} END AS event_timestamp,
-             (hash(i, ${seed}, 34) % 3 <> 0) AS trip_completed
+             (hash(i, ${seed}, 34) % 3 <> 0) AS trip_completed,
+             (round(3 + ${u(37)} * 60, 2))::DOUBLE AS fare
       FROM (SELECT i, hash(i, ${seed}, 36) % ${Math.max(1, s.tripRows)} AS j FROM range(${entityRows}) t(i))
     ) TO ${out('training_rows')} (FORMAT parquet)`);
   } catch (err) {

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { comparableExampleDump, EXAMPLE_TRANSFORMS, exampleTransform } from '../helpers/example-dump.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { makeTempRepo, PROJECT_ROOT, type TempRepo } from '../helpers/temp-repo.ts';
 
@@ -88,7 +89,7 @@ describe('TypeScript definitions outside the checkout', () => {
 });
 
 describe('trove init --typescript', () => {
-  it('registers byte for byte what the YAML repo does, and type-checks with tsc', async () => {
+  it('registers byte for byte what the YAML repo does but for where its transform lives, and type-checks with tsc', async () => {
     const ts = await tempRepo();
     const yaml = await tempRepo();
     for (const [repo, flags] of [
@@ -106,7 +107,9 @@ describe('trove init --typescript', () => {
     const yamlDump = await runCli(['registry-dump', '--repo', yaml.dir]);
     expect(tsDump.code).toBe(0);
     expect(tsDump.stdout).toMatch(/driver_hourly_stats/);
-    expect(tsDump.stdout).toBe(yamlDump.stdout);
+    expect(exampleTransform(tsDump.stdout)).toEqual(EXAMPLE_TRANSFORMS.typescript);
+    expect(exampleTransform(yamlDump.stdout)).toEqual(EXAMPLE_TRANSFORMS.yaml);
+    expect(comparableExampleDump(tsDump.stdout)).toBe(comparableExampleDump(yamlDump.stdout));
 
     const tscRun = (dir: string) =>
       promisify(execFile)(process.execPath, [TSC, '-p', path.join(dir, 'tsconfig.json')]).then(
@@ -118,5 +121,13 @@ describe('trove init --typescript', () => {
     const views = path.join(ts.dir, 'feature-views.ts');
     await ts.write('feature-views.ts', (await readFile(views, 'utf8')).replace("'float32'", "'float128'"));
     expect(await tscRun(ts.dir)).toMatch(/feature-views\.ts.*"float128"/);
+    // The on-demand view's transform is checked too: it takes a row of values by name.
+    await ts.write(
+      'feature-views.ts',
+      (await readFile(views, 'utf8'))
+        .replace("'float128'", "'float32'")
+        .replace('transform: (row) =>', 'transform: (row: number) =>'),
+    );
+    expect(await tscRun(ts.dir)).toMatch(/feature-views\.ts\(\d+,\d+\): error TS2322: Type '\(row: number\)/);
   });
 });

@@ -29,7 +29,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   repo = await makeTempRepo();
   // The YAML example `trove init` writes.
-  for (const file of ['trove.yaml', 'ride_hailing.yaml'])
+  for (const file of ['trove.yaml', 'ride_hailing.yaml', 'transforms.ts'])
     await cp(path.join(PROJECT_ROOT, 'templates', 'init', file), path.join(repo.dir, file));
   await generateExampleData(path.join(repo.dir, 'data'), { rows: 500 });
   env = { TROVE_REDIS_KEY_PREFIX: `trove-wait-${randomUUID().slice(0, 8)}` };

@@ -22,7 +22,7 @@ let store: FeatureStore;
 
 beforeAll(async () => {
   repo = await makeTempRepo();
-  for (const file of ['trove.yaml', 'ride_hailing.yaml'])
+  for (const file of ['trove.yaml', 'ride_hailing.yaml', 'transforms.ts'])
     await cp(path.join(PROJECT_ROOT, 'templates', 'init', file), path.join(repo.dir, file));
   await generateExampleData(path.join(repo.dir, 'data'), { rows: 200 });
   const env = { ...process.env, TROVE_REDIS_KEY_PREFIX: `trove-worker-${randomUUID().slice(0, 8)}` };

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { comparableExampleDump, EXAMPLE_TRANSFORMS, exampleTransform } from '../helpers/example-dump.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { copyExampleRepo, makeTempRepo, type TempRepo } from '../helpers/temp-repo.ts';
 
-/** The registry dump without its version, which depends on how many applies came before. */
+/**
+ * The registry dump without its version, which depends on how many applies came before, and with
+ * the YAML variant's transform location read as the TypeScript one (see example-dump.ts).
+ */
 function comparable(dump: string): unknown {
-  const { version: _version, ...rest } = JSON.parse(dump) as { version: number };
+  const { version: _version, ...rest } = JSON.parse(comparableExampleDump(dump)) as { version: number };
   return rest;
 }
 
@@ -22,7 +26,7 @@ describe('the example repo', () => {
     await yaml.remove();
   });
 
-  it('registers identical objects from its TypeScript and its YAML (trove init) definitions', async () => {
+  it('registers identical objects from its TypeScript and its YAML (trove init) definitions, transforms apart', async () => {
     const init = await runCli(['init', yaml.dir, '--rows', '2000']);
     expect(init.code, init.stderr).toBe(0);
 
@@ -38,7 +42,7 @@ describe('the example repo', () => {
     const objects = comparable(tsDump.stdout) as {
       objects: { featureViews: { name: string; features: { name: string; type: string }[] }[] };
     };
-    expect(objects.objects.featureViews).toHaveLength(4);
+    expect(objects.objects.featureViews).toHaveLength(5);
     // The aggregation view's features, typed from the trips columns at apply (fare DOUBLE, rating INTEGER).
     expect(objects.objects.featureViews.find((v) => v.name === 'driver_trip_stats')?.features).toEqual([
       { name: 'count_1h', type: 'int64' },
@@ -50,9 +54,20 @@ describe('the example repo', () => {
       { name: 'fare_mean_7d', type: 'float64' },
       { name: 'rating_last_7d', type: 'int32' },
     ]);
+    // The on-demand view reads the aggregation view's mean and the request's fare.
+    expect(objects.objects.featureViews.find((v) => v.name === 'fare_vs_driver_mean')).toMatchObject({
+      kind: 'onDemand',
+      request: [{ name: 'fare', type: 'float64' }],
+      inputs: ['driver_trip_stats:fare_mean_7d'],
+      features: [{ name: 'fare_ratio', type: 'float64' }],
+      mode: 'row',
+    });
+    // Its transform lives in the view in TypeScript, in transforms.ts for YAML.
+    expect(exampleTransform(tsDump.stdout)).toEqual(EXAMPLE_TRANSFORMS.typescript);
+    expect(exampleTransform(yamlDump.stdout)).toEqual(EXAMPLE_TRANSFORMS.yaml);
     expect(comparable(yamlDump.stdout)).toEqual(objects);
-    // Byte-identical, so the dump diffs cleanly between environments.
-    expect(yamlDump.stdout).toBe(tsDump.stdout);
+    // Byte-identical but for that, so the dump diffs cleanly between environments.
+    expect(comparableExampleDump(yamlDump.stdout)).toBe(comparableExampleDump(tsDump.stdout));
   });
 
   it('plans no changes after an apply, and applying again keeps the version', async () => {
@@ -105,6 +120,7 @@ describe('removing a view', () => {
         'driver_customer_trips',
         'driver_hourly_stats',
         'driver_trip_stats',
+        'fare_vs_driver_mean',
       ]);
     } finally {
       await repo.remove();

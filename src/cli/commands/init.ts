@@ -7,6 +7,8 @@ const TEMPLATE_DIR = path.join(PACKAGE_ROOT, 'templates', 'init');
 /** The bundled example's TypeScript definitions, which `--typescript` copies. */
 const EXAMPLE_REPO = path.join(PACKAGE_ROOT, 'feature_repo');
 const TYPESCRIPT_FILES = ['entities.ts', 'sources.ts', 'feature-views.ts', 'feature-services.ts'];
+/** The YAML definitions and the module holding the transforms they name (`transforms.ts#name`). */
+const YAML_FILES = ['ride_hailing.yaml', 'transforms.ts'];
 
 /** Rows of example data a new repo gets: enough to see every feature, small enough to read. */
 const INIT_ROWS = 5_000;
@@ -52,7 +54,7 @@ export function registerInitCommand(program: Command): void {
         await copyFile(path.join(TEMPLATE_DIR, 'tsconfig.json'), path.join(target, 'tsconfig.json'));
         await writeTypesShim(target);
       } else {
-        await copyFile(path.join(TEMPLATE_DIR, 'ride_hailing.yaml'), path.join(target, 'ride_hailing.yaml'));
+        for (const file of YAML_FILES) await copyFile(path.join(TEMPLATE_DIR, file), path.join(target, file));
         const schema = jsonSchemas()['definitions.schema.json'];
         await writeFile(path.join(target, 'definitions.schema.json'), `${JSON.stringify(schema, null, 2)}\n`);
       }

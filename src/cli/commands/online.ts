@@ -11,22 +11,31 @@ interface OnlineOptions extends RepoOptions {
   fullFeatureNames?: boolean;
 }
 
-function joinKeyType(registry: Registry, name: string): ValueType | undefined {
-  for (const e of registry.definitions.entities) {
+/** The type of an `--entity` name: a join key's, or an on-demand view's request field's. */
+function entityFieldType(registry: Registry, name: string): ValueType | undefined {
+  const { entities, featureViews } = registry.definitions;
+  for (const e of entities) {
     const k = e.joinKeys.find((j) => j.name === name);
     if (k) return k.type;
+  }
+  for (const v of featureViews) {
+    const r = v.kind === 'onDemand' ? v.request.find((f) => f.name === name) : undefined;
+    if (r) return r.type;
   }
   return undefined;
 }
 
-/** A command-line value as the read expects it for the join key's type. */
+/** A command-line value as the read expects it for the field's type. */
 function entityValue(type: ValueType | undefined, text: string): unknown {
   switch (type) {
     case 'bool':
       return text === 'true' ? true : text === 'false' ? false : text;
     case 'float32':
-    case 'float64':
-      return text.trim() === '' ? text : Number(text);
+    case 'float64': {
+      // Text that is no number stays text, so the read refuses it instead of taking NaN.
+      const n = Number(text);
+      return text.trim() === '' || (Number.isNaN(n) && text !== 'NaN') ? text : n;
+    }
     default:
       return text;
   }
@@ -34,7 +43,8 @@ function entityValue(type: ValueType | undefined, text: string): unknown {
 
 /**
  * `trove online --entity key=value ... --features v:f,... | --service NAME`: online features as
- * Feast-shaped JSON. Repeating a key gives several entity rows.
+ * Feast-shaped JSON. Repeating a key gives several entity rows. On-demand views' request fields are
+ * given the same way (`--entity fare=23.5`), as they are columns of `entities` over HTTP.
  */
 export function registerOnlineCommand(program: Command): void {
   withRepoOption(
@@ -43,7 +53,7 @@ export function registerOnlineCommand(program: Command): void {
       .description('read online features as JSON')
       .requiredOption(
         '--entity <key=value>',
-        'join key value; repeat for more keys or rows',
+        'join key or request field value; repeat for more keys or rows',
         (v: string, acc: string[]) => [...acc, v],
         [] as string[],
       )
@@ -61,7 +71,7 @@ export function registerOnlineCommand(program: Command): void {
         if (eq <= 0) throw new TroveError('INVALID_ARGUMENT', `--entity expects key=value, got ${pair}`);
         const key = pair.slice(0, eq);
         const column = entities[key] ?? [];
-        column.push(entityValue(joinKeyType(registry, key), pair.slice(eq + 1)));
+        column.push(entityValue(entityFieldType(registry, key), pair.slice(eq + 1)));
         entities[key] = column;
       }
       const response = await store.getOnlineFeatures({
