@@ -7,6 +7,7 @@
 import type { TransformFunction } from '../../definitions/on-demand/transform-function.ts';
 import { TroveError } from '../../errors.ts';
 import type { TransformRunner } from '../../offline/on-demand/transform-runner.ts';
+import { fullName, type OnDemandPlan } from '../../registry/on-demand-plan.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { showName } from '../../show-value.ts';
 import { typedColumn } from '../column-type.ts';
@@ -19,7 +20,6 @@ import type {
 } from '../online-response.ts';
 import type { OnlineStore } from '../online-store.ts';
 import { NO_EVENT_TIME } from '../read-online.ts';
-import { fullName, type OnDemandPlan } from '../../registry/on-demand-plan.ts';
 
 export interface OnDemandReadContext {
   store: OnlineStore;
