@@ -149,6 +149,25 @@ function columnData(type: DataType, values: unknown[]) {
   return makeData({ type, length: values.length, nullCount, data: array, nullBitmap: bitmap } as never);
 }
 
+/**
+ * Whether a value is already what checking and presenting it as `type` would give, so the general
+ * path (and the message it builds for each value) is skipped for the common types.
+ */
+function isPresented(type: ValueType, value: unknown): boolean {
+  switch (type) {
+    case 'float64':
+      return typeof value === 'number';
+    case 'int64':
+      return typeof value === 'bigint' && BigInt.asIntN(64, value) === value;
+    case 'string':
+      return typeof value === 'string';
+    case 'bool':
+      return typeof value === 'boolean';
+    default:
+      return value === null;
+  }
+}
+
 /** A group's rows go through each transform in one call, so its watchdog starts once per group. */
 const GROUP_ROWS = 65_536;
 
@@ -202,7 +221,9 @@ export async function withOnDemandFeatures(
     const requested: Record<string, unknown[]> = {};
     for (const f of plan.requestFields)
       requested[f.name] = valuesOf(f.name, f.type).map((v, r) =>
-        presentValue(f.type, normalizeValue(f.type, v, `request field ${f.name}, row ${firstRow + r}`)),
+        isPresented(f.type, v)
+          ? v
+          : presentValue(f.type, normalizeValue(f.type, v, `request field ${f.name}, row ${firstRow + r}`)),
       );
     const computed = new Map<string, { type: ValueType; values: unknown[] }>();
     plan.steps.forEach((step, s) => {

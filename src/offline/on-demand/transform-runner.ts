@@ -61,10 +61,16 @@ export function runJob(job: TransformJob): TransformOutput {
   const first = job.firstRow ?? 0;
   const out: TransformOutput = job.outputs.map(() => new Array(job.rows));
   const names = Object.keys(job.columns);
+  const labels = job.outputs.map((f) => `feature ${f.name}`);
   const check = (o: number, r: number, value: unknown): void => {
     const f = job.outputs[o]!;
+    // A float64 given as a number is already canonical: most outputs skip the general check.
+    if (f.type === 'float64' && typeof value === 'number') {
+      out[o]![r] = value;
+      return;
+    }
     try {
-      out[o]![r] = normalizeValue(f.type, value ?? null, `feature ${f.name}`);
+      out[o]![r] = normalizeValue(f.type, value ?? null, labels[o]!);
     } catch (err) {
       throw new TransformError(job.view, first + r, (err as Error).message);
     }
