@@ -95,10 +95,8 @@ export const scenario: Scenario = {
         perRequest: 1,
         target: 0.8,
       };
-      // Quick runs of 2 s vary on a shared machine: more repetitions settle the medians.
-      const repetitions = ctx.quick ? Math.max(ctx.repetitions, 5) : ctx.repetitions;
       const runs = await pairedLoad({
-        repetitions,
+        repetitions: ctx.repetitions,
         seconds,
         target: side(true),
         baseline: side(false),
