@@ -53,6 +53,11 @@ export class FeatureStore {
   };
   private onlineStore: OnlineStore | undefined;
   private readonly onDemand: OnDemandPlans;
+  /**
+   * The transform loader, imported once: each `import()` once TypeScript hooks are registered is
+   * a round trip to the hooks thread, far too slow for every request.
+   */
+  private transformLoader: Promise<typeof import('./definitions/on-demand/load-transform.ts')> | undefined;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -163,7 +168,8 @@ export class FeatureStore {
         // Imported on first use: loading TypeScript modules needs esbuild, which a read without
         // on-demand features never does.
         transformOf: async (step) => {
-          const { loadTransform } = await import('./definitions/on-demand/load-transform.ts');
+          this.transformLoader ??= import('./definitions/on-demand/load-transform.ts');
+          const { loadTransform } = await this.transformLoader;
           return loadTransform(this.config.repoDir, step.view.transform, step.view.name);
         },
       },
