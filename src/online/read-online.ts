@@ -5,6 +5,7 @@
  */
 import type { JoinKey } from '../definitions/entity.ts';
 import type { BatchFeatureView } from '../definitions/feature-view.ts';
+import { normalizeValue, presentValue } from '../definitions/input-values.ts';
 import type { ValueType } from '../definitions/value-type.ts';
 import { isBatchView } from '../definitions/view-kinds.ts';
 import { NotFoundError, TroveError } from '../errors.ts';
@@ -22,7 +23,6 @@ import {
 } from './aggregation/read-aggregations.ts';
 import { typedColumn } from './column-type.ts';
 import type { EntityKeyBuilder } from './entity-key.ts';
-import { normalizeValue, presentValue } from './input-values.ts';
 import type { OnlineKeys } from './online-keys.ts';
 import type {
   FeatureStatus,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { blobValue, type DuckDBValue, listValue, timestampTZValue } from '@duckdb/node-api';
 import type { AggregationView } from '../definitions/aggregation/aggregation-view.ts';
 import type { BatchFeatureView } from '../definitions/feature-view.ts';
+import { InvalidValueError, normalizeValue } from '../definitions/input-values.ts';
 import type { PushSource } from '../definitions/source.ts';
 import { pushFolder } from '../definitions/source-sql.ts';
 import { duckdbTypeOf, listElementType, type ValueType } from '../definitions/value-type.ts';
@@ -27,7 +28,6 @@ import { appendPushedRows, pushedRowCounts } from '../offline/append-pushed-rows
 import type { OfflineConfig } from '../offline/offline-duckdb.ts';
 import { PUSH_ID } from '../offline/offline-layout.ts';
 import { checkStoreFolder } from '../offline/store-folder.ts';
-import { InvalidValueError, normalizeValue } from '../online/input-values.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import { redisFailure } from '../online/redis-client.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidValueError, normalizeValue } from '../../src/online/input-values.ts';
+import { InvalidValueError, normalizeValue } from '../../src/definitions/input-values.ts';
 
 describe('input values', () => {
   it('reads floats from numbers, big integers and the proto3 JSON spellings of NaN and infinities', () => {

@@ -1,6 +1,7 @@
 /** Timestamps given on the command line: ISO 8601 (no zone = UTC), or `now`. */
+
+import { parseTimestampMicros } from '../../definitions/input-values.ts';
 import { TroveError } from '../../errors.ts';
-import { parseTimestampMicros } from '../../online/input-values.ts';
 
 export function parseCliTime(text: string, what: string): Date {
   if (text === 'now') return new Date();

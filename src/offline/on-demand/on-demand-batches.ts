@@ -28,10 +28,10 @@ import {
   type Vector,
   vectorFromArray,
 } from 'apache-arrow';
+import { normalizeValue, presentValue } from '../../definitions/input-values.ts';
 import type { TransformFunction } from '../../definitions/on-demand/transform-function.ts';
 import { listElementType, type ScalarType, type ValueType } from '../../definitions/value-type.ts';
 import { TroveError } from '../../errors.ts';
-import { normalizeValue, presentValue } from '../../online/input-values.ts';
 import { fullName, type OnDemandPlan } from '../../registry/on-demand-plan.ts';
 import { showName } from '../../show-value.ts';
 import type { TransformRunner } from './transform-runner.ts';

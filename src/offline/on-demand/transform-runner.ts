@@ -10,9 +10,9 @@
  * its whole limit; the rest run again under a new watchdog).
  */
 import vm from 'node:vm';
+import { normalizeValue } from '../../definitions/input-values.ts';
 import type { ValueType } from '../../definitions/value-type.ts';
 import { TroveError } from '../../errors.ts';
-import { normalizeValue } from '../../online/input-values.ts';
 
 /** A transform's row form: one row's inputs by name to its outputs by name. */
 export type RowTransform = (row: Record<string, unknown>) => Record<string, unknown>;

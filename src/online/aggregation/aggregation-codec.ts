@@ -10,10 +10,10 @@ import type {
   AggregationView,
 } from '../../definitions/aggregation/aggregation-view.ts';
 import type { JoinKey } from '../../definitions/entity.ts';
+import { presentValue } from '../../definitions/input-values.ts';
 import type { ValueType } from '../../definitions/value-type.ts';
 import { canonicalJson, sha256 } from '../../registry/canonical-json.ts';
 import { EntityKeyBuilder } from '../entity-key.ts';
-import { presentValue } from '../input-values.ts';
 import type { OnlineKeys } from '../online-keys.ts';
 import { TileLayout } from './tile-layout.ts';
 import { type ColumnPlan, columnPlans, type TileState } from './tile-state.ts';

@@ -169,21 +169,6 @@ function readColumn(r: ByteReader, p: ColumnPlan, s: ColumnState, into?: ColumnS
   }
 }
 
-/** Reads `encodeState`'s bytes; throws a ValueDecodeError on bytes of another shape. */
-export function decodeState(plans: readonly ColumnPlan[], bytes: Buffer): TileState {
-  const r = reader;
-  r.reset(bytes, 0);
-  const state = emptyState(plans);
-  state.rows = r.varint();
-  state.maxTs = r.f64();
-  for (let c = 0; c < plans.length; c++) {
-    const s = state.columns[c]!;
-    s.count = r.varint();
-    if (s.count > 0) readColumn(r, plans[c]!, s);
-  }
-  return state;
-}
-
 /** One reusable column state per view's plans, to merge from bytes without a state per tile. */
 const scratches = new WeakMap<readonly ColumnPlan[], TileState>();
 

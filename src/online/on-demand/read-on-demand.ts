@@ -4,6 +4,8 @@
  * over the request's rows, fed its request fields from `entities` (as Feast's clients send them)
  * and its inputs from that read. The answer has the requested features only, in order.
  */
+
+import { normalizeValue, presentValue } from '../../definitions/input-values.ts';
 import type { TransformFunction } from '../../definitions/on-demand/transform-function.ts';
 import { TroveError } from '../../errors.ts';
 import type { TransformRunner } from '../../offline/on-demand/transform-runner.ts';
@@ -11,7 +13,6 @@ import { fullName, type OnDemandPlan } from '../../registry/on-demand-plan.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { showName } from '../../show-value.ts';
 import { typedColumn } from '../column-type.ts';
-import { normalizeValue, presentValue } from '../input-values.ts';
 import type {
   FeatureStatus,
   OnlineFeatureColumn,
@@ -29,7 +30,7 @@ export interface OnDemandReadContext {
 }
 
 /** The request's value columns for `fields`, presented as reads present values; 400 when one is missing. */
-export function requestColumns(
+function requestColumns(
   plan: OnDemandPlan,
   entities: Record<string, readonly unknown[]>,
   rows: number,

@@ -5,9 +5,10 @@
  * decimal text; timestamps as Date, ISO 8601 text (no zone = UTC) or epoch seconds; bytes as
  * Uint8Array or base64 text.
  */
-import { listElementType, type ScalarType, type ValueType } from '../definitions/value-type.ts';
+
 import { TroveError } from '../errors.ts';
 import { showValue } from '../show-value.ts';
+import { listElementType, type ScalarType, type ValueType } from './value-type.ts';
 
 export class InvalidValueError extends TroveError {
   constructor(message: string) {
