@@ -13,9 +13,8 @@ const MAX_PLANS = 1000;
 
 export class OnDemandPlans {
   private readonly plans = new WeakMap<Registry, Map<string, OnDemandPlan | null>>();
-  /** Registry versions with no on-demand view, whose reads need no plan at all (the usual case). */
-  private readonly without = new WeakSet<Registry>();
-  private readonly with = new WeakSet<Registry>();
+  /** Whether a registry version has any on-demand view: reads against one without need no plan. */
+  private readonly hasOnDemand = new WeakMap<Registry, boolean>();
   readonly onlineRunner: TransformRunner;
 
   constructor(onlineTimeoutMs: number) {
@@ -24,12 +23,12 @@ export class OnDemandPlans {
 
   /** The request's plan, or undefined when it asks for no on-demand feature. */
   plan(registry: Registry, request: OnlineFeaturesRequest): OnDemandPlan | undefined {
-    if (this.without.has(registry)) return undefined;
-    if (!this.with.has(registry)) {
-      const any = registry.featureViews().some((v) => v.kind === 'onDemand');
-      (any ? this.with : this.without).add(registry);
-      if (!any) return undefined;
+    let any = this.hasOnDemand.get(registry);
+    if (any === undefined) {
+      any = registry.featureViews().some((v) => v.kind === 'onDemand');
+      this.hasOnDemand.set(registry, any);
     }
+    if (!any) return undefined;
     let map = this.plans.get(registry);
     if (!map) {
       map = new Map();

@@ -13,28 +13,13 @@ import { quoteString } from '../../../src/duckdb/sql-literals.ts';
 import { FeatureStore } from '../../../src/feature-store.ts';
 import { applyRepo } from '../../../src/registry/apply-repo.ts';
 import { makeTempRepo, type TempRepo } from '../../helpers/temp-repo.ts';
-import { TRIPS } from '../../online/on-demand/on-demand-fixture.ts';
+import { TRIP_MEAN_DEFS, TRIPS } from '../../online/on-demand/on-demand-fixture.ts';
 import { queryRows } from '../offline-test-kit.ts';
 
 /** More rows than one group of transform input (65,536) and many DuckDB chunks (2,048). */
 const ROWS = 70_000;
 
-const DEFS = `entities:
-  - name: driver
-    joinKeys: [{ name: driver_id, type: int64 }]
-sources:
-  - name: trips
-    kind: csv
-    path: data/trips.csv
-    timestampField: event_timestamp
-featureViews:
-  - name: driver_trip_stats
-    kind: aggregation
-    entities: [driver]
-    source: trips
-    aggregations:
-      - { column: fare, function: mean, windows: [7d] }
-  - name: widths
+const DEFS = `${TRIP_MEAN_DEFS}  - name: widths
     kind: onDemand
     request: [{ name: fare, type: float64 }]
     inputs: ["driver_trip_stats:fare_mean_7d"]

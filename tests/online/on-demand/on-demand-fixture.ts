@@ -12,7 +12,8 @@ export const TRIPS = `driver_id,event_timestamp,fare
 2,${at(20)},8
 `;
 
-export const DEFS = `entities:
+/** The driver entity, the trips source and the mean fare over 7 days the on-demand views read. */
+export const TRIP_MEAN_DEFS = `entities:
   - name: driver
     joinKeys: [{ name: driver_id, type: int64 }]
 sources:
@@ -27,7 +28,9 @@ featureViews:
     source: trips
     aggregations:
       - { column: fare, function: mean, windows: [7d] }
-  - name: fare_ratio
+`;
+
+export const DEFS = `${TRIP_MEAN_DEFS}  - name: fare_ratio
     kind: onDemand
     request: [{ name: fare, type: float64 }]
     inputs: ["driver_trip_stats:fare_mean_7d"]
