@@ -3,6 +3,7 @@
  * (write-newest-script.ts), in calls of up to ROWS_PER_CALL rows.
  */
 import type { ChainableCommander } from 'ioredis';
+import { clusterScript, evalEach, type ScriptCall } from './cluster-script.ts';
 import { keySlot } from './key-slot.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
 import { isCluster, type RedisClient } from './redis-client.ts';
@@ -11,6 +12,7 @@ import { RespError } from './resp/resp-reply.ts';
 import { ROWS_PER_CALL, WRITE_NEWEST_LUA } from './write-newest-script.ts';
 
 const COMMAND = 'troveWriteNewest';
+const SCRIPT = clusterScript(WRITE_NEWEST_LUA);
 
 /**
  * One row to write: an entity hash, the view's field, the view's type signature (`tieTypes`, which
@@ -116,7 +118,6 @@ export async function writeNewest(
 ): Promise<number> {
   if (writes.length === 0) return 0;
   if (client instanceof RespConnection) return writeNewestResp(client, writes);
-  ensureDefined(client);
   if (isCluster(client)) {
     const bySlot = new Map<number, OnlineWrite[]>();
     for (const w of writes) {
@@ -125,17 +126,14 @@ export async function writeNewest(
       if (group) group.push(w);
       else bySlot.set(slot, [w]);
     }
-    const calls: Promise<number>[] = [];
-    const scripted = client as unknown as WriteNewestCommand;
+    const calls: ScriptCall[] = [];
     for (const group of bySlot.values()) {
-      for (let i = 0; i < group.length; i += ROWS_PER_CALL) {
-        calls.push(
-          scripted.troveWriteNewest(...callArgs(group, i, Math.min(i + ROWS_PER_CALL, group.length))),
-        );
-      }
+      for (let i = 0; i < group.length; i += ROWS_PER_CALL)
+        calls.push(callArgs(group, i, Math.min(i + ROWS_PER_CALL, group.length)));
     }
-    return (await Promise.all(calls)).reduce((a, b) => a + b, 0);
+    return (await evalEach(client, SCRIPT, calls)).reduce<number>((a, b) => a + Number(b), 0);
   }
+  ensureDefined(client);
   const pipeline = client.pipeline() as ChainableCommander & WriteNewestCommand;
   for (let i = 0; i < writes.length; i += ROWS_PER_CALL) {
     pipeline.troveWriteNewest(...callArgs(writes, i, Math.min(i + ROWS_PER_CALL, writes.length)));

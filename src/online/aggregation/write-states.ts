@@ -1,12 +1,15 @@
 /**
  * Sends entities' aggregation state writes through the write-tiles script: a few hundred entities
- * per call on a standalone Redis, one call per slot in a cluster.
+ * per call on a standalone Redis, one call per slot in a cluster (cluster-script.ts).
  */
+import { clusterScript, evalEach } from '../cluster-script.ts';
 import { keySlot } from '../key-slot.ts';
 import { isCluster, type RedisClient } from '../redis-client.ts';
 import type { AggregationCodec } from './aggregation-codec.ts';
 import type { StateWrite } from './tile-builder.ts';
-import { tileWriter } from './write-tiles-script.ts';
+import { tileWriter, WRITE_TILES_LUA } from './write-tiles-script.ts';
+
+const SCRIPT = clusterScript(WRITE_TILES_LUA);
 
 /** One entity's write: its state hash and what to set there. */
 export interface EntityStateWrite {
@@ -35,8 +38,8 @@ function callArgs(
   nowSeconds: number,
   replaced: ReplacedRange | undefined,
   prune: boolean,
-): (string | number | Buffer)[] {
-  const args: (string | number | Buffer)[] = [writes.length];
+): [number, ...(string | number | Buffer)[]] {
+  const args: [number, ...(string | number | Buffer)[]] = [writes.length];
   for (const w of writes) args.push(w.key);
   args.push(nowSeconds, replaced?.from ?? '', replaced?.to ?? '');
   if (prune) {
@@ -64,7 +67,6 @@ export async function writeStates(
   replaced?: ReplacedRange,
 ): Promise<number> {
   if (writes.length === 0) return 0;
-  const writer = tileWriter(client);
   const prune = replaced !== undefined || Math.random() * PUSH_PRUNE_EVERY < 1;
   const calls: (readonly EntityStateWrite[])[] = [];
   if (isCluster(client)) {
@@ -76,13 +78,19 @@ export async function writeStates(
       if (list) list.push(w);
       else bySlot.set(slot, [w]);
     }
-    calls.push(...bySlot.values());
-  } else
-    for (let i = 0; i < writes.length; i += KEYS_PER_CALL) calls.push(writes.slice(i, i + KEYS_PER_CALL));
+    const replies = await evalEach(
+      client,
+      SCRIPT,
+      [...bySlot.values()].map((c) => callArgs(codec, c, nowSeconds, replaced, prune)),
+    );
+    return replies.reduce<number>((a, b) => a + Number(b), 0);
+  }
+  for (let i = 0; i < writes.length; i += KEYS_PER_CALL) calls.push(writes.slice(i, i + KEYS_PER_CALL));
+  const writer = tileWriter(client);
   const counts = await Promise.all(
     calls.map((c) => {
       const [n, ...args] = callArgs(codec, c, nowSeconds, replaced, prune);
-      return writer.troveWriteTiles(n as number, ...args);
+      return writer.troveWriteTiles(n, ...args);
     }),
   );
   return counts.reduce<number>((a, b) => a + Number(b), 0);

@@ -1,0 +1,43 @@
+/**
+ * Script calls in a Redis Cluster. Each call goes as EVALSHA, which the cluster client routes by
+ * its first key and auto-pipelines with the other commands for the same node: one round trip per
+ * node for a batch of calls. A call refused because its node does not know the script yet (a new
+ * node, a restarted one, a replica just promoted) is sent again as EVAL; it did nothing the first
+ * time.
+ *
+ * Not `defineCommand`: the cluster client's auto-pipelining takes a defined command's first
+ * argument (the key count) for its key, groups it with the wrong node's commands, and fails the
+ * whole group ("All keys in the pipeline should belong to the same slots allocation group").
+ */
+import { createHash } from 'node:crypto';
+import type { Cluster } from 'ioredis';
+
+/** A Lua script with its SHA1, as EVALSHA names it. */
+export interface ClusterScript {
+  readonly lua: string;
+  readonly sha: string;
+}
+
+export function clusterScript(lua: string): ClusterScript {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/** One call: the number of keys, the keys, then the arguments. */
+export type ScriptCall = readonly [number, ...(string | Buffer | number)[]];
+
+/** Runs every call; resolves to their replies in order, rejects with the first failure. */
+export function evalEach(
+  client: Cluster,
+  script: ClusterScript,
+  calls: readonly ScriptCall[],
+): Promise<unknown[]> {
+  return Promise.all(
+    calls.map(([keyCount, ...args]) =>
+      client.evalsha(script.sha, keyCount, ...args).catch((err: unknown) => {
+        if (err instanceof Error && err.message.startsWith('NOSCRIPT'))
+          return client.eval(script.lua, keyCount, ...args);
+        throw err;
+      }),
+    ),
+  );
+}
