@@ -5,8 +5,8 @@ import {
   aggregationViewSchema,
   registeredAggregationViewSchema,
 } from './aggregation/aggregation-view.ts';
+import { checkedFeatureSchema, viewChecksSchema } from './checks/feature-checks.ts';
 import { durationSchema } from './duration.ts';
-import { featureSchema } from './feature.ts';
 import { identifierSchema, metadataShape } from './identifier.ts';
 import {
   type OnDemandView,
@@ -25,7 +25,10 @@ export const batchFeatureViewSchema = z.strictObject({
   source: identifierSchema,
   /** Seconds a value stays valid after its event time; 0 means no limit. */
   ttl: durationSchema.default(0),
-  features: z.array(featureSchema).min(1, 'a feature view needs at least one feature'),
+  /** Features, each with optional data-quality checks (SPEC §10). */
+  features: z.array(checkedFeatureSchema).min(1, 'a feature view needs at least one feature'),
+  /** Data-quality checks of the view as a whole (SPEC §10). */
+  checks: viewChecksSchema.optional(),
   /**
    * DuckDB SQL over a relation named `source` (the source after field mapping). It must return the
    * join keys, the timestamp field(s) and every feature.

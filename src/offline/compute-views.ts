@@ -33,9 +33,19 @@ import {
   stagingFolder,
 } from './partition-swap.ts';
 import { checkStoreFolder } from './store-folder.ts';
+import { ValidationError, type ViewValidation } from './validation/check-failure.ts';
+import { logSkippedChecks } from './validation/skipped-checks.ts';
+import {
+  type ComputeChecksOptions,
+  checkBeforeCommit,
+  collectRefusal,
+} from './validation/validate-compute.ts';
 
-/** What to compute: some or all views, over an event-time range `[start, end)`. */
-export interface ComputeOptions {
+/**
+ * What to compute: some or all views, over an event-time range `[start, end)`; with `skipChecks`,
+ * without running the views' data-quality checks.
+ */
+export interface ComputeOptions extends ComputeChecksOptions {
   /** View names; all views with `offline` set when absent. */
   views?: readonly string[];
   /** Inclusive lower bound of event time; none when absent. */
@@ -350,6 +360,16 @@ async function computeView(
       partitions: dates.length,
     });
     options.failpoint?.('staged');
+    const recordChecks = await checkBeforeCommit(
+      connection,
+      store,
+      registry,
+      view,
+      staging,
+      staged,
+      rows,
+      options,
+    );
     await commitSwap(
       store,
       view.name,
@@ -358,6 +378,7 @@ async function computeView(
     );
     if (view.kind === 'aggregation')
       await refreshEventIndex(connection, store, view, registry.joinKeysOf(view));
+    await recordChecks();
     return { view: view.name, rows, partitions: dates };
   } catch (err) {
     await abandonSwap(store, view.name, id);
@@ -379,7 +400,8 @@ export function selectViews(registry: Registry, names?: readonly string[]): Stor
  * Computes views into the offline store (see offline-layout.ts). With a range, exactly the rows
  * with event time in `[start, end)` are replaced; without one, the view is rebuilt. Each view is
  * swapped in on its own (see partition-swap.ts), so a failure leaves earlier views computed and
- * later ones as they were.
+ * later ones as they were. A view whose rows fail its checks commits nothing; the others are
+ * computed, then a ValidationError reports every failure.
  */
 export async function computeViews(
   config: OfflineConfig,
@@ -392,6 +414,13 @@ export async function computeViews(
   const views = selectViews(registry, options.views);
   const db = await openOfflineDuckDb(config);
   const results: ViewComputeResult[] = [];
+  const refused: ViewValidation[] = [];
+  if (options.skipChecks)
+    logSkippedChecks(
+      options.log,
+      'compute',
+      views.map((v) => v.name),
+    );
   try {
     const failures = await registerSourceViews(
       db.connection,
@@ -414,7 +443,8 @@ export async function computeViews(
         const result = await computeView(db.connection, config, registry, view, {
           ...options,
           ...(report ? { onProgress: (e) => report({ ...e, index, total: views.length }) } : {}),
-        });
+        }).catch((err: unknown) => collectRefusal(err, refused));
+        if (result === undefined) continue;
         results.push(result);
         options.onProgress?.({
           view: view.name,
@@ -431,5 +461,10 @@ export async function computeViews(
   } finally {
     db.close();
   }
+  if (refused.length > 0)
+    throw new ValidationError(
+      refused,
+      results.map((r) => r.view),
+    );
   return results;
 }
