@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { DefinitionError } from '../definitions/definition-problem.ts';
 import { registerApplyCommand } from './commands/apply.ts';
 import { registerComputeCommand } from './commands/compute.ts';
+import { registerDriftCommand } from './commands/drift.ts';
 import { registerHistoricalCommand } from './commands/historical.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerMaterializeCommand } from './commands/materialize.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerTeardownCommand(program);
   registerComputeCommand(program);
   registerHistoricalCommand(program);
+  registerDriftCommand(program);
   registerServeCommand(program);
   return program;
 }
