@@ -3,8 +3,11 @@ import type { Table } from 'apache-arrow';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
 import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from './materialize/materialize.ts';
 import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.ts';
-import type { DatasetFile, HistoricalBatches } from './offline/historical-output.ts';
+import type { HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
+import type { Dataset } from './offline/lineage/build-dataset.ts';
+import type { Datasets } from './offline/lineage/datasets.ts';
+import type { GcReport } from './offline/lineage/gc.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
 import { OnDemandPlans } from './online/on-demand/on-demand-plans.ts';
 import { readOnDemand } from './online/on-demand/read-on-demand.ts';
@@ -243,26 +246,49 @@ export class FeatureStore {
       import('./offline/compute-views.ts'),
       import('./offline/parse-timestamp.ts'),
     ]);
-    return computeViews(this.config, await this.registry(), {
+    const results = await computeViews(this.config, await this.registry(), {
       ...rest,
       ...(start !== undefined ? { start: toInstant(start, 'start') } : {}),
       ...(end !== undefined ? { end: toInstant(end, 'end') } : {}),
     });
+    // Partition versions this compute (or an earlier one) replaced expire here and in `trove gc`.
+    await this.gc();
+    return results;
+  }
+
+  /** Finishes interrupted swaps and expires retained partition versions (docs/lineage.md). */
+  async gc(options: { now?: number } = {}): Promise<GcReport> {
+    const [{ collectGarbage }, { retentionOf }] = await Promise.all([
+      import('./offline/lineage/gc.ts'),
+      import('./offline/lineage/datasets.ts'),
+    ]);
+    return collectGarbage(this.config.offlineStorePath, retentionOf(this.config), options);
+  }
+
+  /** The dataset catalog: list, show, verify and reproduce training datasets (SPEC §9). */
+  async datasets(): Promise<Datasets> {
+    const { Datasets } = await import('./offline/lineage/datasets.ts');
+    return new Datasets(this.config);
   }
 
   /**
    * A point-in-time-correct training dataset (SPEC §4): an Arrow table, or with `out` a Parquet,
-   * CSV or Arrow IPC file (by extension) whose path and row count are returned.
+   * CSV or Arrow IPC file (by extension) whose path, row count and manifest (SPEC §9, recorded in
+   * the dataset catalog, optionally under `name`) are returned.
    */
-  async getHistoricalFeatures(request: HistoricalRequest & { out: string }): Promise<DatasetFile>;
+  async getHistoricalFeatures(request: HistoricalRequest & { out: string; name?: string }): Promise<Dataset>;
   async getHistoricalFeatures(request: HistoricalRequest & { out?: undefined }): Promise<Table>;
-  async getHistoricalFeatures(request: HistoricalRequest & { out?: string }): Promise<Table | DatasetFile> {
-    const { out, ...rest } = request;
+  async getHistoricalFeatures(
+    request: HistoricalRequest & { out?: string; name?: string },
+  ): Promise<Table | Dataset> {
+    const { out, name, ...rest } = request;
     const registry = await this.registry();
-    const { historicalTable, writeHistoricalFile } = await import('./offline/historical-output.ts');
-    return out === undefined
-      ? historicalTable(this.config, registry, rest)
-      : writeHistoricalFile(this.config, registry, rest, out);
+    if (out === undefined) {
+      const { historicalTable } = await import('./offline/historical-output.ts');
+      return historicalTable(this.config, registry, rest);
+    }
+    const { writeDataset } = await import('./offline/lineage/build-dataset.ts');
+    return writeDataset(this.config, registry, rest, out, name === undefined ? {} : { name });
   }
 
   /** The training dataset as Arrow record batches, produced as they are consumed. */

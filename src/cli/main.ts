@@ -3,6 +3,8 @@ import { DefinitionError } from '../definitions/definition-problem.ts';
 import { registerApplyCommand } from './commands/apply.ts';
 import { registerComputeCommand } from './commands/compute.ts';
 import { registerDriftCommand } from './commands/drift.ts';
+import { registerDatasetsCommand } from './commands/datasets.ts';
+import { registerGcCommand } from './commands/gc.ts';
 import { registerHistoricalCommand } from './commands/historical.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerMaterializeCommand } from './commands/materialize.ts';
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerComputeCommand(program);
   registerHistoricalCommand(program);
   registerDriftCommand(program);
+  registerDatasetsCommand(program);
+  registerGcCommand(program);
   registerServeCommand(program);
   return program;
 }

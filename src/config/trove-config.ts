@@ -30,6 +30,11 @@ export const troveConfigSchema = z
         /** DuckDB memory limit, e.g. `2GB`. */
         memoryLimit: z.string().default('2GB'),
         threads: z.number().int().positive().optional(),
+        /**
+         * How long partition versions a compute replaced are kept, so training datasets built from
+         * them can be rebuilt (docs/lineage.md); 30d when absent.
+         */
+        retention: durationSchema.optional(),
       })
       .prefault({}),
     onlineStore: z

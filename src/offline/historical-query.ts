@@ -18,6 +18,7 @@ import {
   loadEntityInput,
 } from './entity-input.ts';
 import { finishPendingSwap } from './finish-pending-swap.ts';
+import type { HistoricalLineage, ViewFilesReader } from './lineage/dataset-reads.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from './offline-duckdb.ts';
 import { CREATED_TIMESTAMP, EVENT_TIMESTAMP } from './offline-layout.ts';
 import { utcDateOf } from './parse-timestamp.ts';
@@ -33,6 +34,8 @@ export interface HistoricalRequest {
   fullFeatureNames?: boolean;
   /** Folder relative entity file paths are resolved against; the current folder by default. */
   baseDir?: string;
+  /** Records (or, rebuilding a dataset, replays) what the query reads (lineage/dataset-reads.ts). */
+  lineage?: HistoricalLineage;
 }
 
 /** A prepared training-dataset query: run `sql` on `db.connection`, then `close()`. */
@@ -82,10 +85,15 @@ function storedRelation(registry: Registry, view: StoredFeatureView, files: read
 }
 
 /** Makes every view visible by name, for entity tables given as SQL over the offline store. */
-async function registerStoredViews(connection: DuckDBConnection, config: OfflineConfig, registry: Registry) {
+async function registerStoredViews(
+  connection: DuckDBConnection,
+  config: OfflineConfig,
+  registry: Registry,
+  listFiles: ViewFilesReader,
+) {
   for (const view of registry.storedViews()) {
     await finishPendingSwap(config.offlineStorePath, view.name);
-    const { files } = await viewFiles(config.offlineStorePath, view.name);
+    const { files } = await listFiles(config.offlineStorePath, view.name);
     await connection.run(
       `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(view.name)} AS SELECT * FROM ${storedRelation(registry, view, files)}`,
     );
@@ -130,8 +138,14 @@ export async function prepareHistoricalQuery(
     const store = config.offlineStorePath;
     const isSql =
       typeof request.entities === 'object' && request.entities !== null && 'sql' in request.entities;
-    if (isSql) await registerStoredViews(connection, config, registry);
+    const listFiles = request.lineage?.viewFiles ?? viewFiles;
+    if (isSql) await registerStoredViews(connection, config, registry, listFiles);
     await loadEntityInput(connection, request.entities, request.baseDir);
+    if (request.lineage?.entityCopy) {
+      await connection.run(
+        `COPY (SELECT * EXCLUDE (${ENTITY_ROW}) FROM ${ENTITY_TABLE} ORDER BY ${ENTITY_ROW}) TO ${quoteString(request.lineage.entityCopy)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    }
 
     const described = await connection.runAndReadAll(`DESCRIBE ${ENTITY_TABLE}`);
     const columns = described
@@ -257,7 +271,7 @@ export async function prepareHistoricalQuery(
         const requested = requestedWindows(view, features);
         const from = minTs - requested.reachMicros;
         const [fromDate, toDate] = [utcDateOf({ micros: from }), utcDateOf({ micros: maxTs })];
-        const { files } = await viewFiles(store, view.name, fromDate, toDate);
+        const { files } = await listFiles(store, view.name, fromDate, toDate);
         const windowed = await windowedView({
           offlineStorePath: store,
           view,
@@ -278,7 +292,7 @@ export async function prepareHistoricalQuery(
         await finishPendingSwap(store, view.name);
         const ttlMicros = BigInt(Math.round(view.ttl * 1e6));
         const lower = ttlMicros > 0n ? minTs - ttlMicros : undefined;
-        const { files, uniqueKeyTimes } = await viewFiles(
+        const { files, uniqueKeyTimes } = await listFiles(
           store,
           view.name,
           lower === undefined ? undefined : utcDateOf({ micros: lower }),

@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'no
 import path from 'node:path';
 import { z } from 'zod';
 import { TroveError } from '../errors.ts';
+import { retainReplaced } from './lineage/retained-snapshots.ts';
 import { viewFolder } from './offline-layout.ts';
 
 /**
@@ -13,7 +14,8 @@ import { viewFolder } from './offline-layout.ts';
  * 2. A journal `<view>/_swap-<id>.json` lists every date to replace and whether a new partition
  *    exists for it. Writing it (atomically, by rename) is the commit point.
  * 3. Each `date=D` is renamed to `_trash-<id>/date=D`, and the staged folder renamed into its place.
- * 4. The journal, trash and staging folders are removed.
+ * 4. The trash folder is kept as a retained snapshot (lineage/retained-snapshots.ts), then the
+ *    journal and staging folders are removed.
  *
  * A crash before step 2 leaves the old partitions untouched (the staging folder is garbage); after
  * it, `recoverView` rolls the swap forward. Every reader and writer of the view runs recovery first.
@@ -144,8 +146,10 @@ async function applySwap(
     if (staged) await rename(next, live);
     failpoint?.('partition-swapped');
   }
+  // Replaced partitions are kept for datasets built from them (lineage/retained-snapshots.ts),
+  // before the journal goes: until then a crash replays this and retains them.
+  await retainReplaced(offlineStorePath, view, plan.id, trash);
   await rm(journalPath(offlineStorePath, view, plan.id), { force: true });
-  await rm(trash, { recursive: true, force: true });
   await rm(staging, { recursive: true, force: true });
 }
 

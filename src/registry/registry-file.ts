@@ -16,6 +16,7 @@ import {
   REGISTRY_FORMAT_VERSION,
   type RegistrySnapshot,
 } from './registry.ts';
+import { keepRegistryVersion } from './registry-history.ts';
 
 /** A lock older than this is taken to belong to a dead process. */
 const STALE_LOCK_MS = 30_000;
@@ -49,6 +50,11 @@ export async function readRegistryFile(registryPath: string, project: string): P
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptySnapshot(project);
     throw err;
   }
+  return parseRegistrySnapshot(text, registryPath);
+}
+
+/** A registry snapshot from the text of a registry file (or a file of the registry history). */
+export function parseRegistrySnapshot(text: string, registryPath: string): RegistrySnapshot {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -137,6 +143,8 @@ export async function commitRegistry(
       appliedAt: new Date().toISOString(),
       objects,
     };
+    // The version being replaced stays readable for datasets built with it (registry-history.ts).
+    await keepRegistryVersion(registryPath, current);
     const tmp = `${registryPath}.${process.pid}.${Date.now()}.tmp`;
     const handle = await open(tmp, 'w');
     try {
@@ -146,6 +154,7 @@ export async function commitRegistry(
       await handle.close();
     }
     await rename(tmp, registryPath);
+    await keepRegistryVersion(registryPath, next);
     return next;
   } finally {
     await release();

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { TroveError } from '../../errors.ts';
+import type { VerifyReport } from '../../offline/lineage/datasets.ts';
+import { type RepoOptions, withRepoOption } from '../repo-option.ts';
+
+interface ListOptions extends RepoOptions {
+  json?: boolean;
+}
+
+interface ReproduceOptions extends RepoOptions {
+  out: string;
+}
+
+async function openCatalog(repo: string) {
+  const { loadConfig } = await import('../../config/trove-config.ts');
+  const { Datasets } = await import('../../offline/lineage/datasets.ts');
+  return new Datasets(await loadConfig(repo));
+}
+
+function printVerify(report: VerifyReport): void {
+  const lines = [
+    `dataset ${report.id}${report.name ? ` (${report.name})` : ''}: ${report.unchanged ? 'everything it read is unchanged' : `${report.changes.length} input${report.changes.length === 1 ? '' : 's'} changed`}`,
+    ...report.changes.map((c) => `  ${c.kind} ${c.name}: ${c.detail}`),
+    `reproducible: ${report.reproducible ? 'yes, every partition version it read is in the store' : 'no, a partition version it read is gone'}`,
+    `output ${report.output.path}: ${report.output.status}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * `trove datasets list | show ID | verify ID | reproduce ID --out FILE`: the dataset catalog
+ * (SPEC §9). ID is a dataset id or name (the newest dataset with that name).
+ */
+export function registerDatasetsCommand(program: Command): void {
+  const datasets = program
+    .command('datasets')
+    .description('training datasets: their lineage, checks and rebuilds');
+  withRepoOption(
+    datasets
+      .command('list')
+      .description('list the datasets of the catalog, newest first')
+      .option('--json', 'as JSON'),
+  ).action(async (options: ListOptions) => {
+    const list = await (await openCatalog(options.repo)).list();
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      return;
+    }
+    if (list.length === 0) {
+      process.stdout.write('no datasets yet (trove historical ... --out FILE records one)\n');
+      return;
+    }
+    for (const d of list) {
+      process.stdout.write(
+        `${d.id}  ${d.name ?? '-'}  ${d.createdAt}  registry v${d.registryVersion}  ${d.rows} rows × ${d.features} features  ${d.output}\n`,
+      );
+    }
+  });
+  withRepoOption(
+    datasets
+      .command('show')
+      .description("print a dataset's manifest as JSON")
+      .argument('<id>', 'dataset id or name'),
+  ).action(async (id: string, options: RepoOptions) => {
+    const manifest = await (await openCatalog(options.repo)).get(id);
+    process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+  });
+  withRepoOption(
+    datasets
+      .command('verify')
+      .description('check whether everything a dataset read is unchanged; exits 1 naming what changed')
+      .argument('<id>', 'dataset id or name'),
+  ).action(async (id: string, options: RepoOptions) => {
+    const report = await (await openCatalog(options.repo)).verify(id);
+    printVerify(report);
+    if (!report.unchanged) {
+      throw new TroveError(
+        'DATASET_CHANGED',
+        `dataset ${report.id} changed: ${report.changes.map((c) => `${c.kind} ${c.name}`).join(', ')}`,
+      );
+    }
+  });
+  withRepoOption(
+    datasets
+      .command('reproduce')
+      .description('rebuild a dataset from the registry version and partition versions it read')
+      .argument('<id>', 'dataset id or name')
+      .requiredOption('--out <file>', 'where to write it (same format as the original)'),
+  ).action(async (id: string, options: ReproduceOptions) => {
+    const result = await (await openCatalog(options.repo)).reproduce(id, options.out);
+    process.stdout.write(`${result.path}: ${result.rows} rows, sha256 ${result.sha256}\n`);
+    if (!result.identical) {
+      throw new TroveError(
+        'REPRODUCE_MISMATCH',
+        `the rebuilt dataset differs from ${result.id}: sha256 ${result.sha256}, expected ${result.expected}`,
+      );
+    }
+    process.stdout.write(`identical to dataset ${result.id}\n`);
+  });
+}

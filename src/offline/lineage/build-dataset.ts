@@ -1,0 +1,220 @@
+/**
+ * Writing a training dataset with its manifest (SPEC §9): the dataset is written as
+ * `writeHistoricalFile` writes it, while a hook records every partition file the query lists; the
+ * fingerprints of those files, of the entity input and of the source files are taken while DuckDB
+ * runs the join, so the manifest adds little more than the sha256 of the output to the dataset's
+ * time (bench scenario offline.manifest).
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedConfig } from '../../config/trove-config.ts';
+import { TroveError } from '../../errors.ts';
+import { canonicalJson, sha256 } from '../../registry/canonical-json.ts';
+import type { Registry } from '../../registry/registry.ts';
+import { keepRegistryVersion } from '../../registry/registry-history.ts';
+import { outputFeatures, resolveFeatures } from '../../registry/resolve-features.ts';
+import { entityFilePath } from '../entity-input.ts';
+import { type DatasetFile, writeHistoricalFile } from '../historical-output.ts';
+import type { HistoricalRequest } from '../historical-query.ts';
+import type { OfflineConfig } from '../offline-duckdb.ts';
+import { codeVersion, troveVersion } from './code-version.ts';
+import {
+  catalogFolder,
+  datasetFolder,
+  newDatasetId,
+  removeDatasetFolder,
+  writeManifest,
+} from './dataset-catalog.ts';
+import {
+  type DatasetManifest,
+  datasetNameSchema,
+  MANIFEST_FORMAT_VERSION,
+  type ManifestPartition,
+} from './dataset-manifest.ts';
+import { type RecordedRead, recordingReader } from './dataset-reads.ts';
+import { type FileFingerprint, fingerprintFile, mapLimit, sha256File } from './fingerprint.ts';
+import { sourceFiles, viewsDependedOn } from './source-files.ts';
+
+/** What the lineage of a dataset needs of the config: the offline store, and the registry file for its history. */
+export type LineageConfig = OfflineConfig & Partial<Pick<ResolvedConfig, 'registryPath'>>;
+
+/** A dataset file and its manifest. */
+export interface Dataset extends DatasetFile {
+  manifest: DatasetManifest;
+}
+
+/** The definition hash of a view: sha256 of its canonical JSON as registered. */
+export function viewDefinitionHash(view: object): string {
+  return sha256(canonicalJson(view));
+}
+
+/** Checks a dataset name before any work. */
+export function checkDatasetName(name: string): string {
+  const parsed = datasetNameSchema.safeParse(name);
+  if (!parsed.success) {
+    throw new TroveError(
+      'INVALID_DATASET_NAME',
+      `dataset name ${JSON.stringify(name)}: expected ${parsed.error.issues[0]?.message ?? 'a name'}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The partitions behind the recorded listings, each file once, in (view, date, name) order. */
+async function fingerprintPartitions(
+  reads: readonly RecordedRead[],
+  prints: Map<string, Promise<FileFingerprint>>,
+): Promise<ManifestPartition[]> {
+  const byPartition = new Map<string, { view: string; date: string; files: Map<string, string> }>();
+  for (const read of reads) {
+    for (const file of read.result.files) {
+      const date = path.basename(path.dirname(file)).slice('date='.length);
+      const key = `${read.view}\0${date}`;
+      const p = byPartition.get(key) ?? { view: read.view, date, files: new Map<string, string>() };
+      byPartition.set(key, p);
+      p.files.set(path.basename(file), file);
+    }
+  }
+  const partitions = [...byPartition.values()].sort((a, b) =>
+    a.view === b.view ? a.date.localeCompare(b.date) : a.view.localeCompare(b.view),
+  );
+  const out: ManifestPartition[] = [];
+  for (const p of partitions) {
+    const names = [...p.files.keys()].sort();
+    const files = await Promise.all(
+      names.map(async (name) => {
+        const file = p.files.get(name)!;
+        let print: FileFingerprint;
+        try {
+          print = await prints.get(file)!;
+        } catch {
+          throw new TroveError(
+            'OFFLINE_STORE_CHANGED',
+            `partition ${p.view} date=${p.date} changed while the dataset was built (${name} is gone: a compute or gc ran); build it again`,
+            409,
+          );
+        }
+        return { name, ...print };
+      }),
+    );
+    out.push({ view: p.view, date: p.date, files });
+  }
+  return out;
+}
+
+/**
+ * Writes a training dataset to `out` and records its manifest in the catalog. The manifest is
+ * written after the file is in place: a crash in between leaves a dataset without a manifest, never
+ * a manifest without its dataset.
+ */
+export async function writeDataset(
+  config: LineageConfig,
+  registry: Registry,
+  request: HistoricalRequest,
+  out: string,
+  options: { name?: string } = {},
+): Promise<Dataset> {
+  const name = options.name === undefined ? null : checkDatasetName(options.name);
+  const createdAt = new Date();
+  const id = newDatasetId(createdAt);
+  const store = config.offlineStorePath;
+  // Resolved first: a bad request fails here, before anything is written.
+  const selections = resolveFeatures(registry, {
+    ...(request.features ? { features: request.features } : {}),
+    ...(request.service !== undefined ? { service: request.service } : {}),
+  });
+  const outputs = outputFeatures(selections, request.fullFeatureNames ?? false);
+  const views = viewsDependedOn(
+    registry,
+    selections.map((s) => s.view.name),
+  );
+
+  // Everything that does not depend on the join starts now and runs beside it.
+  const code = codeVersion(config.repoDir);
+  const version = troveVersion();
+  const history = config.registryPath
+    ? keepRegistryVersion(config.registryPath, registry.snapshot)
+    : undefined;
+  const sources = sourceFiles(config, registry, views);
+  const entityFile = entityFilePath(request.entities, request.baseDir);
+  const entityCopy =
+    entityFile === undefined ? path.join(datasetFolder(store, id), 'entities.parquet') : undefined;
+  const entityPrint = entityFile === undefined ? undefined : fingerprintFile(entityFile);
+  for (const p of [code, version, history, sources, entityPrint]) p?.catch(() => undefined);
+  if (entityCopy) await mkdir(path.dirname(entityCopy), { recursive: true });
+
+  // Each file listed is fingerprinted as soon as the query lists it, while DuckDB reads it.
+  const recorder = recordingReader();
+  const prints = new Map<string, Promise<FileFingerprint>>();
+  const listFiles: typeof recorder.viewFiles = async (...args) => {
+    const listed = await recorder.viewFiles(...args);
+    const fresh = listed.files.filter((f) => !prints.has(f));
+    const done = mapLimit(fresh, 8, fingerprintFile);
+    fresh.forEach((f, i) => {
+      const one = done.then((all) => all[i]!);
+      one.catch(() => undefined);
+      prints.set(f, one);
+    });
+    return listed;
+  };
+  try {
+    const file = await writeHistoricalFile(
+      config,
+      registry,
+      { ...request, lineage: { viewFiles: listFiles, ...(entityCopy ? { entityCopy } : {}) } },
+      out,
+    );
+    const [outputHash, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
+      sha256File(file.path),
+      fingerprintPartitions(recorder.reads, prints),
+      sources,
+      entityPrint ?? fingerprintFile(entityCopy!),
+      code,
+      version,
+      history,
+    ]);
+    const manifest: DatasetManifest = {
+      formatVersion: MANIFEST_FORMAT_VERSION,
+      id,
+      name,
+      createdAt: createdAt.toISOString(),
+      project: registry.project,
+      troveVersion: trove,
+      code: commit,
+      registry: { version: registry.version, hash: registry.snapshot.hash },
+      request: {
+        features: request.features ? [...request.features] : null,
+        service: request.service ?? null,
+        fullFeatureNames: request.fullFeatureNames ?? false,
+      },
+      features: outputs.map((o) => ({
+        view: o.view.name,
+        feature: o.feature.name,
+        output: o.outputName,
+        viewHash: viewDefinitionHash(o.view),
+      })),
+      views: views.map((v) => ({ name: v.name, kind: v.kind, definitionHash: viewDefinitionHash(v) })),
+      entities: {
+        kind: entityFile === undefined ? 'copy' : 'file',
+        path: entityFile ?? path.relative(catalogFolder(store), entityCopy!),
+        rows: file.rows,
+        file: entities,
+      },
+      partitions,
+      reads: recorder.reads.map((r) => ({
+        view: r.view,
+        from: r.from,
+        to: r.to,
+        uniqueKeyTimes: r.result.uniqueKeyTimes,
+        uniqueKeys: r.result.uniqueKeys,
+      })),
+      sources: sourcePrints,
+      output: { path: file.path, format: file.format, rows: file.rows, sha256: outputHash },
+    };
+    await writeManifest(store, manifest);
+    return { ...file, manifest };
+  } catch (err) {
+    if (entityCopy) await removeDatasetFolder(store, id);
+    throw err;
+  }
+}
