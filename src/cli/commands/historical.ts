@@ -1,8 +1,5 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
-import { openReporter } from '../output/reporter.ts';
-import { formatCount, formatRate, formatSeconds } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface HistoricalCliOptions extends RepoOptions {
@@ -27,29 +24,24 @@ export function registerHistoricalCommand(program: Command): void {
       .option('--service <name>', 'a feature service instead of --features')
       .option('--full-feature-names', 'name columns view__feature')
       .requiredOption('--out <file>', 'output file: .parquet, .csv or .arrow'),
-  ).action(async (options: HistoricalCliOptions, command: Command) => {
+  ).action(async (options: HistoricalCliOptions) => {
     if ((options.features === undefined) === (options.service === undefined)) {
       throw new TroveError('INVALID_REQUEST', 'give either --features or --service');
     }
     const started = Date.now();
-    const reporter = await openReporter(command);
+    const log = (step: string, extra: Record<string, unknown> = {}) => {
+      if (!process.stderr.isTTY) {
+        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), step, ...extra })}\n`);
+      } else process.stderr.write(`${step}${extra.rows !== undefined ? `: ${extra.rows} rows` : ''}\n`);
+    };
     const { FeatureStore } = await import('../../feature-store.ts');
     const store = await FeatureStore.open(options.repo);
-    // The join is one query: the bar shows its time running, then the rows written.
-    const bar = reporter.bar({ label: 'training dataset', total: undefined, unit: 'rows' });
     try {
+      log('joining');
       const features = options.features
         ?.split(',')
         .map((f) => f.trim())
         .filter(Boolean);
-      reporter.log('debug', 'building a training dataset', {
-        repo: store.config.repoDir,
-        entities: options.entities,
-        ...(features ? { features } : { service: options.service }),
-        out: options.out,
-      });
-      reporter.event({ step: 'joining' });
-      bar.update(0, `joining ${options.service ?? `${features?.length ?? 0} features`}`);
       const result = await store.getHistoricalFeatures({
         entities: options.entities,
         ...(features ? { features } : {}),
@@ -57,34 +49,9 @@ export function registerHistoricalCommand(program: Command): void {
         fullFeatureNames: options.fullFeatureNames ?? false,
         out: options.out,
       });
-      const ms = Date.now() - started;
-      bar.update(result.rows);
-      bar.done(`written to ${path.basename(result.path)}`);
-      reporter.event({ step: 'written', rows: result.rows, path: result.path, ms });
-      reporter.result({
-        lines: [`${result.path}: ${result.rows} rows`],
-        table: {
-          title: `Training dataset of ${formatCount(result.rows)} rows in ${formatSeconds(ms / 1000)}`,
-          columns: [
-            { header: 'file' },
-            { header: 'format' },
-            { header: 'rows', align: 'right' },
-            { header: 'time', align: 'right' },
-            { header: 'rows/s', align: 'right' },
-          ],
-          rows: [
-            [
-              result.path,
-              result.format,
-              formatCount(result.rows),
-              formatSeconds(ms / 1000),
-              formatRate(result.rows, ms / 1000),
-            ],
-          ],
-        },
-      });
+      log('written', { rows: result.rows, path: result.path, ms: Date.now() - started });
+      process.stdout.write(`${result.path}: ${result.rows} rows\n`);
     } finally {
-      reporter.close();
       await store.close();
     }
   });
