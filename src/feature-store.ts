@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
 import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from './materialize/materialize.ts';
+import type { ViewFreshness } from './materialize/view-freshness.ts';
 import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.ts';
 import type { HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
@@ -227,6 +228,12 @@ export class FeatureStore {
   async newestEventTimes(): Promise<Record<string, Date | null>> {
     const { readNewestEvents } = await import('./materialize/newest-event.ts');
     return readNewestEvents(this.online(), await this.registry());
+  }
+
+  /** Newest online event time and materialization watermark per online view (the UI's freshness). */
+  async viewFreshness(): Promise<Record<string, ViewFreshness>> {
+    const { readViewFreshness } = await import('./materialize/view-freshness.ts');
+    return readViewFreshness(this.online(), await this.registry());
   }
 
   /** Throws UnavailableError unless Redis answers within the configured timeouts. */

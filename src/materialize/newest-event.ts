@@ -15,7 +15,8 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
-function field(codec: ViewIdentity): string {
+/** The field of the watermark hash that holds a view's newest online event time. */
+export function newestEventField(codec: ViewIdentity): string {
   return `${codec.fingerprint}:newest`;
 }
 
@@ -30,7 +31,7 @@ export async function recordNewestEvent(
       MAX_LUA,
       1,
       store.keys.watermarks(codec.view.name),
-      field(codec),
+      newestEventField(codec),
       micros.toString(),
     );
   } catch (err) {
@@ -48,7 +49,7 @@ export async function readNewestEvents(
   const codecs: ViewIdentity[] = views.map((v) =>
     v.kind === 'aggregation' ? store.aggregationCodec(registry, v.name) : store.codec(registry, v.name),
   );
-  for (const codec of codecs) pipeline.hget(store.keys.watermarks(codec.view.name), field(codec));
+  for (const codec of codecs) pipeline.hget(store.keys.watermarks(codec.view.name), newestEventField(codec));
   let replies: [Error | null, unknown][] | null;
   try {
     replies = await pipeline.exec();

@@ -14,6 +14,7 @@ import { registerErrorHandler, toApiError } from './error-handler.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { serializeJson } from './json-writer.ts';
 import { isLoopbackHost } from './loopback.ts';
+import { freshnessRoutes } from './routes/freshness.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historicalFeaturesRoutes } from './routes/historical-features.ts';
 import { materializeRoutes } from './routes/materialize.ts';
@@ -21,6 +22,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { onlineFeaturesRoutes } from './routes/online-features.ts';
 import { pushRoutes } from './routes/push.ts';
 import { registryRoutes } from './routes/registry.ts';
+import { uiRoutes } from './routes/ui.ts';
 import type { ServerContext } from './server-context.ts';
 import { type FreshnessSource, ServerMetrics } from './server-metrics.ts';
 import type { ServingStore } from './serving-store.ts';
@@ -126,5 +128,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   await typed.register(registryRoutes, { context });
   await typed.register(healthRoutes, { context });
   await typed.register(metricsRoutes, { context });
+  await typed.register(freshnessRoutes, { context });
+  await typed.register(uiRoutes, { context, authRequired: keys.size > 0 });
   return app;
 }

@@ -4,6 +4,7 @@
  * and so optional capabilities are feature-detected rather than assumed.
  */
 import type { MaterializeLog } from '../materialize/progress.ts';
+import type { ViewFreshness } from '../materialize/view-freshness.ts';
 import type { HistoricalRequest } from '../offline/historical-query.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
 import type { PushRequest, PushResult } from '../push/push-rows.ts';
@@ -32,5 +33,7 @@ export interface ServingStore {
   pingOnline(): Promise<void>;
   /** Newest event time in the online store per view, for the freshness gauge (optional). */
   newestEventTimes?(): Promise<Record<string, Date | null>>;
+  /** Newest online event time and watermark per online view, for the UI (optional). */
+  viewFreshness?(): Promise<Record<string, ViewFreshness>>;
   close(): Promise<void>;
 }
