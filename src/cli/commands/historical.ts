@@ -8,6 +8,7 @@ interface HistoricalCliOptions extends RepoOptions {
   service?: string;
   fullFeatureNames?: boolean;
   out: string;
+  name?: string;
 }
 
 /**
@@ -23,7 +24,8 @@ export function registerHistoricalCommand(program: Command): void {
       .option('--features <refs>', 'comma-separated feature references (view:feature or view:*)')
       .option('--service <name>', 'a feature service instead of --features')
       .option('--full-feature-names', 'name columns view__feature')
-      .requiredOption('--out <file>', 'output file: .parquet, .csv or .arrow'),
+      .requiredOption('--out <file>', 'output file: .parquet, .csv or .arrow')
+      .option('--name <name>', 'a name to find the dataset by in the catalog (trove datasets)'),
   ).action(async (options: HistoricalCliOptions) => {
     if ((options.features === undefined) === (options.service === undefined)) {
       throw new TroveError('INVALID_REQUEST', 'give either --features or --service');
@@ -48,9 +50,13 @@ export function registerHistoricalCommand(program: Command): void {
         ...(options.service !== undefined ? { service: options.service } : {}),
         fullFeatureNames: options.fullFeatureNames ?? false,
         out: options.out,
+        ...(options.name !== undefined ? { name: options.name } : {}),
       });
       log('written', { rows: result.rows, path: result.path, ms: Date.now() - started });
       process.stdout.write(`${result.path}: ${result.rows} rows\n`);
+      process.stdout.write(
+        `dataset ${result.manifest.id}${result.manifest.name ? ` (${result.manifest.name})` : ''}, sha256 ${result.manifest.output.sha256}\n`,
+      );
     } finally {
       await store.close();
     }
