@@ -1,3 +1,5 @@
+import { describeChecks } from '../definitions/checks/describe-checks.ts';
+import type { FeatureViewDefinition } from '../definitions/feature-view.ts';
 import {
   OBJECT_KIND_NAMES,
   OBJECT_KINDS,
@@ -15,7 +17,7 @@ export interface FieldChange {
 
 /** What an apply would do to one object. */
 export type PlannedChange =
-  | { action: 'create'; kind: ObjectKind; name: string }
+  | { action: 'create'; kind: ObjectKind; name: string; checks?: string[] }
   | { action: 'delete'; kind: ObjectKind; name: string }
   | { action: 'update'; kind: ObjectKind; name: string; fields: FieldChange[] };
 
@@ -55,7 +57,7 @@ export function planChanges(current: RepoDefinitions, desired: RepoDefinitions):
     for (const name of names) {
       const b = before.get(name);
       const a = after.get(name);
-      if (b === undefined) changes.push({ action: 'create', kind, name });
+      if (b === undefined) changes.push({ action: 'create', kind, name, ...checksOf(kind, a) });
       else if (a === undefined) changes.push({ action: 'delete', kind, name });
       else {
         const fields: FieldChange[] = [];
@@ -65,6 +67,14 @@ export function planChanges(current: RepoDefinitions, desired: RepoDefinitions):
     }
   }
   return { changes };
+}
+
+/** The data-quality checks of a batch view to be created, shown since no field diff lists them. */
+function checksOf(kind: ObjectKind, object: unknown): { checks?: string[] } {
+  const view = object as FeatureViewDefinition;
+  if (kind !== 'featureViews' || view.kind !== 'batch') return {};
+  const checks = describeChecks(view);
+  return checks.length > 0 ? { checks } : {};
 }
 
 const SYMBOL = { create: '+', update: '~', delete: '-' } as const;
@@ -79,6 +89,7 @@ export function formatPlan(plan: Plan): string {
   const lines: string[] = [];
   for (const change of plan.changes) {
     lines.push(`  ${SYMBOL[change.action]} ${OBJECT_KIND_NAMES[change.kind]} ${change.name}`);
+    if (change.action === 'create') for (const c of change.checks ?? []) lines.push(`      check ${c}`);
     if (change.action === 'update') {
       for (const f of change.fields) lines.push(`      ${f.path}: ${show(f.before)} → ${show(f.after)}`);
     }

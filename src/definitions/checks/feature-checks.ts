@@ -29,8 +29,6 @@ export const featureChecksSchema = z
       }),
     maxNullFraction: z
       .number()
-      .min(0, 'maxNullFraction: expected a fraction between 0 and 1')
-      .max(1, 'maxNullFraction: expected a fraction between 0 and 1')
       .optional()
       .meta({ description: 'Greatest share of null values in each partition a compute writes (0 to 1).' }),
   })
@@ -59,6 +57,9 @@ export const checkedFeatureSchema = featureSchema
       if (checks[bound] !== undefined && !ORDERED_TYPES.includes(feature.type))
         problem(bound, `${bound} applies to int32, int64, float32 and float64 features, not ${feature.type}`);
     }
+    const fraction = checks.maxNullFraction;
+    if (fraction !== undefined && !(fraction >= 0 && fraction <= 1))
+      problem('maxNullFraction', `maxNullFraction ${fraction} is not a fraction between 0 and 1`);
     if (checks.min !== undefined && checks.max !== undefined && checks.min > checks.max)
       problem('min', `min (${checks.min}) is greater than max (${checks.max}), so no value could pass`);
     if (checks.allowed !== undefined) {
@@ -78,13 +79,13 @@ export type CheckedFeature = z.infer<typeof checkedFeatureSchema>;
 function allowedValueProblem(type: ValueType, value: string | number | boolean): string | undefined {
   // Integers as text are for int64 beyond 2^53 only; anywhere else text is a typo for a number.
   if (typeof value === 'string' && type !== 'string' && type !== 'int64')
-    return `allowed value ${JSON.stringify(value)} is not a ${type}`;
+    return `allowed value ${JSON.stringify(value)} does not fit type ${type}`;
   try {
     normalizeValue(type, value, 'allowed');
     return undefined;
   } catch (err) {
     if (!(err instanceof InvalidValueError)) throw err;
-    return `allowed value ${JSON.stringify(value)} is not a ${type}`;
+    return `allowed value ${JSON.stringify(value)} does not fit type ${type}`;
   }
 }
 
