@@ -2,6 +2,7 @@
  * The shell: without a key (when the server requires one) only the key form shows; with one, the
  * navigation and the page the hash names.
  */
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { whenUnauthorized } from './api.ts';
 import { KeyForm } from './components/key-form.tsx';
@@ -121,7 +122,8 @@ export function App({ config }: { config: ServerConfig }) {
           </ul>
         </nav>
       </header>
-      {pageOf(route, config)}
+      {/* Keyed by the path, so a page starts anew (loading) when the address names another object. */}
+      <Fragment key={route.segments.join('/')}>{pageOf(route, config)}</Fragment>
     </>
   );
 }
