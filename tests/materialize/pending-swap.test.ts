@@ -86,6 +86,7 @@ describe('materialize after an interrupted offline swap', () => {
     expect(answer.results[1]!.values).toEqual([10n, 20n]);
     expect(await hasPendingSwap(offline, 'stats')).toBe(false);
     expect((await readdir(viewFolder(offline, 'stats'))).sort()).toEqual([
+      '_retained',
       'date=2024-01-01',
       'date=2024-01-02',
     ]);

@@ -113,7 +113,11 @@ describe('compute', () => {
     await computeViews(config, registryFor(dir));
     await writeParquet(src, COLUMNS, sourceRows(1).slice(0, 4));
     await computeViews(config, registryFor(dir));
-    expect(await readdir(viewFolder(config.offlineStorePath, 'stats'))).toEqual(['date=2024-03-10']);
+    // The dropped partitions' last version is retained for datasets that read it (docs/lineage.md).
+    expect(await readdir(viewFolder(config.offlineStorePath, 'stats'))).toEqual([
+      '_retained',
+      'date=2024-03-10',
+    ]);
     expect(await storedRows(config.offlineStorePath)).toHaveLength(4);
   });
 
@@ -155,7 +159,8 @@ describe('compute', () => {
     const leftovers = (await readdir(viewFolder(config.offlineStorePath, 'stats'))).filter(
       (n) => !n.startsWith('date='),
     );
-    expect(leftovers).toEqual([]);
+    // The replaced partitions are retained, nothing else is left.
+    expect(leftovers).toEqual(['_retained']);
   });
 
   it('a source that fails to read leaves the stored data and no staging behind', async () => {
