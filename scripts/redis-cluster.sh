@@ -5,6 +5,9 @@
 #   scripts/redis-cluster.sh stop     stop every node and remove its data
 #   scripts/redis-cluster.sh status   exit 0 when every node answers and the cluster is ok
 #   scripts/redis-cluster.sh nodes    print the nodes, host:port separated by commas
+#   scripts/redis-cluster.sh start-node PORT
+#                                     start one node again (after a kill), with its old cluster
+#                                     config, so it rejoins
 #
 # Ports REDIS_CLUSTER_PORT .. +5 (default 7101..7106); data in REDIS_CLUSTER_DIR (default
 # /tmp/trove-redis-cluster). redis-server and redis-cli are installed with apt-get when missing.
@@ -12,6 +15,8 @@ set -euo pipefail
 
 first_port="${REDIS_CLUSTER_PORT:-7101}"
 dir="${REDIS_CLUSTER_DIR:-/tmp/trove-redis-cluster}"
+# How long a master may be silent before its replica takes over.
+node_timeout="${REDIS_CLUSTER_NODE_TIMEOUT:-2000}"
 host=127.0.0.1
 ports=()
 for i in 0 1 2 3 4 5; do ports+=("$((first_port + i))"); done
@@ -50,6 +55,20 @@ healthy() {
   [ "$(cli "${ports[0]}" cluster nodes 2>/dev/null | grep -c master)" -eq 3 ] || return 1
 }
 
+start_node() {
+  mkdir -p "$dir/$1"
+  redis-server --port "$1" --bind "$host" --daemonize yes \
+    --dir "$dir/$1" --pidfile "$dir/$1/redis.pid" --logfile "$dir/$1/redis.log" \
+    --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout "$node_timeout" \
+    --save '' --appendonly no --protected-mode no
+}
+
+wait_node() {
+  for _ in $(seq 1 100); do node_answers "$1" && return; sleep 0.05; done
+  echo "redis-server on port $1 did not start; see $dir/$1/redis.log" >&2
+  exit 1
+}
+
 stop() {
   local p pidfile
   for p in "${ports[@]}"; do
@@ -80,17 +99,8 @@ start() {
       exit 1
     fi
   done
-  for p in "${ports[@]}"; do
-    mkdir -p "$dir/$p"
-    redis-server --port "$p" --bind "$host" --daemonize yes \
-      --dir "$dir/$p" --pidfile "$dir/$p/redis.pid" --logfile "$dir/$p/redis.log" \
-      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
-      --save '' --appendonly no --protected-mode no
-  done
-  for p in "${ports[@]}"; do
-    for _ in $(seq 1 100); do node_answers "$p" && break; sleep 0.05; done
-    node_answers "$p" || { echo "redis-server on port $p did not start; see $dir/$p/redis.log" >&2; exit 1; }
-  done
+  for p in "${ports[@]}"; do start_node "$p"; done
+  for p in "${ports[@]}"; do wait_node "$p"; done
   local addrs=()
   for p in "${ports[@]}"; do addrs+=("$host:$p"); done
   redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 || {
@@ -116,8 +126,12 @@ case "${1:-}" in
   stop) stop ;;
   status) healthy ;;
   nodes) nodes ;;
+  start-node)
+    start_node "${2:?usage: $0 start-node PORT}"
+    wait_node "$2"
+    ;;
   *)
-    echo "usage: $0 start|stop|status|nodes" >&2
+    echo "usage: $0 start|stop|status|nodes|start-node PORT" >&2
     exit 2
     ;;
 esac

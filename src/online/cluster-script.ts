@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Cluster } from 'ioredis';
+import { withSlotRefresh } from './cluster-redirects.ts';
 
 /** A Lua script with its SHA1, as EVALSHA names it. */
 export interface ClusterScript {
@@ -25,19 +26,22 @@ export function clusterScript(lua: string): ClusterScript {
 /** One call: the number of keys, the keys, then the arguments. */
 export type ScriptCall = readonly [number, ...(string | Buffer | number)[]];
 
-/** Runs every call; resolves to their replies in order, rejects with the first failure. */
+function evalOne(client: Cluster, script: ClusterScript, [keyCount, ...args]: ScriptCall): Promise<unknown> {
+  return client.evalsha(script.sha, keyCount, ...args).catch((err: unknown) => {
+    if (err instanceof Error && err.message.startsWith('NOSCRIPT'))
+      return client.eval(script.lua, keyCount, ...args);
+    throw err;
+  });
+}
+
+/**
+ * Runs every call; resolves to their replies in order, rejects with the first failure. A call
+ * refused because its slot moved (it did nothing) is sent again once the slot map is reloaded.
+ */
 export function evalEach(
   client: Cluster,
   script: ClusterScript,
   calls: readonly ScriptCall[],
 ): Promise<unknown[]> {
-  return Promise.all(
-    calls.map(([keyCount, ...args]) =>
-      client.evalsha(script.sha, keyCount, ...args).catch((err: unknown) => {
-        if (err instanceof Error && err.message.startsWith('NOSCRIPT'))
-          return client.eval(script.lua, keyCount, ...args);
-        throw err;
-      }),
-    ),
-  );
+  return Promise.all(calls.map((call) => withSlotRefresh(client, () => evalOne(client, script, call))));
 }

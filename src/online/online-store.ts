@@ -9,6 +9,7 @@ import { isBatchView } from '../definitions/view-kinds.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { AggregationCodec } from './aggregation/aggregation-codec.ts';
+import { withSlotRefresh } from './cluster-redirects.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
 import { OnlineKeys } from './online-keys.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online-response.ts';
@@ -37,6 +38,11 @@ const SCAN_COUNT = 1000;
 const MAX_PLANS = 1000;
 
 const NO_FEATURES: readonly string[] = [];
+
+/** Hands a failure on as it is, for a caller that maps it itself. */
+const rethrow = (err: unknown): never => {
+  throw err;
+};
 
 /** A plan with the request fields its key is made of. */
 interface LastPlan {
@@ -208,16 +214,17 @@ export class OnlineStore {
       // On a standalone Redis every command times out by itself, queued ones included, so a read
       // needs no timer of its own.
       if (this.fast) return readOnline(this.fast, this.keys, plan, request, nowMs, this.readFailure);
-      if (isCluster(this.client)) {
+      const client = this.client;
+      if (isCluster(client)) {
         // Cluster clients queue commands while they discover slots, outside the per-command timeout.
         return withDeadline(
-          readOnline(this.client, this.keys, plan, request, nowMs, this.readFailure),
+          withSlotRefresh(client, () => readOnline(client, this.keys, plan, request, nowMs, rethrow)),
           this.deadlineMs,
           this.target,
           'online read',
         );
       }
-      return readOnline(this.client, this.keys, plan, request, nowMs, this.readFailure);
+      return readOnline(client, this.keys, plan, request, nowMs, this.readFailure);
     } catch (err) {
       return Promise.reject(redisFailure(err, this.target, 'online read'));
     }

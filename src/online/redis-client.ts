@@ -57,6 +57,8 @@ export function createRedisClient(config: OnlineStoreConfig): RedisClient {
     client = new Cluster(config.cluster, {
       redisOptions: common,
       enableAutoPipelining: true,
+      // A backstop for what no failed command tells: slots that moved while nothing was sent.
+      slotsRefreshInterval: 5000,
       clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000),
     });
   } else {

@@ -1,6 +1,7 @@
 /**
  * Test fixtures for the online store: a registry built in code and an OnlineStore on the real
- * Redis at REDIS_URL under a key prefix of its own, removed afterwards.
+ * Redis at REDIS_URL (or the Redis Cluster at TROVE_REDIS_CLUSTER) under a key prefix of its own,
+ * removed afterwards.
  */
 import { randomUUID } from 'node:crypto';
 import { troveConfigSchema } from '../../src/config/trove-config.ts';
@@ -14,6 +15,12 @@ import type { OnlineWrite } from '../../src/online/write-newest.ts';
 import { Registry } from '../../src/registry/registry.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis Cluster the online tests run against instead, when TROVE_REDIS_CLUSTER names one (the
+ * `cluster` test project sets it; child processes and FeatureStore configs pick it up as well).
+ */
+export const CLUSTER_NODES = (process.env.TROVE_REDIS_CLUSTER ?? '').split(',').filter(Boolean);
+export const ON_CLUSTER = CLUSTER_NODES.length > 0;
 export const PROJECT = 'proj';
 
 export function uniquePrefix(): string {
@@ -27,6 +34,8 @@ export function onlineConfig(
   return {
     ...troveConfigSchema.parse({ project: PROJECT }).onlineStore,
     redis: REDIS_URL,
+    // A test naming its own Redis (a stalled one, one that refuses connections) means that one.
+    ...(ON_CLUSTER && overrides.redis === undefined ? { cluster: CLUSTER_NODES } : {}),
     keyPrefix,
     ...overrides,
   };
