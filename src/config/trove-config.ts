@@ -106,12 +106,18 @@ export class ConfigError extends Error {
 
 /**
  * Environment overrides for URLs and secrets, so a repo can be committed without them:
- * `REDIS_URL`, `TROVE_REDIS_KEY_PREFIX`, `TROVE_SERVER_HOST`, `TROVE_SERVER_PORT`, and
- * `TROVE_API_KEYS` (`key:scope+scope,key2:read`).
+ * `REDIS_URL`, `TROVE_REDIS_CLUSTER` (a Redis Cluster's nodes, `host:port,host:port`),
+ * `TROVE_REDIS_KEY_PREFIX`, `TROVE_SERVER_HOST`, `TROVE_SERVER_PORT`, and `TROVE_API_KEYS`
+ * (`key:scope+scope,key2:read`).
  */
 export function applyEnvironment(config: TroveConfig, env: NodeJS.ProcessEnv): TroveConfig {
   const out = structuredClone(config);
   if (env.REDIS_URL) out.onlineStore.redis = env.REDIS_URL;
+  const clusterNodes = (env.TROVE_REDIS_CLUSTER ?? '')
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean);
+  if (clusterNodes.length > 0) out.onlineStore.cluster = clusterNodes;
   if (env.TROVE_REDIS_KEY_PREFIX) out.onlineStore.keyPrefix = env.TROVE_REDIS_KEY_PREFIX;
   if (env.TROVE_SERVER_HOST) out.server.host = env.TROVE_SERVER_HOST;
   if (env.TROVE_SERVER_PORT) out.server.port = Number(env.TROVE_SERVER_PORT);
