@@ -55,6 +55,7 @@ function rowsSql(n: number, seed: number, shift: { spend?: number; segment?: str
 }
 
 let repo: TempRepo;
+let env: NodeJS.ProcessEnv;
 let config: ResolvedConfig;
 let registry: Registry;
 
@@ -88,7 +89,7 @@ beforeAll(async () => {
   await run(
     `COPY (${rowsSql(4000, 0)}) TO ${quoteString(path.join(repo.dir, 'data', 'rider_events.parquet'))} (FORMAT parquet)`,
   );
-  const env = { ...process.env, TROVE_REDIS_KEY_PREFIX: `trove-drift-${randomUUID().slice(0, 8)}` };
+  env = { ...process.env, TROVE_REDIS_KEY_PREFIX: `trove-drift-${randomUUID().slice(0, 8)}` };
   config = await loadConfig(repo.dir, env);
   await applyRepo(config);
   const store = await FeatureStore.open(repo.dir, { env });
@@ -234,6 +235,37 @@ describe('trove drift', () => {
       /rider_stats\s+spend\s+float64\s+\d+\.\d{4}\s+0\.2\s+1500\s+4000\s+DRIFTED/,
     );
     expect(shifted.stderr).toMatch(/2 features drifted past the threshold: rider_stats:spend/);
+  });
+
+  it('takes a dataset by its id or name in the dataset catalog', async () => {
+    const store = await FeatureStore.open(repo.dir, { env });
+    let id: string;
+    try {
+      const entities = path.join(repo.dir, 'entities.parquet');
+      await run(
+        `COPY (SELECT (i % 200)::BIGINT AS rider_id, TIMESTAMPTZ '2025-06-03 12:00:00+00' AS event_timestamp FROM range(400) t(i)) TO ${quoteString(entities)} (FORMAT parquet)`,
+      );
+      const dataset = await store.getHistoricalFeatures({
+        entities,
+        features: ['rider_stats:spend', 'rider_stats:segment'],
+        out: path.join(repo.dir, 'from-catalog.parquet'),
+        name: 'riders_v1',
+      });
+      id = dataset.manifest.id;
+    } finally {
+      await store.close();
+    }
+    for (const ref of [id, 'riders_v1']) {
+      const report = await computeDrift(config, registry, { dataset: ref, views: ['rider_stats'] });
+      expect(report.datasetId).toBe(id);
+      expect(report.dataset).toBe(path.join(repo.dir, 'from-catalog.parquet'));
+      expect(feature(report, 'spend').column).toBe('spend');
+      expect(feature(report, 'spend').expectedRows).toBe(400);
+      expect(feature(report, 'big').skipped).toBe('not in the dataset');
+    }
+    await expect(
+      computeDrift(config, registry, { dataset: 'riders_v9', views: ['rider_stats'] }),
+    ).rejects.toThrow(/no dataset with id or name riders_v9/);
   });
 
   it('refuses unknown views, missing files and datasets without the view', async () => {

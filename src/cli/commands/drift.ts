@@ -48,7 +48,7 @@ function driftTable(report: DriftReport): string {
       .trimEnd();
   const range = report.start || report.end ? ` over [${report.start ?? '…'}, ${report.end ?? '…'})` : '';
   return [
-    `Drift of ${report.dataset} against the offline store${range}:`,
+    `Drift of ${report.datasetId ? `dataset ${report.datasetId} (${report.dataset})` : report.dataset} against the offline store${range}:`,
     `  ${line(header)}`,
     ...rows.map((r) => `  ${line(r)}`),
     report.flagged > 0 ? `${report.flagged} flagged` : 'no feature drifted past its threshold',
@@ -56,7 +56,7 @@ function driftTable(report: DriftReport): string {
 }
 
 /**
- * `trove drift --dataset FILE --views a,b`: population stability index per feature between a
+ * `trove drift --dataset FILE_OR_ID --views a,b`: population stability index per feature between a
  * training dataset and recent offline data. Exits 1 when any feature is over its threshold, so CI
  * or a scheduler can act on it.
  */
@@ -65,7 +65,10 @@ export function registerDriftCommand(program: Command): void {
     program
       .command('drift')
       .description('compare feature distributions of a training dataset with recent offline data')
-      .requiredOption('--dataset <file>', 'training dataset: .parquet or .csv')
+      .requiredOption(
+        '--dataset <file-or-id>',
+        'training dataset: a .parquet or .csv file, or an id or name from the dataset catalog',
+      )
       .requiredOption('--views <names>', 'comma-separated feature views to compare')
       .option('--start <time>', 'ISO 8601 start of recent data, inclusive (no zone: UTC)')
       .option('--end <time>', 'ISO 8601 end of recent data, exclusive (no zone: UTC)')

@@ -16,6 +16,7 @@ import { NotFoundError, TroveError } from '../../errors.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { finishPendingSwap } from '../finish-pending-swap.ts';
 import { prepareHistoricalQuery } from '../historical-query.ts';
+import { findDataset } from '../lineage/dataset-catalog.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from '../offline-duckdb.ts';
 import { EVENT_TIMESTAMP } from '../offline-layout.ts';
 import { formatInstant, type Instant, instantSql, utcDateOf } from '../parse-timestamp.ts';
@@ -25,7 +26,7 @@ import { DEFAULT_DRIFT_THRESHOLD, populationStabilityIndex } from './population-
 
 /** What to compare. */
 export interface DriftOptions {
-  /** The training dataset: a .parquet or .csv file. */
+  /** The training dataset: a .parquet or .csv file, or the id or name of one in the dataset catalog. */
   dataset: string;
   views: readonly string[];
   /** Recent data from this instant (inclusive); the view's first row by default. */
@@ -59,7 +60,10 @@ export interface FeatureDrift {
 }
 
 export interface DriftReport {
+  /** The dataset file compared. */
   dataset: string;
+  /** Its id in the dataset catalog, when it was named by id or name. */
+  datasetId: string | null;
   start: string | null;
   end: string | null;
   features: FeatureDrift[];
@@ -74,8 +78,54 @@ function invalid(message: string): TroveError {
   return new TroveError('INVALID_DRIFT_REQUEST', message);
 }
 
-/** The dataset column holding a view's feature: `view__feature`, else `feature`. */
-function datasetColumn(columns: readonly string[], view: string, feature: string): string | null {
+/** A dataset to compare: its file and, from the catalog, the column of each `view:feature`. */
+interface ResolvedDataset {
+  file: string;
+  id: string | null;
+  outputs: Map<string, string> | null;
+}
+
+const DATASET_EXTENSIONS = new Set(['.parquet', '.csv']);
+
+/** A file path as given, or else an id or name in the dataset catalog. */
+async function resolveDataset(config: OfflineConfig, options: DriftOptions): Promise<ResolvedDataset> {
+  const file = path.resolve(options.baseDir ?? process.cwd(), options.dataset);
+  const ext = path.extname(file).toLowerCase();
+  const isFile = (await stat(file).catch(() => undefined))?.isFile() === true;
+  if (isFile || ext === '.parquet' || ext === '.csv' || ext === '.arrow') {
+    if (!DATASET_EXTENSIONS.has(ext)) throw invalid(`dataset ${file}: expected a .parquet or .csv file`);
+    if (!isFile) throw invalid(`dataset ${file} does not exist`);
+    return { file, id: null, outputs: null };
+  }
+  const manifest = await findDataset(config.offlineStorePath, options.dataset);
+  const out = manifest.output.path;
+  if (!DATASET_EXTENSIONS.has(path.extname(out).toLowerCase()))
+    throw invalid(
+      `dataset ${manifest.id} was written as ${manifest.output.format} (${out}); drift reads .parquet or .csv datasets`,
+    );
+  if (!(await stat(out).catch(() => undefined))?.isFile())
+    throw invalid(`dataset ${manifest.id}: its file ${out} was moved or removed`);
+  return {
+    file: out,
+    id: manifest.id,
+    outputs: new Map(manifest.features.map((f) => [`${f.view}:${f.feature}`, f.output])),
+  };
+}
+
+/**
+ * The dataset column holding a view's feature: the catalog's record of it, else `view__feature`,
+ * else `feature` (as `trove historical` names columns with and without full feature names).
+ */
+function datasetColumn(
+  columns: readonly string[],
+  view: string,
+  feature: string,
+  outputs: Map<string, string> | null,
+): string | null {
+  if (outputs) {
+    const output = outputs.get(`${view}:${feature}`);
+    return output !== undefined && columns.includes(output) ? output : null;
+  }
   for (const wanted of [`${view}__${feature}`, feature]) {
     const exact = columns.find((c) => c === wanted);
     if (exact !== undefined) return exact;
@@ -207,11 +257,6 @@ export async function computeDrift(
   registry: Registry,
   options: DriftOptions,
 ): Promise<DriftReport> {
-  const file = path.resolve(options.baseDir ?? process.cwd(), options.dataset);
-  const ext = path.extname(file).toLowerCase();
-  if (ext !== '.parquet' && ext !== '.csv')
-    throw invalid(`dataset ${file}: expected a .parquet or .csv file`);
-  if (!(await stat(file).catch(() => undefined))?.isFile()) throw invalid(`dataset ${file} does not exist`);
   const quantileBins = options.bins ?? 10;
   if (!Number.isInteger(quantileBins) || quantileBins < 2 || quantileBins > 100)
     throw invalid(`bins: expected a whole number from 2 to 100, got ${quantileBins}`);
@@ -229,6 +274,7 @@ export async function computeDrift(
     return view;
   });
 
+  const { file, id, outputs } = await resolveDataset(config, options);
   const features: FeatureDrift[] = [];
   const shared = await openOfflineDuckDb(config, [file]);
   try {
@@ -236,7 +282,7 @@ export async function computeDrift(
     const datasetRows = await countRows(shared.connection, DATASET);
     if (datasetRows === 0) throw invalid(`dataset ${file} has no rows`);
     for (const view of views) {
-      const found = view.features.map((f) => datasetColumn(columns, view.name, f.name));
+      const found = view.features.map((f) => datasetColumn(columns, view.name, f.name, outputs));
       if (found.every((c) => c === null))
         throw invalid(
           `dataset ${file} has no column of feature view ${view.name} (expected ${view.features
@@ -302,6 +348,7 @@ export async function computeDrift(
   }
   return {
     dataset: file,
+    datasetId: id,
     start: options.start ? formatInstant(options.start) : null,
     end: options.end ? formatInstant(options.end) : null,
     features,
