@@ -87,7 +87,6 @@ export class MaterializerWorker {
             end: new Date(),
             views: [view.name],
             log,
-            progressBar: false,
             wait: LOCK_WAIT_SECONDS,
             signal: this.stopped.signal,
           });

@@ -184,7 +184,7 @@ export class FeatureStore {
   }
 
   private async materializeContext(
-    options: Pick<MaterializeContext, 'log' | 'progressBar'>,
+    options: Pick<MaterializeContext, 'log' | 'progress'>,
   ): Promise<MaterializeContext> {
     return { config: this.config, registry: await this.registry(), online: this.online(), ...options };
   }
@@ -193,7 +193,7 @@ export class FeatureStore {
   async materialize(
     options: { start: Date; end: Date; views?: readonly string[] } & Pick<
       MaterializeContext,
-      'log' | 'progressBar'
+      'log' | 'progress'
     > &
       LockWaitOptions,
   ): Promise<ViewMaterialization[]> {
@@ -203,7 +203,7 @@ export class FeatureStore {
 
   /** Loads each view's rows from its watermark (less the late-arrival window) to `end`. */
   async materializeIncremental(
-    options: { end: Date; views?: readonly string[] } & Pick<MaterializeContext, 'log' | 'progressBar'> &
+    options: { end: Date; views?: readonly string[] } & Pick<MaterializeContext, 'log' | 'progress'> &
       LockWaitOptions,
   ): Promise<ViewMaterialization[]> {
     const { materializeIncremental } = await import('./materialize/materialize.ts');

@@ -111,7 +111,7 @@ export async function troveMaterialize(args: { dir: string }): Promise<WriteRun>
     const registry = benchRegistry(args.dir);
     const started = performance.now();
     const [stats] = await materialize(
-      { config, registry, online: store, progressBar: false, log: () => {} },
+      { config, registry, online: store, log: () => {} },
       { start: new Date('2024-01-01T00:00:00Z'), end: new Date('2024-01-02T00:00:00Z') },
     );
     const seconds = (performance.now() - started) / 1000;

@@ -15,6 +15,7 @@ import { registerRegistryDumpCommand } from './commands/registry-dump.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTeardownCommand } from './commands/teardown.ts';
 
+import { addOutputOptions } from './output/output-settings.ts';
 /** Builds the `trove` program; each command lives in its own module under commands/. */
 export function buildProgram(): Command {
   const program = new Command('trove')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride();
   registerInitCommand(program);
+  addOutputOptions(program);
   registerPlanCommand(program);
   registerApplyCommand(program);
   registerRegistryDumpCommand(program);

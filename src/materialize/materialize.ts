@@ -17,7 +17,7 @@ import { materializeAggregationRange } from './aggregation/materialize-aggregati
 import { materializeViewRange } from './materialize-view.ts';
 import { recordNewestEvent } from './newest-event.ts';
 import type { MicrosRange } from './offline-rows.ts';
-import { createProgress, type MaterializeLog, stderrLog } from './progress.ts';
+import { logProgress, type MaterializeLog, type ProgressReporter, stderrLog } from './progress.ts';
 import { type LockWait, ViewLock } from './view-lock.ts';
 import { advanceWatermark, readWatermark, type ViewIdentity } from './watermarks.ts';
 
@@ -26,8 +26,8 @@ export interface MaterializeContext {
   registry: Registry;
   online: OnlineStore;
   log?: MaterializeLog;
-  /** Draw a progress bar (default: when stderr is a terminal). */
-  progressBar?: boolean;
+  /** Listener of the run's progress (default: log lines through `log`). */
+  progress?: ProgressReporter;
   /** Expiry of view locks; renewed while working. */
   lockTtlMs?: number;
   /** Clock, for tests. */
@@ -137,7 +137,8 @@ async function run(
     // Materialization reads the offline store only.
     access: { directories: await realDirectories([config.offlineStorePath]) },
   });
-  const progress = createProgress(ctx.progressBar ?? process.stderr.isTTY === true, log);
+  const progress = ctx.progress ?? logProgress(log);
+  progress.begin?.(views.map((v) => v.name));
   const out: ViewMaterialization[] = [];
   try {
     for (const [i, view] of views.entries()) {
@@ -172,7 +173,7 @@ async function run(
               batchSize: config.materialize.batchSize,
               lock,
               progress,
-              countFirst: ctx.progressBar ?? process.stderr.isTTY === true,
+              countFirst: progress.wantsTotal === true,
             });
       lock.check();
       if (stats.newestEvent !== null) await recordNewestEvent(online, codec, stats.newestEvent);

@@ -1,16 +1,36 @@
 /**
- * Progress of a materialization: a bar on a terminal, otherwise a log line every few seconds with
- * rows per second, and one at the end of each view.
+ * Progress of a materialization as events: the run reports each view's start, rows written and end
+ * to a ProgressReporter, which decides how to show them (the CLI draws bars on a terminal; the
+ * default writes a log line every few seconds with rows per second, and one at the end of each
+ * view). Nothing here knows about terminals.
  */
-import cliProgress from 'cli-progress';
 
 /** Structured log sink: a message and fields (the worker passes pino; the CLI writes lines). */
 export type MaterializeLog = (message: string, fields: Record<string, unknown>) => void;
 
+/** What a view's run did, as reported at its end. */
+export interface ViewProgressEnd {
+  rows: number;
+  written: number;
+  seconds: number;
+  rowsPerSecond: number;
+  watermark: string | null;
+}
+
+/** Listener of a run's progress, view after view. */
 export interface ProgressReporter {
+  /**
+   * Set when a row total is shown (a bar with a percentage): each view's rows are then counted
+   * before streaming, one query more per view.
+   */
+  readonly wantsTotal?: boolean;
+  /** The views the run covers, in order, once their locks are held. */
+  begin?(views: readonly string[]): void;
+  /** A view starts; `total` is its row count when known. */
   start(view: string, total: number | undefined): void;
+  /** Rows of the current view written. */
   advance(rows: number): void;
-  finish(fields: Record<string, unknown>): void;
+  finish(fields: ViewProgressEnd): void;
 }
 
 export function stderrLog(message: string, fields: Record<string, unknown>): void {
@@ -19,41 +39,30 @@ export function stderrLog(message: string, fields: Record<string, unknown>): voi
 
 const LOG_EVERY_MS = 5000;
 
-export function createProgress(tty: boolean, log: MaterializeLog): ProgressReporter {
-  let bar: cliProgress.SingleBar | undefined;
+/**
+ * Progress as log lines: `materializing` with rows and rows per second every `everyMs` (every
+ * write when 0), and `materialized view` at the end of each view.
+ */
+export function logProgress(log: MaterializeLog, everyMs: number = LOG_EVERY_MS): ProgressReporter {
   let view = '';
   let rows = 0;
   let started = 0;
   let lastLog = 0;
   return {
-    start(name, total) {
+    start(name) {
       view = name;
       rows = 0;
       started = lastLog = Date.now();
-      if (tty && total !== undefined) {
-        bar = new cliProgress.SingleBar(
-          {
-            format: `${name} [{bar}] {percentage}% {value}/{total} rows {speed} rows/s eta {eta}s`,
-            stream: process.stderr,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(total, 0, { speed: 0 });
-      }
     },
     advance(n) {
       rows += n;
       const now = Date.now();
-      const speed = Math.round(rows / Math.max((now - started) / 1000, 0.001));
-      if (bar) bar.update(rows, { speed });
-      else if (now - lastLog >= LOG_EVERY_MS) {
-        lastLog = now;
-        log('materializing', { view, rows, rowsPerSecond: speed });
-      }
+      if (now - lastLog < everyMs) return;
+      lastLog = now;
+      const rowsPerSecond = Math.round(rows / Math.max((now - started) / 1000, 0.001));
+      log('materializing', { view, rows, rowsPerSecond });
     },
     finish(fields) {
-      bar?.stop();
-      bar = undefined;
       log('materialized view', { view, ...fields });
     },
   };

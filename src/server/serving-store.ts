@@ -12,11 +12,10 @@ import type { Registry } from '../registry/registry.ts';
 
 export type { PushTarget } from '../push/push-rows.ts';
 
-/** Options of a materialization started over HTTP: never a progress bar, logs to the server log. */
+/** Options of a materialization started over HTTP: progress goes to the server log. */
 interface MaterializeRunOptions {
   views?: readonly string[];
   log?: MaterializeLog;
-  progressBar?: boolean;
 }
 
 export interface ServingStore {

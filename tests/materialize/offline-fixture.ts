@@ -46,7 +46,7 @@ export function makeContext(
   registry: Registry,
   online: OnlineStore,
 ): MaterializeContext {
-  return { config, registry, online, progressBar: false, log: () => {} };
+  return { config, registry, online, log: () => {} };
 }
 
 /**

@@ -219,7 +219,7 @@ async function checkAt(at: Date): Promise<Checked> {
 
 describe('online and offline agree at the same instant', () => {
   it('inside the data: every status occurs and matches the join', async () => {
-    await store.materialize({ start: new Date(0), end: T1, progressBar: false, log: () => {} });
+    await store.materialize({ start: new Date(0), end: T1, log: () => {} });
     const { statuses } = await checkAt(T1);
     expect(statuses.PRESENT).toBeGreaterThan(0);
     expect(statuses.NULL_VALUE).toBeGreaterThan(0);
@@ -228,7 +228,7 @@ describe('online and offline agree at the same instant', () => {
   });
 
   it('after the data ends, with short ttls lapsed', async () => {
-    await store.materialize({ start: T1, end: T2, progressBar: false, log: () => {} });
+    await store.materialize({ start: T1, end: T2, log: () => {} });
     const { statuses } = await checkAt(T2);
     expect(statuses.PRESENT).toBeGreaterThan(0);
     expect(statuses.OUTSIDE_MAX_AGE).toBeGreaterThan(0);
@@ -385,7 +385,6 @@ describe('online and offline agree on rows tying exactly on event and created ti
     const range = {
       start: new Date('2025-12-09T00:00:00Z'),
       end: TIE_READ,
-      progressBar: false,
       log: () => {},
     };
     // Materialized: every row offline, computed (one row of each set kept) and materialized.

@@ -146,7 +146,7 @@ describe('materializing', () => {
       feature_views: ['trip_aggs'],
     });
     expect(incremental.status).toBe(200);
-    const all = await store.materialize({ start: START, end: END, log: () => {}, progressBar: false });
+    const all = await store.materialize({ start: START, end: END, log: () => {} });
     expect(all.map((r) => r.view).sort()).toEqual(['driver_fares', 'push_aggs', 'push_fares', 'trip_aggs']);
     // Run again and again, the windows count each trip once.
     expect((await tripAggs(1)).results.slice(1).map((c) => c.values[0])).toEqual([15.5, 2n]);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import type { ComputeProgress } from '../../offline/compute-views.ts';
+import type { ComputeProgress, ViewComputeResult } from '../../offline/compute-views.ts';
+import { openReporter, type ProgressBar, type Reporter } from '../output/reporter.ts';
+import { formatCount, formatRate, formatSeconds, type SummaryTable } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface ComputeCliOptions extends RepoOptions {
@@ -8,34 +10,68 @@ interface ComputeCliOptions extends RepoOptions {
   end?: string;
 }
 
-/** A progress reporter: a bar on a terminal, one JSON line per step otherwise (for logs and CI). */
-async function progressReporter(): Promise<{ onProgress: (e: ComputeProgress) => void; stop: () => void }> {
-  if (!process.stderr.isTTY) {
-    return {
-      onProgress: (e) =>
-        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`),
-      stop: () => {},
-    };
-  }
-  const { default: cliProgress } = await import('cli-progress');
-  const bar = new cliProgress.SingleBar(
-    { format: 'compute [{bar}] {value}/{total} views | {view} {status}', stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
+/**
+ * Follows compute's progress events: each goes out as a JSON line, and moves one bar over the
+ * views; it also times each view for the summary.
+ */
+function followCompute(reporter: Reporter) {
+  let bar: ProgressBar | undefined;
+  const startedAt = new Map<string, number>();
+  const seconds = new Map<string, number>();
   return {
-    onProgress: (e) => {
-      if (!started) {
-        bar.start(e.total, 0, { view: e.view, status: '' });
-        started = true;
+    seconds,
+    onProgress(e: ComputeProgress): void {
+      reporter.event({ ...e });
+      bar ??= reporter.bar({ label: 'compute', total: e.total, unit: 'views', rate: false });
+      if (e.step === 'start') {
+        startedAt.set(e.view, Date.now());
+        bar.update(e.index, `${e.view}: reading source`);
+      } else if (e.step === 'staged') {
+        bar.update(e.index, `${e.view}: swapping ${e.partitions} partitions`);
+      } else {
+        seconds.set(e.view, (Date.now() - (startedAt.get(e.view) ?? Date.now())) / 1000);
+        bar.update(e.index + 1, `${e.view}: ${formatCount(e.rows ?? 0)} rows`);
       }
-      if (e.step === 'start') bar.update(e.index, { view: e.view, status: 'reading source' });
-      if (e.step === 'staged') bar.update({ view: e.view, status: `swapping ${e.partitions} partitions` });
-      if (e.step === 'done') bar.update(e.index + 1, { view: e.view, status: `${e.rows} rows` });
     },
-    stop: () => {
-      if (started) bar.stop();
+    done(): void {
+      bar?.done('done');
     },
+  };
+}
+
+function computeTable(
+  results: readonly ViewComputeResult[],
+  seconds: ReadonlyMap<string, number>,
+  total: number,
+): SummaryTable {
+  const rows = results.reduce((n, r) => n + r.rows, 0);
+  const partitions = results.reduce((n, r) => n + r.partitions.length, 0);
+  return {
+    title: `Computed ${results.length} view${results.length === 1 ? '' : 's'} into the offline store: ${formatCount(rows)} rows in ${formatSeconds(total)}`,
+    columns: [
+      { header: 'view' },
+      { header: 'rows', align: 'right' },
+      { header: 'partitions', align: 'right' },
+      { header: 'time', align: 'right' },
+      { header: 'rows/s', align: 'right' },
+    ],
+    rows: results.map((r) => {
+      const s = seconds.get(r.view) ?? 0;
+      return [
+        r.view,
+        formatCount(r.rows),
+        formatCount(r.partitions.length),
+        formatSeconds(s),
+        formatRate(r.rows, s),
+      ];
+    }),
+    total: [
+      'total',
+      formatCount(rows),
+      formatCount(partitions),
+      formatSeconds(total),
+      formatRate(rows, total),
+    ],
   };
 }
 
@@ -48,27 +84,37 @@ export function registerComputeCommand(program: Command): void {
       .option('--views <names>', 'comma-separated views (default: all offline views)')
       .option('--start <time>', 'ISO 8601 start of the event-time range, inclusive (no zone: UTC)')
       .option('--end <time>', 'ISO 8601 end of the event-time range, exclusive (no zone: UTC)'),
-  ).action(async (options: ComputeCliOptions) => {
+  ).action(async (options: ComputeCliOptions, command: Command) => {
+    const reporter = await openReporter(command);
     const { FeatureStore } = await import('../../feature-store.ts');
     const store = await FeatureStore.open(options.repo);
-    const progress = await progressReporter();
+    const progress = followCompute(reporter);
+    const started = Date.now();
     try {
       const views = options.views
         ?.split(',')
         .map((v) => v.trim())
         .filter(Boolean);
+      reporter.log('debug', 'computing', {
+        repo: store.config.repoDir,
+        offlineStore: store.config.offlineStorePath,
+        views: views ?? 'all',
+        start: options.start ?? null,
+        end: options.end ?? null,
+      });
       const results = await store.compute({
         ...(views ? { views } : {}),
         ...(options.start !== undefined ? { start: options.start } : {}),
         ...(options.end !== undefined ? { end: options.end } : {}),
         onProgress: progress.onProgress,
       });
-      progress.stop();
-      for (const r of results) {
-        process.stdout.write(`${r.view}: ${r.rows} rows in ${r.partitions.length} partitions\n`);
-      }
+      progress.done();
+      reporter.result({
+        lines: results.map((r) => `${r.view}: ${r.rows} rows in ${r.partitions.length} partitions`),
+        table: computeTable(results, progress.seconds, (Date.now() - started) / 1000),
+      });
     } finally {
-      progress.stop();
+      reporter.close();
       await store.close();
     }
   });

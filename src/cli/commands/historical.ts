@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
+import { openReporter } from '../output/reporter.ts';
+import { formatCount, formatRate, formatSeconds } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface HistoricalCliOptions extends RepoOptions {
@@ -26,24 +28,29 @@ export function registerHistoricalCommand(program: Command): void {
       .option('--full-feature-names', 'name columns view__feature')
       .requiredOption('--out <file>', 'output file: .parquet, .csv or .arrow')
       .option('--name <name>', 'a name to find the dataset by in the catalog (trove datasets)'),
-  ).action(async (options: HistoricalCliOptions) => {
+  ).action(async (options: HistoricalCliOptions, command: Command) => {
     if ((options.features === undefined) === (options.service === undefined)) {
       throw new TroveError('INVALID_REQUEST', 'give either --features or --service');
     }
     const started = Date.now();
-    const log = (step: string, extra: Record<string, unknown> = {}) => {
-      if (!process.stderr.isTTY) {
-        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), step, ...extra })}\n`);
-      } else process.stderr.write(`${step}${extra.rows !== undefined ? `: ${extra.rows} rows` : ''}\n`);
-    };
+    const reporter = await openReporter(command);
     const { FeatureStore } = await import('../../feature-store.ts');
     const store = await FeatureStore.open(options.repo);
+    // The join is one query: the bar shows its time running, then the rows written.
+    const bar = reporter.bar({ label: 'training dataset', total: undefined, unit: 'rows' });
     try {
-      log('joining');
       const features = options.features
         ?.split(',')
         .map((f) => f.trim())
         .filter(Boolean);
+      reporter.log('debug', 'building a training dataset', {
+        repo: store.config.repoDir,
+        entities: options.entities,
+        ...(features ? { features } : { service: options.service }),
+        out: options.out,
+      });
+      reporter.event({ step: 'joining' });
+      bar.update(0, `joining ${options.service ?? `${features?.length ?? 0} features`}`);
       const result = await store.getHistoricalFeatures({
         entities: options.entities,
         ...(features ? { features } : {}),
@@ -52,12 +59,37 @@ export function registerHistoricalCommand(program: Command): void {
         out: options.out,
         ...(options.name !== undefined ? { name: options.name } : {}),
       });
-      log('written', { rows: result.rows, path: result.path, ms: Date.now() - started });
-      process.stdout.write(`${result.path}: ${result.rows} rows\n`);
-      process.stdout.write(
-        `dataset ${result.manifest.id}${result.manifest.name ? ` (${result.manifest.name})` : ''}, sha256 ${result.manifest.output.sha256}\n`,
-      );
+      const ms = Date.now() - started;
+      bar.update(result.rows);
+      bar.done(`written as ${result.format}`);
+      reporter.event({ step: 'written', rows: result.rows, path: result.path, ms });
+      reporter.result({
+        lines: [
+          `${result.path}: ${result.rows} rows`,
+          `dataset ${result.manifest.id}${result.manifest.name ? ` (${result.manifest.name})` : ''}, sha256 ${result.manifest.output.sha256}`,
+        ],
+        table: {
+          title: `Training dataset of ${formatCount(result.rows)} rows in ${formatSeconds(ms / 1000)}`,
+          columns: [
+            { header: 'file' },
+            { header: 'format' },
+            { header: 'rows', align: 'right' },
+            { header: 'time', align: 'right' },
+            { header: 'rows/s', align: 'right' },
+          ],
+          rows: [
+            [
+              result.path,
+              result.format,
+              formatCount(result.rows),
+              formatSeconds(ms / 1000),
+              formatRate(result.rows, ms / 1000),
+            ],
+          ],
+        },
+      });
     } finally {
+      reporter.close();
       await store.close();
     }
   });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { openReporter } from '../output/reporter.ts';
 import { withRepoOption } from '../repo-option.ts';
-import { type MaterializeCliOptions, parseWait, printMaterialized, WAIT_HELP } from './materialize.ts';
+import { type MaterializeCliOptions, parseWait, reportMaterialized, WAIT_HELP } from './materialize.ts';
 
 /**
  * `trove materialize-incremental END [--views a,b] [--wait [SECONDS]]`: from each view's watermark
@@ -14,20 +15,23 @@ export function registerMaterializeIncrementalCommand(program: Command): void {
       .argument('<end>', 'ISO 8601 end (UTC without a zone), or now')
       .option('--views <names>', 'comma-separated views (default: every online view)')
       .option('--wait [seconds]', WAIT_HELP),
-  ).action(async (end: string, options: MaterializeCliOptions) => {
+  ).action(async (end: string, options: MaterializeCliOptions, command: Command) => {
     const wait = parseWait(options.wait);
+    const reporter = await openReporter(command);
     const [{ FeatureStore }, { parseCliTime, parseViewList }] = await Promise.all([
       import('../../feature-store.ts'),
       import('./cli-time.ts'),
     ]);
     const store = await FeatureStore.open(options.repo);
     try {
-      printMaterialized(
-        await store.materializeIncremental({
-          end: parseCliTime(end, 'END'),
-          views: parseViewList(options.views),
-          wait,
-        }),
+      const until = parseCliTime(end, 'END');
+      reporter.log('debug', 'materializing from the watermarks', {
+        repo: store.config.repoDir,
+        end: until,
+        wait,
+      });
+      await reportMaterialized(reporter, (output) =>
+        store.materializeIncremental({ end: until, views: parseViewList(options.views), wait, ...output }),
       );
     } finally {
       await store.close();

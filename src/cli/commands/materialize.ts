@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
 import type { ViewMaterialization } from '../../materialize/materialize.ts';
+import type { MaterializeLog, ProgressReporter } from '../../materialize/progress.ts';
+import { materializeProgress, reporterLog } from '../output/materialize-progress.ts';
+import { openReporter, type Reporter } from '../output/reporter.ts';
+import { formatCount, formatRate, formatSeconds, type SummaryTable } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 /** Options of both materialize commands. */
@@ -25,12 +29,71 @@ export function parseWait(value: string | true | undefined): boolean | number {
   return seconds;
 }
 
-export function printMaterialized(results: readonly ViewMaterialization[]): void {
-  if (results.length === 0) process.stdout.write('No online views to materialize.\n');
-  for (const r of results) {
-    process.stdout.write(
-      `${r.view}: ${r.rows} rows from ${r.start ?? 'the beginning'} to ${r.end} in ${r.seconds.toFixed(1)} s; watermark ${r.watermark ?? 'unset'}\n`,
-    );
+function materializedTable(results: readonly ViewMaterialization[], seconds: number): SummaryTable {
+  const rows = results.reduce((n, r) => n + r.rows, 0);
+  const written = results.reduce((n, r) => n + r.written, 0);
+  const starts = new Set(results.map((r) => r.start));
+  const ends = new Set(results.map((r) => r.end));
+  const shared = starts.size === 1 && ends.size === 1;
+  const range = (r: ViewMaterialization) => `${r.start ?? 'the beginning'} to ${r.end}`;
+  return {
+    title:
+      `Materialized ${results.length} view${results.length === 1 ? '' : 's'} into the online store: ${formatCount(rows)} rows in ${formatSeconds(seconds)}` +
+      (shared && results[0] ? `\nEvent times from ${range(results[0])}` : ''),
+    columns: [
+      { header: 'view' },
+      ...(shared ? [] : [{ header: 'event times' }]),
+      { header: 'rows', align: 'right' as const },
+      { header: 'written', align: 'right' as const },
+      { header: 'time', align: 'right' as const },
+      { header: 'rows/s', align: 'right' as const },
+      { header: 'watermark' },
+    ],
+    rows: results.map((r) => [
+      r.view,
+      ...(shared ? [] : [range(r)]),
+      formatCount(r.rows),
+      formatCount(r.written),
+      formatSeconds(r.seconds),
+      formatRate(r.rows, r.seconds),
+      // To the second: the table stays within 80 columns.
+      r.watermark?.replace(/\.\d+Z$/, 'Z') ?? 'unset',
+    ]),
+    total: [
+      'total',
+      ...(shared ? [] : ['']),
+      formatCount(rows),
+      formatCount(written),
+      formatSeconds(seconds),
+      formatRate(rows, seconds),
+    ],
+  };
+}
+
+/**
+ * Runs a materialization with the reporter's progress and log, then reports what it did: a line
+ * per view (the table on a terminal).
+ */
+export async function reportMaterialized(
+  reporter: Reporter,
+  run: (output: { log: MaterializeLog; progress: ProgressReporter }) => Promise<ViewMaterialization[]>,
+): Promise<void> {
+  const started = Date.now();
+  try {
+    const results = await run({ log: reporterLog(reporter), progress: materializeProgress(reporter) });
+    if (results.length === 0) {
+      reporter.result({ lines: ['No online views to materialize.'] });
+      return;
+    }
+    reporter.result({
+      lines: results.map(
+        (r) =>
+          `${r.view}: ${r.rows} rows from ${r.start ?? 'the beginning'} to ${r.end} in ${r.seconds.toFixed(1)} s; watermark ${r.watermark ?? 'unset'}`,
+      ),
+      table: materializedTable(results, (Date.now() - started) / 1000),
+    });
+  } finally {
+    reporter.close();
   }
 }
 
@@ -47,21 +110,20 @@ export function registerMaterializeCommand(program: Command): void {
       .argument('<end>', 'ISO 8601 end (UTC without a zone), or now')
       .option('--views <names>', 'comma-separated views (default: every online view)')
       .option('--wait [seconds]', WAIT_HELP),
-  ).action(async (start: string, end: string, options: MaterializeCliOptions) => {
+  ).action(async (start: string, end: string, options: MaterializeCliOptions, command: Command) => {
     const wait = parseWait(options.wait);
+    const reporter = await openReporter(command);
     const [{ FeatureStore }, { parseCliTime, parseViewList }] = await Promise.all([
       import('../../feature-store.ts'),
       import('./cli-time.ts'),
     ]);
     const store = await FeatureStore.open(options.repo);
     try {
-      const results = await store.materialize({
-        start: parseCliTime(start, 'START'),
-        end: parseCliTime(end, 'END'),
-        views: parseViewList(options.views),
-        wait,
-      });
-      printMaterialized(results);
+      const range = { start: parseCliTime(start, 'START'), end: parseCliTime(end, 'END') };
+      reporter.log('debug', 'materializing', { repo: store.config.repoDir, ...range, wait });
+      await reportMaterialized(reporter, (output) =>
+        store.materialize({ ...range, views: parseViewList(options.views), wait, ...output }),
+      );
     } finally {
       await store.close();
     }

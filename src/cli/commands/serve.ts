@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { buildServer } from '../../server/app.ts';
+import { outputSettings } from '../output/output-settings.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface ServeOptions extends RepoOptions {
   host?: string;
   port?: string;
-  logLevel: string;
+  logLevel?: string;
 }
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
@@ -23,8 +24,12 @@ export function registerServeCommand(program: Command): void {
       .description('serve the HTTP API (Feast-compatible feature server)')
       .option('--host <host>', 'address to bind (default: server.host of trove.yaml)')
       .option('--port <port>', 'port to listen on (default: server.port of trove.yaml, 6566)')
-      .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info'),
-  ).action(async (options: ServeOptions) => {
+      .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: info)'),
+  ).action(async (options: ServeOptions, command: Command) => {
+    // --quiet and --verbose stand for a level when none is given.
+    const { verbosity } = outputSettings(command);
+    const logLevel =
+      options.logLevel ?? (verbosity === 'quiet' ? 'error' : verbosity === 'verbose' ? 'debug' : 'info');
     const [{ FeatureStore }, { buildServer, SECRET_LOG_PATHS, serverOptionsFromConfig }] = await Promise.all([
       import('../../feature-store.ts'),
       import('../../server/app.ts'),
@@ -43,7 +48,7 @@ export function registerServeCommand(program: Command): void {
         store,
         serverOptionsFromConfig(config, {
           host,
-          logger: { level: options.logLevel, redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } },
+          logger: { level: logLevel, redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } },
         }),
       );
       await app.listen({ host, port });

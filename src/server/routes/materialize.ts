@@ -81,7 +81,7 @@ export const materializeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
       const views = checkViews(registry, request.body.feature_views);
       const began = performance.now();
       const summary = await callStore(
-        () => store.materialize({ start, end, views, progressBar: false, log: logTo(request.log) }),
+        () => store.materialize({ start, end, views, log: logTo(request.log) }),
         undefined,
         'the materialization',
         request.log,
@@ -100,7 +100,7 @@ export const materializeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
       const views = checkViews(registry, request.body.feature_views);
       const began = performance.now();
       const summary = await callStore(
-        () => store.materializeIncremental({ end, views, progressBar: false, log: logTo(request.log) }),
+        () => store.materializeIncremental({ end, views, log: logTo(request.log) }),
         undefined,
         'the materialization',
         request.log,

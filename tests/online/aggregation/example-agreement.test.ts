@@ -53,7 +53,6 @@ beforeAll(async () => {
     end: new Date(END),
     views: ['driver_trip_stats'],
     log: () => {},
-    progressBar: false,
   });
 }, 120_000);
 

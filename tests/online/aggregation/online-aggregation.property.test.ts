@@ -208,7 +208,6 @@ describe('an aggregation view online', () => {
                 start: new Date(anchor - 3 * 86_400_000),
                 end: new Date(anchor + 3_600_000),
                 log: () => {},
-                progressBar: false,
               });
               // Offline rows are now online too; pushes already online are the same rows, once.
               const seen = new Set(online);

@@ -1,0 +1,57 @@
+/**
+ * How a command speaks: for people (progress bars, a summary table) or for machines (JSON lines),
+ * and how much. Chosen by the global options `--log-format`, `--quiet` and `--verbose`.
+ */
+import { type Command, Option } from 'commander';
+import { TroveError } from '../../errors.ts';
+
+/** `auto` is `pretty` when both stdout and stderr are terminals, `json` otherwise. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/** quiet: errors and the result only; verbose: debug lines too. */
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+export interface OutputSettings {
+  format: 'json' | 'pretty';
+  verbosity: Verbosity;
+}
+
+interface GlobalOutputOptions {
+  logFormat?: LogFormat;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+
+/** Adds the output options to the program; commander accepts them before or after the command. */
+export function addOutputOptions(program: Command): Command {
+  return program
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'auto (bars and a summary on a terminal, JSON lines otherwise), json or pretty',
+      )
+        .choices(FORMATS)
+        .default('auto'),
+    )
+    .option('-q, --quiet', 'print only errors and the result')
+    .option('-v, --verbose', 'print debug lines too');
+}
+
+/** Whether both output streams are terminals, as `auto` decides. */
+export function onTerminal(): boolean {
+  return process.stdout.isTTY === true && process.stderr.isTTY === true;
+}
+
+/** The settings of the command being run, from the program's options. */
+export function outputSettings(command: Command, terminal: boolean = onTerminal()): OutputSettings {
+  const options = command.optsWithGlobals<GlobalOutputOptions>();
+  if (options.quiet && options.verbose)
+    throw new TroveError('INVALID_ARGUMENT', '--quiet and --verbose: give one or the other');
+  const format = options.logFormat ?? 'auto';
+  return {
+    format: format === 'auto' ? (terminal ? 'pretty' : 'json') : format,
+    verbosity: options.quiet ? 'quiet' : options.verbose ? 'verbose' : 'normal',
+  };
+}
