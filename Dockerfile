@@ -6,6 +6,9 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY materializer ./materializer
+# The web UI, bundled into dist/ui by the same build.
+COPY ui ./ui
+COPY scripts/build-ui.ts ./scripts/build-ui.ts
 RUN npm ci --no-audit --no-fund
 
 FROM node:20-bookworm-slim

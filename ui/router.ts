@@ -23,7 +23,11 @@ function currentRoute(): Route {
 export function useRoute(): Route {
   const [route, setRoute] = useState(currentRoute);
   useEffect(() => {
-    const onChange = (): void => setRoute(currentRoute());
+    const onChange = (): void => {
+      // Where a page's answer time starts (see Page); a first load starts at navigation start.
+      performance.mark('trove:navigate');
+      setRoute(currentRoute());
+    };
     addEventListener('hashchange', onChange);
     return () => removeEventListener('hashchange', onChange);
   }, []);

@@ -3,6 +3,7 @@
  * browser tests and the screenshot script wait on.
  */
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 import type { ApiError } from '../api.ts';
 import type { Loaded } from '../use-api.ts';
 
@@ -17,6 +18,10 @@ export function Page({
   state: 'loading' | 'ready' | 'error';
   children?: ComponentChildren;
 }) {
+  useEffect(() => {
+    // Marks when the page shows what it loaded, for the answer times the screenshot script prints.
+    if (state !== 'loading') performance.mark('trove:ready', { detail: name });
+  }, [state, name]);
   return (
     <main class="container-fluid" data-page={name} data-state={state}>
       <h1>{title}</h1>
