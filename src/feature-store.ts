@@ -10,6 +10,7 @@ import type { Dataset } from './offline/lineage/build-dataset.ts';
 import type { Datasets } from './offline/lineage/datasets.ts';
 import type { GcReport } from './offline/lineage/gc.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
+import type { ValidationRecord } from './offline/validation/validation-record.ts';
 import { OnDemandPlans } from './online/on-demand/on-demand-plans.ts';
 import { readOnDemand } from './online/on-demand/read-on-demand.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';
@@ -228,6 +229,12 @@ export class FeatureStore {
   async newestEventTimes(): Promise<Record<string, Date | null>> {
     const { readNewestEvents } = await import('./materialize/newest-event.ts');
     return readNewestEvents(this.online(), await this.registry());
+  }
+
+  /** The outcome of each view's newest compute (checks passed, failed or skipped), from the offline store. */
+  async validationRecords(): Promise<ValidationRecord[]> {
+    const { readValidationRecords } = await import('./offline/validation/validation-record.ts');
+    return readValidationRecords(this.config.offlineStorePath);
   }
 
   /** Newest online event time and materialization watermark per online view (the UI's freshness). */

@@ -28,6 +28,7 @@ import { appendPushedRows, pushedRowCounts } from '../offline/append-pushed-rows
 import type { OfflineConfig } from '../offline/offline-duckdb.ts';
 import { PUSH_ID } from '../offline/offline-layout.ts';
 import { checkStoreFolder } from '../offline/store-folder.ts';
+import { type ChecksLog, logSkippedChecks } from '../offline/validation/skipped-checks.ts';
 import type { OnlineStore } from '../online/online-store.ts';
 import { redisFailure } from '../online/redis-client.ts';
 import type { OnlineWrite } from '../online/write-newest.ts';
@@ -35,6 +36,7 @@ import type { Registry } from '../registry/registry.ts';
 import { showName, showValue } from '../show-value.ts';
 import { claimPushKey } from './aggregation/claim-push-key.ts';
 import { pushAggregationEvents } from './aggregation/push-aggregation-events.ts';
+import { checkPushedRows } from './checks/check-pushed-rows.ts';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from './idempotency-key.ts';
 
 export type PushTarget = 'online' | 'offline' | 'online_and_offline';
@@ -50,6 +52,13 @@ export interface PushRequest {
    * UUID when absent.
    */
   idempotencyKey?: string;
+  /**
+   * Writes rows that fail the views' row checks (emergencies only; logged as a warning). Not
+   * offered over HTTP.
+   */
+  skipChecks?: boolean;
+  /** Where the warning of `skipChecks` goes; stderr as a JSON line by default. */
+  log?: ChecksLog;
 }
 
 export interface PushResult {
@@ -308,6 +317,18 @@ export async function pushRows(
       );
     plans.push({ view, keys, features });
   }
+  // Row checks refuse the batch whole, before anything is written anywhere.
+  if (request.skipChecks)
+    logSkippedChecks(
+      request.log,
+      'push',
+      plans.map((p) => p.view.name),
+    );
+  else
+    checkPushedRows(
+      plans.map((p) => ({ view: p.view, columns: p.features })),
+      rows,
+    );
 
   const result: PushResult = { pushId, rows, online: {}, offlineFile: null, offline: {} };
   if (toOffline && rows > 0) {

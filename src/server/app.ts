@@ -103,7 +103,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   registerAuthHook(app, keys);
 
   const newest = store.newestEventTimes?.bind(store);
-  const metrics = new ServerMetrics(options.freshness ?? newest);
+  const metrics = new ServerMetrics(options.freshness ?? newest, store.validationRecords?.bind(store));
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
       request.method,

@@ -6,6 +6,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { OnlineFeaturesResponse } from '../online/online-response.ts';
 import type { OutputFeature } from '../registry/resolve-features.ts';
+import { ValidationMetrics, type ValidationSource } from './validation-metrics.ts';
 
 /** Newest event time materialized or pushed per view, when the store can tell. */
 export type FreshnessSource = () => Promise<Record<string, Date | null>>;
@@ -35,8 +36,12 @@ export class ServerMetrics {
   /** Label children by view, so the hot path does not hash label sets. */
   private readonly onlineChildren = new Map<string, Counter.Internal[]>();
 
-  constructor(freshness?: FreshnessSource) {
+  /** Data-quality series: check failures and the newest committed compute, per view. */
+  readonly validation: ValidationMetrics;
+
+  constructor(freshness?: FreshnessSource, validation?: ValidationSource) {
     const registers = [this.registry];
+    this.validation = new ValidationMetrics(this.registry, validation);
     collectDefaultMetrics({ register: this.registry, prefix: 'trove_' });
     this.requestDuration = new Histogram({
       name: 'trove_http_request_duration_seconds',

@@ -6,6 +6,7 @@
 import type { MaterializeLog } from '../materialize/progress.ts';
 import type { ViewFreshness } from '../materialize/view-freshness.ts';
 import type { HistoricalRequest } from '../offline/historical-query.ts';
+import type { ValidationRecord } from '../offline/validation/validation-record.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
 import type { PushRequest, PushResult } from '../push/push-rows.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -32,6 +33,8 @@ export interface ServingStore {
   pingOnline(): Promise<void>;
   /** Newest event time in the online store per view, for the freshness gauge (optional). */
   newestEventTimes?(): Promise<Record<string, Date | null>>;
+  /** The outcome of each view's newest compute, for the data-quality series (optional). */
+  validationRecords?(): Promise<ValidationRecord[]>;
   /** Newest online event time and watermark per online view, for the UI (optional). */
   viewFreshness?(): Promise<Record<string, ViewFreshness>>;
   close(): Promise<void>;

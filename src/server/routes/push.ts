@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, TroveError } from '../../errors.ts';
+import { PushCheckError } from '../../push/checks/check-pushed-rows.ts';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from '../../push/idempotency-key.ts';
 import { showName } from '../../show-value.ts';
 import type { RouteOptions } from '../server-context.ts';
@@ -61,7 +62,10 @@ export const pushRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { con
       deadline,
       'the push',
       request.log,
-    );
+    ).catch((err: unknown) => {
+      if (err instanceof PushCheckError) context.metrics.validation.countPushRefusal(err.view);
+      throw err;
+    });
     return { push_source_name: pushSourceName, to, rows, push_id: result.pushId };
   });
 };
