@@ -6,7 +6,7 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { whenUnauthorized } from './api.ts';
 import { KeyForm } from './components/key-form.tsx';
-import { DatasetsPage } from './pages/datasets.tsx';
+import { DatasetPage, DatasetsPage } from './pages/datasets.tsx';
 import { EntitiesPage, EntityPage } from './pages/entities.tsx';
 import { HomePage } from './pages/home.tsx';
 import { LineagePage } from './pages/lineage.tsx';
@@ -50,7 +50,11 @@ function pageOf(route: Route, config: ServerConfig) {
     case 'stats':
       return <StatsPage route={route} config={config} />;
     case 'datasets':
-      return <DatasetsPage config={config} />;
+      return name === undefined ? (
+        <DatasetsPage route={route} config={config} />
+      ) : (
+        <DatasetPage id={name} config={config} />
+      );
     case 'lookup':
       return <LookupPage />;
     default:

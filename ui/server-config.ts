@@ -4,14 +4,28 @@
  */
 export interface ServerConfig {
   authRequired: boolean;
-  endpoints: { stats: boolean; datasets: boolean; validation: boolean; drift: boolean };
+  endpoints: {
+    stats: boolean;
+    datasets: boolean;
+    datasetStats: boolean;
+    verify: boolean;
+    validation: boolean;
+    drift: boolean;
+  };
 }
 
 export function readServerConfig(): ServerConfig {
   const content = document.querySelector('meta[name="trove-config"]')?.getAttribute('content');
   const fallback: ServerConfig = {
     authRequired: true,
-    endpoints: { stats: false, datasets: false, validation: false, drift: false },
+    endpoints: {
+      stats: false,
+      datasets: false,
+      datasetStats: false,
+      verify: false,
+      validation: false,
+      drift: false,
+    },
   };
   if (!content) return fallback;
   try {

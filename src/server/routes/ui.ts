@@ -25,6 +25,8 @@ export interface UiRouteOptions extends RouteOptions {
 const OPTIONAL_ENDPOINTS = {
   stats: '/feature-views/:name/stats',
   datasets: '/datasets',
+  datasetStats: '/datasets/:id/stats',
+  verify: '/datasets/:id/verify',
   validation: '/feature-views/:name/validation',
   drift: '/datasets/:id/drift',
 } as const;
