@@ -11,6 +11,7 @@ import type { Datasets } from './offline/lineage/datasets.ts';
 import type { GcReport } from './offline/lineage/gc.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
 import type { ValidationRecord } from './offline/validation/validation-record.ts';
+import type { ConsistencyResult } from './online/consistency/consistency-results.ts';
 import { OnDemandPlans } from './online/on-demand/on-demand-plans.ts';
 import { readOnDemand } from './online/on-demand/read-on-demand.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/online-response.ts';
@@ -241,6 +242,12 @@ export class FeatureStore {
   async viewFreshness(): Promise<Record<string, ViewFreshness>> {
     const { readViewFreshness } = await import('./materialize/view-freshness.ts');
     return readViewFreshness(this.online(), await this.registry());
+  }
+
+  /** The last `trove check-consistency` result of each view that has one, kept in Redis. */
+  async lastConsistencyChecks(): Promise<Record<string, ConsistencyResult>> {
+    const { readConsistency } = await import('./online/consistency/consistency-results.ts');
+    return readConsistency(this.online(), await this.registry());
   }
 
   /** Throws UnavailableError unless Redis answers within the configured timeouts. */

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DefinitionError } from '../definitions/definition-problem.ts';
 import { registerApplyCommand } from './commands/apply.ts';
+import { registerCheckConsistencyCommand } from './commands/check-consistency.ts';
 import { registerComputeCommand } from './commands/compute.ts';
 import { registerDriftCommand } from './commands/drift.ts';
 import { registerDatasetsCommand } from './commands/datasets.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerComputeCommand(program);
   registerHistoricalCommand(program);
   registerDriftCommand(program);
+  registerCheckConsistencyCommand(program);
   registerDatasetsCommand(program);
   registerGcCommand(program);
   registerServeCommand(program);

@@ -10,6 +10,7 @@ import { TroveError } from '../errors.ts';
 import { ApiKeySet } from './api-keys.ts';
 import { registerAuthHook } from './auth-hook.ts';
 import { clientErrorHandler } from './client-error-handler.ts';
+import { registerConsistencyGauge } from './consistency-metrics.ts';
 import { registerErrorHandler, toApiError } from './error-handler.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { serializeJson } from './json-writer.ts';
@@ -104,6 +105,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
 
   const newest = store.newestEventTimes?.bind(store);
   const metrics = new ServerMetrics(options.freshness ?? newest, store.validationRecords?.bind(store));
+  registerConsistencyGauge(metrics.registry, store.lastConsistencyChecks?.bind(store));
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
       request.method,

@@ -33,6 +33,8 @@ export interface ServingStore {
   pingOnline(): Promise<void>;
   /** Newest event time in the online store per view, for the freshness gauge (optional). */
   newestEventTimes?(): Promise<Record<string, Date | null>>;
+  /** The last consistency check's mismatch ratio per view, for its gauge (optional). */
+  lastConsistencyChecks?(): Promise<Record<string, { mismatchRatio: number }>>;
   /** The outcome of each view's newest compute, for the data-quality series (optional). */
   validationRecords?(): Promise<ValidationRecord[]>;
   /** Newest online event time and watermark per online view, for the UI (optional). */
