@@ -61,7 +61,7 @@ const args = parseArgs(process.argv.slice(2));
 const workDir = path.resolve(here, '..', 'bench-results', 'work');
 await mkdir(workDir, { recursive: true });
 const known = await loadScenarios();
-const scenarios = known.filter((s) => !args.only || s.name === args.only);
+const scenarios = known.filter((s) => (args.only ? s.name === args.only : !s.optIn));
 if (scenarios.length === 0)
   throw new Error(`no scenario named ${args.only}; known: ${known.map((s) => s.name).join(', ')}`);
 const all: ReportedResult[] = [];

@@ -42,5 +42,7 @@ export interface Scenario {
   /** Dotted (`online.http`): what `--only` takes and what every result's name starts with. */
   name: string;
   description: string;
+  /** Run only when named with `--only` (long scenarios kept out of the default suite). */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<BenchResult[]>;
 }

@@ -16,6 +16,7 @@ import { registerJsonBodyParser } from './json-body-parser.ts';
 import { serializeJson } from './json-writer.ts';
 import { isLoopbackHost } from './loopback.ts';
 import { freshnessRoutes } from './routes/freshness.ts';
+import { datasetsRoutes } from './routes/datasets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historicalFeaturesRoutes } from './routes/historical-features.ts';
 import { materializeRoutes } from './routes/materialize.ts';
@@ -128,6 +129,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   await typed.register(pushRoutes, { context });
   await typed.register(materializeRoutes, { context });
   await typed.register(registryRoutes, { context });
+  await typed.register(datasetsRoutes, { context });
   await typed.register(healthRoutes, { context });
   await typed.register(metricsRoutes, { context });
   await typed.register(freshnessRoutes, { context });

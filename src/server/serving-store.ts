@@ -6,6 +6,7 @@
 import type { MaterializeLog } from '../materialize/progress.ts';
 import type { ViewFreshness } from '../materialize/view-freshness.ts';
 import type { HistoricalRequest } from '../offline/historical-query.ts';
+import type { Datasets } from '../offline/lineage/datasets.ts';
 import type { ValidationRecord } from '../offline/validation/validation-record.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
 import type { PushRequest, PushResult } from '../push/push-rows.ts';
@@ -39,5 +40,10 @@ export interface ServingStore {
   validationRecords?(): Promise<ValidationRecord[]>;
   /** Newest online event time and watermark per online view, for the UI (optional). */
   viewFreshness?(): Promise<Record<string, ViewFreshness>>;
+  /** The dataset catalog, for `GET /datasets` (optional). */
+  datasets?(): Promise<DatasetCatalog>;
   close(): Promise<void>;
 }
+
+/** What the server reads of the dataset catalog (offline/lineage/datasets.ts). */
+export type DatasetCatalog = Pick<Datasets, 'list' | 'get'>;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
+import type { DatasetManifest, ManifestPartition } from '../../offline/lineage/dataset-manifest.ts';
 import type { VerifyReport } from '../../offline/lineage/datasets.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
@@ -15,6 +16,33 @@ async function openCatalog(repo: string) {
   const { loadConfig } = await import('../../config/trove-config.ts');
   const { Datasets } = await import('../../offline/lineage/datasets.ts');
   return new Datasets(await loadConfig(repo));
+}
+
+/** A manifest for people: every field, partitions summarized per view (`show --json` has them all). */
+function printManifest(m: DatasetManifest): void {
+  const perView = new Map<string, ManifestPartition[]>();
+  for (const p of m.partitions) perView.set(p.view, [...(perView.get(p.view) ?? []), p]);
+  const lines = [
+    `dataset ${m.id}${m.name ? ` (${m.name})` : ''}, built ${m.createdAt} by Trove ${m.troveVersion}`,
+    `code: ${m.code ? `git ${m.code.commit}${m.code.clean ? ', clean' : ', with uncommitted changes'}` : 'not a git checkout'}`,
+    `registry: version ${m.registry.version}, hash ${m.registry.hash}`,
+    `request: ${m.request.service !== null ? `service ${m.request.service}` : `features ${(m.request.features ?? []).join(', ')}`}${m.request.fullFeatureNames ? ', full feature names' : ''}`,
+    'features:',
+    ...m.features.map((f) => `  ${f.output} = ${f.view}:${f.feature}`),
+    'views:',
+    ...m.views.map((v) => `  ${v.name} (${v.kind}) definition ${v.definitionHash}`),
+    `entities: ${m.entities.kind === 'file' ? m.entities.path : `copy in the catalog, ${m.entities.path}`}, ${m.entities.rows} rows, ${m.entities.file.fingerprint}`,
+    'partitions read:',
+    ...[...perView].map(([view, parts]) => {
+      const files = parts.reduce((n, p) => n + p.files.length, 0);
+      const bytes = parts.reduce((n, p) => n + p.files.reduce((b, f) => b + f.size, 0), 0);
+      return `  ${view}: ${parts.length} partitions ${parts[0]!.date} … ${parts.at(-1)!.date}, ${files} files, ${bytes} bytes`;
+    }),
+    'sources:',
+    ...m.sources.map((s) => `  ${s.source} (${s.kind}) ${s.path} ${s.size} bytes ${s.fingerprint}`),
+    `output: ${m.output.path}, ${m.output.format}, ${m.output.rows} rows, sha256 ${m.output.sha256}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function printVerify(report: VerifyReport): void {
@@ -59,11 +87,13 @@ export function registerDatasetsCommand(program: Command): void {
   withRepoOption(
     datasets
       .command('show')
-      .description("print a dataset's manifest as JSON")
-      .argument('<id>', 'dataset id or name'),
-  ).action(async (id: string, options: RepoOptions) => {
+      .description("print a dataset's manifest")
+      .argument('<id>', 'dataset id or name')
+      .option('--json', 'the whole manifest as JSON'),
+  ).action(async (id: string, options: ListOptions) => {
     const manifest = await (await openCatalog(options.repo)).get(id);
-    process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    else printManifest(manifest);
   });
   withRepoOption(
     datasets

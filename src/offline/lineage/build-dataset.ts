@@ -112,7 +112,11 @@ export async function writeDataset(
   registry: Registry,
   request: HistoricalRequest,
   out: string,
-  options: { name?: string } = {},
+  options: {
+    name?: string;
+    /** Filled with the time from the file being in place to the manifest being written (benchmarks). */
+    timings?: { manifestMs?: number };
+  } = {},
 ): Promise<Dataset> {
   const name = options.name === undefined ? null : checkDatasetName(options.name);
   const createdAt = new Date();
@@ -164,6 +168,7 @@ export async function writeDataset(
       { ...request, lineage: { viewFiles: listFiles, ...(entityCopy ? { entityCopy } : {}) } },
       out,
     );
+    const written = performance.now();
     const [outputHash, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
       sha256File(file.path),
       fingerprintPartitions(recorder.reads, prints),
@@ -212,6 +217,7 @@ export async function writeDataset(
       output: { path: file.path, format: file.format, rows: file.rows, sha256: outputHash },
     };
     await writeManifest(store, manifest);
+    if (options.timings) options.timings.manifestMs = performance.now() - written;
     return { ...file, manifest };
   } catch (err) {
     if (entityCopy) await removeDatasetFolder(store, id);

@@ -1,0 +1,100 @@
+/**
+ * The cost of a training dataset's manifest (SPEC §9): the offline.pit dataset of 1M entity rows ×
+ * 3 views written to Parquet with its manifest (fingerprints of every partition file read, of the
+ * entity file and the source files, the output's sha256, the catalog entry) against the same
+ * dataset without it, each run a fresh process, the two alternating. Also reported: the part of
+ * the time after the file is in place (what does not overlap the join) over the dataset's time.
+ * Target: time ≤ 1.05× the dataset's without the manifest.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { figure } from '../figure.ts';
+import { type Measurement, measureInChild, measurePair, median } from '../measure.ts';
+import type { BenchResult, Scenario } from '../scenario.ts';
+
+const BASELINE = 'the same dataset without its manifest';
+const TARGET = 1.05;
+const TASKS = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'tasks',
+  'offline-manifest-tasks.ts',
+);
+
+export const scenario: Scenario = {
+  name: 'offline.manifest',
+  description: 'a 1M-row training dataset with its manifest vs without it',
+  optIn: true,
+  async run(ctx) {
+    const entityRows = 1_000_000;
+    const featureRows = ctx.quick ? 1_000_000 : 10_000_000;
+    await mkdir(ctx.workDir, { recursive: true });
+    const dir = path.join(ctx.workDir, `store-${featureRows}`);
+    const entities = path.join(ctx.workDir, `entities-${entityRows}-${featureRows}.parquet`);
+    ctx.log(
+      `store of ${featureRows} feature rows: ${(await measureInChild(TASKS, 'generateStore', { dir, featureRows })).result}`,
+    );
+    await measureInChild(TASKS, 'generateEntities', { file: entities, rows: entityRows, featureRows });
+    const args = { dir, entities };
+    // A 5% effect under run-to-run noise of several percent: more repetitions than the default.
+    const reps = Math.max(ctx.repetitions, ctx.quick ? 7 : 5);
+    const tail: number[] = [];
+    const m = await measurePair(
+      reps,
+      async () => {
+        const run: Measurement = await measureInChild(TASKS, 'withManifest', {
+          ...args,
+          out: path.join(ctx.workDir, 'with.parquet'),
+        });
+        const result = run.result as { rows: number; manifestMs: number; partitions: number };
+        if (result.rows !== entityRows) throw new Error(`with manifest: ${result.rows} rows`);
+        tail.push(result.manifestMs);
+        ctx.log(
+          `with manifest ${run.ms.toFixed(0)} ms (CPU ${run.cpuMs.toFixed(0)} ms), of which ${result.manifestMs.toFixed(0)} ms after the file was written; ${result.partitions} partitions`,
+        );
+        return run;
+      },
+      async () => {
+        const run = await measureInChild(TASKS, 'withoutManifest', {
+          ...args,
+          out: path.join(ctx.workDir, 'without.parquet'),
+        });
+        if (run.result !== entityRows) throw new Error(`without manifest: ${String(run.result)} rows`);
+        ctx.log(`without manifest ${run.ms.toFixed(0)} ms (CPU ${run.cpuMs.toFixed(0)} ms)`);
+        return run;
+      },
+    );
+    const label = `1M entity rows × 3 views × ${featureRows / 1_000_000}M feature rows, Parquet`;
+    const results: BenchResult[] = [
+      figure({
+        name: `time, ${label}`,
+        value: m.target.ms,
+        unit: 'ms',
+        baseline: m.baseline.ms,
+        baseline_name: BASELINE,
+        higher_is_better: false,
+        target: TARGET,
+      }),
+      figure({
+        name: `CPU time, ${label}`,
+        value: m.target.cpuMs,
+        unit: 'ms',
+        baseline: m.baseline.cpuMs,
+        baseline_name: BASELINE,
+        higher_is_better: false,
+        target: null,
+      }),
+      figure({
+        name: `manifest time after the file is written, ${label}`,
+        value: median(tail),
+        unit: 'ms',
+        baseline: m.baseline.ms,
+        baseline_name: 'the dataset without its manifest',
+        higher_is_better: false,
+        target: null,
+      }),
+    ];
+    return results;
+  },
+};

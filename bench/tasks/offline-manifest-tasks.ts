@@ -1,0 +1,42 @@
+/**
+ * Work measured by the offline.manifest scenario, run in child processes (see measure.ts): the
+ * same training dataset (the offline.pit store and views) written with and without its manifest.
+ */
+import path from 'node:path';
+import { writeHistoricalFile } from '../../src/offline/historical-output.ts';
+import { writeDataset } from '../../src/offline/lineage/build-dataset.ts';
+import { benchConfig, benchRegistry, FEATURES } from './offline-pit-tasks.ts';
+
+export { generateEntities, generateStore } from './offline-pit-tasks.ts';
+
+/** The dataset alone, as before manifests existed. */
+export async function withoutManifest(args: { dir: string; entities: string; out: string }): Promise<number> {
+  const file = await writeHistoricalFile(
+    benchConfig(args.dir),
+    benchRegistry(args.dir),
+    { entities: args.entities, features: FEATURES },
+    args.out,
+  );
+  return file.rows;
+}
+
+/** The dataset with its manifest in the catalog; returns its rows and the manifest's own tail time. */
+export async function withManifest(args: {
+  dir: string;
+  entities: string;
+  out: string;
+}): Promise<{ rows: number; manifestMs: number; partitions: number }> {
+  const timings: { manifestMs?: number } = {};
+  const dataset = await writeDataset(
+    { ...benchConfig(args.dir), registryPath: path.join(args.dir, 'registry.json') },
+    benchRegistry(args.dir),
+    { entities: args.entities, features: FEATURES },
+    args.out,
+    { timings },
+  );
+  return {
+    rows: dataset.rows,
+    manifestMs: timings.manifestMs ?? 0,
+    partitions: dataset.manifest.partitions.length,
+  };
+}

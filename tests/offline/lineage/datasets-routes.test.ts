@@ -1,0 +1,79 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeatureStore } from '../../../src/feature-store.ts';
+import type { DatasetManifest } from '../../../src/offline/lineage/dataset-manifest.ts';
+import { buildServer, serverOptionsFromConfig } from '../../../src/server/app.ts';
+import { FEATURES, type LineageRepo, makeLineageRepo } from './lineage-repo.ts';
+
+const READ = 'read-key-0123456789abcdef';
+const WRITE = 'write-key-0123456789abcdef';
+
+describe('GET /datasets', () => {
+  let repo: LineageRepo;
+  let store: FeatureStore;
+  let app: FastifyInstance;
+  let manifests: DatasetManifest[];
+
+  beforeAll(async () => {
+    repo = await makeLineageRepo({ featureRows: 20_000, entityRows: 5_000 });
+    await repo.writeSource(1);
+    await repo.apply();
+    store = await repo.open();
+    await store.compute();
+    manifests = [];
+    for (const name of ['first', 'second']) {
+      const { manifest } = await store.getHistoricalFeatures({
+        entities: repo.entities,
+        features: FEATURES,
+        out: path.join(repo.dir, `${name}.parquet`),
+        name,
+      });
+      manifests.push(manifest);
+    }
+    app = await buildServer(
+      store,
+      serverOptionsFromConfig(store.config, {
+        apiKeys: [
+          { key: READ, scopes: ['read'] },
+          { key: WRITE, scopes: ['write'] },
+        ],
+      }),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+    await repo?.remove();
+  });
+
+  const get = (url: string, key = READ) => app.inject({ method: 'GET', url, headers: { 'x-api-key': key } });
+
+  it('lists the datasets, newest first', async () => {
+    const response = await get('/datasets');
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as { datasets: { id: string; name: string; rows: number }[] };
+    expect(body.datasets.map((d) => [d.id, d.name, d.rows])).toEqual([
+      [manifests[1]!.id, 'second', 5_000],
+      [manifests[0]!.id, 'first', 5_000],
+    ]);
+  });
+
+  it('answers one manifest by id or by name', async () => {
+    const byId = await get(`/datasets/${manifests[0]!.id}`);
+    expect(byId.statusCode).toBe(200);
+    expect(byId.json()).toEqual(manifests[0]);
+    const byName = await get('/datasets/second');
+    expect(byName.json()).toMatchObject({ id: manifests[1]!.id, output: manifests[1]!.output });
+  });
+
+  it('answers 404 for an unknown dataset and 401/403 without the read scope', async () => {
+    for (const unknown of ['nope', 'ds-20000101-000000-00000000', '..%2F..%2Fetc']) {
+      const response = await get(`/datasets/${unknown}`);
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ error: { code: 'UNKNOWN_DATASET' } });
+    }
+    expect((await app.inject({ method: 'GET', url: '/datasets' })).statusCode).toBe(401);
+    expect((await get('/datasets', WRITE)).statusCode).toBe(403);
+  });
+});
