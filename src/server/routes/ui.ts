@@ -28,7 +28,7 @@ const OPTIONAL_ENDPOINTS = {
   datasetStats: '/datasets/:id/stats',
   verify: '/datasets/:id/verify',
   validation: '/feature-views/:name/validation',
-  drift: '/datasets/:id/drift',
+  drift: '/feature-views/:name/drift',
 } as const;
 
 const CONTENT_TYPES: Record<string, string> = {
