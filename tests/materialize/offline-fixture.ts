@@ -12,6 +12,7 @@ import { quoteString } from '../../src/duckdb/sql-literals.ts';
 import type { MaterializeContext } from '../../src/materialize/materialize.ts';
 import { viewFolder } from '../../src/offline/offline-layout.ts';
 import type { OnlineStore } from '../../src/online/online-store.ts';
+import { isCluster } from '../../src/online/redis-client.ts';
 import type { Registry } from '../../src/registry/registry.ts';
 import { PROJECT, REDIS_URL } from '../online/online-fixture.ts';
 
@@ -94,27 +95,46 @@ export async function dumpOnline(
   pattern: string = store.keys.entityPattern,
 ): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
-  let cursor = '0';
-  do {
-    // Batches of about 1000 keys keep each script short (a few ms) on a Redis others share.
-    const [next, keys] = await store.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length === 0) continue;
-    const dump = (await store.client.callBuffer('EVAL', DUMP_LUA, keys.length, ...keys)) as Buffer;
-    const upTo = (from: number) => {
-      const end = dump.indexOf(0, from);
-      return { text: dump.toString('utf8', from, end), next: end + 1 };
-    };
-    for (let at = 0; at < dump.length; ) {
-      const key = upTo(at);
-      const field = upTo(key.next);
-      const length = upTo(field.next);
-      const end = length.next + Number(length.text);
-      const hash = out.get(key.text) ?? {};
-      hash[field.text] = dump.toString('hex', length.next, end);
-      out.set(key.text, hash);
-      at = end + 1;
-    }
-  } while (cursor !== '0');
+  const client = store.client;
+  // In a cluster, each master's keys, read from that master (a script's keys must share a slot).
+  const nodes = isCluster(client) ? client.nodes('master') : [client];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      // Batches of about 1000 keys keep each script short (a few ms) on a Redis others share.
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      if (isCluster(client)) {
+        const pipeline = node.pipeline();
+        for (const key of keys) pipeline.hgetallBuffer(key);
+        const replies = (await pipeline.exec()) ?? [];
+        keys.forEach((key, i) => {
+          const [err, fields] = replies[i] ?? [];
+          if (err) throw err;
+          const hash = out.get(key) ?? {};
+          for (const [field, value] of Object.entries(fields as Record<string, Buffer>))
+            hash[field] = value.toString('hex');
+          out.set(key, hash);
+        });
+        continue;
+      }
+      const dump = (await node.callBuffer('EVAL', DUMP_LUA, keys.length, ...keys)) as Buffer;
+      const upTo = (from: number) => {
+        const end = dump.indexOf(0, from);
+        return { text: dump.toString('utf8', from, end), next: end + 1 };
+      };
+      for (let at = 0; at < dump.length; ) {
+        const key = upTo(at);
+        const field = upTo(key.next);
+        const length = upTo(field.next);
+        const end = length.next + Number(length.text);
+        const hash = out.get(key.text) ?? {};
+        hash[field.text] = dump.toString('hex', length.next, end);
+        out.set(key.text, hash);
+        at = end + 1;
+      }
+    } while (cursor !== '0');
+  }
   return out;
 }
