@@ -189,6 +189,12 @@ trove('datasets', 'show', DATASET);
 trove('datasets', 'verify', DATASET);
 
 say(
+  '\nServing agrees with training: for a sample of the entities each view holds online, the online' +
+    ' values against the point-in-time join at the same instant (docs/monitoring.md). It exits non-zero on any mismatch:',
+);
+trove('check-consistency');
+
+say(
   '\nDone: registered, computed, built a training dataset with windowed aggregates and an on-demand feature,' +
     " materialized, served online features, and verified the dataset's lineage.",
 );
