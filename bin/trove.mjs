@@ -29,7 +29,9 @@ if (built === undefined || statSync(entry, { throwIfNoEntry: false }) === undefi
   );
   process.exit(1);
 }
-if (newestSource() > built) {
+// --quiet keeps stderr for errors.
+const quiet = process.argv.includes('--quiet') || process.argv.includes('-q');
+if (!quiet && newestSource() > built) {
   process.stderr.write('trove: warning: src/ changed since dist/ was built; run `npm run build`\n');
 }
 const { main } = await import(entry.href);

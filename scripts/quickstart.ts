@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { formatSeconds, formatTable } from '../src/cli/output/summary-table.ts';
 import { openDuckDb } from '../src/duckdb/open-duckdb.ts';
 import { quoteString } from '../src/duckdb/sql-literals.ts';
 
@@ -28,10 +29,21 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** Each trove command run and its time, for the summary at the end. */
+const steps: { command: string; seconds: number }[] = [];
+
 function trove(...args: string[]): void {
   say(`\n$ trove ${args.join(' ')}`);
+  const started = performance.now();
+  // On a terminal, trove draws progress bars and ends with a summary table; otherwise JSON lines.
   const result = spawnSync(process.execPath, [bin, ...args, '--repo', repo], { stdio: 'inherit' });
   if (result.status !== 0) fail(`"trove ${args.join(' ')}" failed (exit ${result.status})`);
+  // The command and its plain words; options, paths and times would only widen the table.
+  const plain = args.findIndex((a) => /^-|[/:]/.test(a));
+  steps.push({
+    command: ['trove', ...(plain === -1 ? args : args.slice(0, plain))].join(' '),
+    seconds: (performance.now() - started) / 1000,
+  });
 }
 
 function freePort(): Promise<number> {
@@ -193,6 +205,16 @@ say(
     ' values against the point-in-time join at the same instant (docs/monitoring.md). It exits non-zero on any mismatch:',
 );
 trove('check-consistency');
+
+const total = steps.reduce((n, step) => n + step.seconds, 0);
+say(
+  `\n${formatTable({
+    title: 'Quick start summary',
+    columns: [{ header: 'step' }, { header: 'time', align: 'right' }],
+    rows: steps.map((step) => [step.command, formatSeconds(step.seconds)]),
+    total: [`${steps.length} trove commands`, formatSeconds(total)],
+  })}`,
+);
 
 say(
   '\nDone: registered, computed, built a training dataset with windowed aggregates and an on-demand feature,' +

@@ -63,13 +63,14 @@ export function registerHistoricalCommand(program: Command): void {
       bar.update(result.rows);
       bar.done(`written as ${result.format}`);
       reporter.event({ step: 'written', rows: result.rows, path: result.path, ms });
+      const dataset = `${result.manifest.id}${result.manifest.name ? ` (${result.manifest.name})` : ''}`;
       reporter.result({
         lines: [
           `${result.path}: ${result.rows} rows`,
-          `dataset ${result.manifest.id}${result.manifest.name ? ` (${result.manifest.name})` : ''}, sha256 ${result.manifest.output.sha256}`,
+          `dataset ${dataset}, sha256 ${result.manifest.output.sha256}`,
         ],
         table: {
-          title: `Training dataset of ${formatCount(result.rows)} rows in ${formatSeconds(ms / 1000)}`,
+          title: `Training dataset ${dataset}: ${formatCount(result.rows)} rows in ${formatSeconds(ms / 1000)}\nsha256 ${result.manifest.output.sha256}`,
           columns: [
             { header: 'file' },
             { header: 'format' },
