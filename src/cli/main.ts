@@ -15,16 +15,16 @@ import { registerPlanCommand } from './commands/plan.ts';
 import { registerRegistryDumpCommand } from './commands/registry-dump.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTeardownCommand } from './commands/teardown.ts';
-
 import { addOutputOptions } from './output/output-settings.ts';
+
 /** Builds the `trove` program; each command lives in its own module under commands/. */
 export function buildProgram(): Command {
   const program = new Command('trove')
     .description('Trove feature store: definitions, training datasets, online features.')
     .showSuggestionAfterError()
     .exitOverride();
-  registerInitCommand(program);
   addOutputOptions(program);
+  registerInitCommand(program);
   registerPlanCommand(program);
   registerApplyCommand(program);
   registerRegistryDumpCommand(program);
