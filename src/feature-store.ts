@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
 import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from './materialize/materialize.ts';
+import type { MaterializeChecksOptions } from './materialize/validation/refuse-failed-computes.ts';
 import type { ViewFreshness } from './materialize/view-freshness.ts';
 import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.ts';
 import type { HistoricalBatches } from './offline/historical-output.ts';
@@ -197,7 +198,8 @@ export class FeatureStore {
       MaterializeContext,
       'log' | 'progress'
     > &
-      LockWaitOptions,
+      LockWaitOptions &
+      MaterializeChecksOptions,
   ): Promise<ViewMaterialization[]> {
     const { materialize } = await import('./materialize/materialize.ts');
     return materialize(await this.materializeContext(options), options);
@@ -206,7 +208,8 @@ export class FeatureStore {
   /** Loads each view's rows from its watermark (less the late-arrival window) to `end`. */
   async materializeIncremental(
     options: { end: Date; views?: readonly string[] } & Pick<MaterializeContext, 'log' | 'progress'> &
-      LockWaitOptions,
+      LockWaitOptions &
+      MaterializeChecksOptions,
   ): Promise<ViewMaterialization[]> {
     const { materializeIncremental } = await import('./materialize/materialize.ts');
     return materializeIncremental(await this.materializeContext(options), options);

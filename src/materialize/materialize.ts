@@ -18,6 +18,7 @@ import { materializeViewRange } from './materialize-view.ts';
 import { recordNewestEvent } from './newest-event.ts';
 import type { MicrosRange } from './offline-rows.ts';
 import { logProgress, type MaterializeLog, type ProgressReporter, stderrLog } from './progress.ts';
+import { type MaterializeChecksOptions, refuseFailedComputes } from './validation/refuse-failed-computes.ts';
 import { type LockWait, ViewLock } from './view-lock.ts';
 import { advanceWatermark, readWatermark, type ViewIdentity } from './watermarks.ts';
 
@@ -109,7 +110,7 @@ function lockWait(options: LockWaitOptions): LockWait | undefined {
 async function run(
   ctx: MaterializeContext,
   viewNames: readonly string[] | undefined,
-  waitOptions: LockWaitOptions,
+  waitOptions: LockWaitOptions & MaterializeChecksOptions,
   rangeOf: RangeOf,
   watermarkAfter: (range: MicrosRange, watermark: bigint | undefined) => bigint | undefined,
 ): Promise<ViewMaterialization[]> {
@@ -117,6 +118,12 @@ async function run(
   const wait = lockWait(waitOptions);
   const views = selectViews(ctx.registry, viewNames, log);
   if (views.length === 0) return [];
+  await refuseFailedComputes(
+    ctx.config.offlineStorePath,
+    views.map((v) => v.name),
+    waitOptions,
+    log,
+  );
   const { online, config } = ctx;
 
   // Taken in name order, whatever order the views were named in: two runs over the same views in
@@ -212,7 +219,7 @@ async function run(
  */
 export async function materialize(
   ctx: MaterializeContext,
-  options: { start: Date; end: Date; views?: readonly string[] } & LockWaitOptions,
+  options: { start: Date; end: Date; views?: readonly string[] } & LockWaitOptions & MaterializeChecksOptions,
 ): Promise<ViewMaterialization[]> {
   const start = toMicros(options.start);
   const end = toMicros(options.end);
@@ -234,7 +241,7 @@ export async function materialize(
  */
 export async function materializeIncremental(
   ctx: MaterializeContext,
-  options: { end: Date; views?: readonly string[] } & LockWaitOptions,
+  options: { end: Date; views?: readonly string[] } & LockWaitOptions & MaterializeChecksOptions,
 ): Promise<ViewMaterialization[]> {
   const end = toMicros(options.end);
   const now = toMicros((ctx.now ?? (() => new Date()))());

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/trove-config.ts';
 import { FeatureStore } from '../../src/feature-store.ts';
 import { applyRepo } from '../../src/registry/apply-repo.ts';
 import { buildServer, serverOptionsFromConfig } from '../../src/server/app.ts';
+import { redisState } from '../helpers/redis-state.ts';
 import { makeTempRepo, type TempRepo } from '../helpers/temp-repo.ts';
 import { hashFiles } from '../offline/validation/store-hash.ts';
 import { REDIS_URL } from '../server/server-fixture.ts';
@@ -72,22 +73,8 @@ function batch(change: Record<string, unknown[]> = {}): Record<string, unknown[]
   };
 }
 
-/** Every key of the test's prefix with its serialized value: equal means Redis did not change. */
-async function redisState(): Promise<Record<string, string>> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  const out: Record<string, string> = {};
-  for (const key of keys.sort()) out[key] = (await redis.dumpBuffer(key))?.toString('base64') ?? '';
-  return out;
-}
-
 const storeState = async () => ({
-  redis: await redisState(),
+  redis: await redisState(redis, prefix),
   offline: await hashFiles(store.config.offlineStorePath),
 });
 
@@ -186,7 +173,7 @@ describe('checks at push', () => {
 
   it('with skipChecks (library only), write a failing batch and log a warning', async () => {
     const logged: [string, Record<string, unknown>][] = [];
-    const before = await redisState();
+    const before = await redisState(redis, prefix);
     const result = await store.push({
       pushSourceName: 'stats_push',
       df: batch({ driver_id: [10, 11, 12], rate: [5, 5, 5] }),
@@ -196,7 +183,7 @@ describe('checks at push', () => {
     });
     expect(result.rows).toBe(3);
     expect(result.offline.unchecked).toBe(3);
-    expect(await redisState()).not.toEqual(before);
+    expect(await redisState(redis, prefix)).not.toEqual(before);
     expect(logged).toEqual([
       [
         'data-quality checks skipped (skipChecks)',

@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
 import type { ComputeProgress, ViewComputeResult } from '../../offline/compute-views.ts';
+import { formatValidationReport, ValidationError } from '../../offline/validation/check-failure.ts';
 import { openReporter, type ProgressBar, type Reporter } from '../output/reporter.ts';
 import { formatCount, formatRate, formatSeconds, type SummaryTable } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
+
+/** Help of `--skip-checks`, which compute and both materialize commands take. */
+export const SKIP_CHECKS_HELP = 'run without the data-quality checks (emergencies only; logged as a warning)';
 
 interface ComputeCliOptions extends RepoOptions {
   views?: string;
   start?: string;
   end?: string;
+  skipChecks?: boolean;
 }
 
 /**
@@ -83,7 +88,8 @@ export function registerComputeCommand(program: Command): void {
       .description('compute feature views into the offline store')
       .option('--views <names>', 'comma-separated views (default: all offline views)')
       .option('--start <time>', 'ISO 8601 start of the event-time range, inclusive (no zone: UTC)')
-      .option('--end <time>', 'ISO 8601 end of the event-time range, exclusive (no zone: UTC)'),
+      .option('--end <time>', 'ISO 8601 end of the event-time range, exclusive (no zone: UTC)')
+      .option('--skip-checks', SKIP_CHECKS_HELP),
   ).action(async (options: ComputeCliOptions, command: Command) => {
     const reporter = await openReporter(command);
     const { FeatureStore } = await import('../../feature-store.ts');
@@ -107,12 +113,21 @@ export function registerComputeCommand(program: Command): void {
         ...(options.start !== undefined ? { start: options.start } : {}),
         ...(options.end !== undefined ? { end: options.end } : {}),
         onProgress: progress.onProgress,
+        skipChecks: options.skipChecks === true,
+        log: (message, { level: _warn, ...fields }) => reporter.log('warn', message, fields),
       });
       progress.done();
       reporter.result({
         lines: results.map((r) => `${r.view}: ${r.rows} rows in ${r.partitions.length} partitions`),
         table: computeTable(results, progress.seconds, (Date.now() - started) / 1000),
       });
+    } catch (err) {
+      // The one-line reason follows; the report lists every failing check with its samples.
+      if (err instanceof ValidationError) {
+        for (const view of err.committed) reporter.log('info', 'computed', { view });
+        process.stderr.write(`${formatValidationReport(err.views)}\n`);
+      }
+      throw err;
     } finally {
       reporter.close();
       await store.close();

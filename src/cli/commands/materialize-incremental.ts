@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openReporter } from '../output/reporter.ts';
 import { withRepoOption } from '../repo-option.ts';
+import { SKIP_CHECKS_HELP } from './compute.ts';
 import { type MaterializeCliOptions, parseWait, reportMaterialized, WAIT_HELP } from './materialize.ts';
 
 /**
@@ -14,7 +15,8 @@ export function registerMaterializeIncrementalCommand(program: Command): void {
       .description("load each view's rows from its watermark (less the late-arrival window) to END")
       .argument('<end>', 'ISO 8601 end (UTC without a zone), or now')
       .option('--views <names>', 'comma-separated views (default: every online view)')
-      .option('--wait [seconds]', WAIT_HELP),
+      .option('--wait [seconds]', WAIT_HELP)
+      .option('--skip-checks', SKIP_CHECKS_HELP),
   ).action(async (end: string, options: MaterializeCliOptions, command: Command) => {
     const wait = parseWait(options.wait);
     const reporter = await openReporter(command);
@@ -31,7 +33,13 @@ export function registerMaterializeIncrementalCommand(program: Command): void {
         wait,
       });
       await reportMaterialized(reporter, (output) =>
-        store.materializeIncremental({ end: until, views: parseViewList(options.views), wait, ...output }),
+        store.materializeIncremental({
+          end: until,
+          views: parseViewList(options.views),
+          wait,
+          skipChecks: options.skipChecks === true,
+          ...output,
+        }),
       );
     } finally {
       await store.close();

@@ -6,11 +6,13 @@ import { materializeProgress, reporterLog } from '../output/materialize-progress
 import { openReporter, type Reporter } from '../output/reporter.ts';
 import { formatCount, formatRate, formatSeconds, type SummaryTable } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
+import { SKIP_CHECKS_HELP } from './compute.ts';
 
 /** Options of both materialize commands. */
 export interface MaterializeCliOptions extends RepoOptions {
   views?: string;
   wait?: string | true;
+  skipChecks?: boolean;
 }
 
 /** Help of `--wait [SECONDS]`, which both materialize commands take. */
@@ -109,7 +111,8 @@ export function registerMaterializeCommand(program: Command): void {
       .argument('<start>', 'ISO 8601 start (UTC without a zone)')
       .argument('<end>', 'ISO 8601 end (UTC without a zone), or now')
       .option('--views <names>', 'comma-separated views (default: every online view)')
-      .option('--wait [seconds]', WAIT_HELP),
+      .option('--wait [seconds]', WAIT_HELP)
+      .option('--skip-checks', SKIP_CHECKS_HELP),
   ).action(async (start: string, end: string, options: MaterializeCliOptions, command: Command) => {
     const wait = parseWait(options.wait);
     const reporter = await openReporter(command);
@@ -122,7 +125,13 @@ export function registerMaterializeCommand(program: Command): void {
       const range = { start: parseCliTime(start, 'START'), end: parseCliTime(end, 'END') };
       reporter.log('debug', 'materializing', { repo: store.config.repoDir, ...range, wait });
       await reportMaterialized(reporter, (output) =>
-        store.materialize({ ...range, views: parseViewList(options.views), wait, ...output }),
+        store.materialize({
+          ...range,
+          views: parseViewList(options.views),
+          wait,
+          skipChecks: options.skipChecks === true,
+          ...output,
+        }),
       );
     } finally {
       await store.close();

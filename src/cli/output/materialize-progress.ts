@@ -7,7 +7,12 @@ import type { ProgressBar, Reporter } from './reporter.ts';
 
 /** The run's log lines (lock waits, skipped views) through the reporter. */
 export function reporterLog(reporter: Reporter): MaterializeLog {
-  return (message, fields) => reporter.log('info', message, fields);
+  // A warning (skipped checks) says so in its fields; everything else is information.
+  return (message, fields) => {
+    const { level, ...rest } = fields;
+    if (level === 'warn') reporter.log('warn', message, rest);
+    else reporter.log('info', message, fields);
+  };
 }
 
 export function materializeProgress(reporter: Reporter): ProgressReporter {
