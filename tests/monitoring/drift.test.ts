@@ -170,6 +170,16 @@ describe('trove drift', () => {
     expect(feature(report, 'tags').skipped).toMatch(/no distribution/);
   });
 
+  it('leaves out training rows the join found nothing for (every feature of the view null)', async () => {
+    const misses = `SELECT rider_id, event_timestamp, NULL::DOUBLE AS spend, NULL AS segment, NULL::BIGINT AS big,
+                           NULL::DOUBLE AS tolerant, NULL::VARCHAR[] AS tags FROM (${rowsSql(700, 5)})`;
+    const file = await writeDataset('with-misses.parquet', `${rowsSql(1500, 3)} UNION ALL ${misses}`);
+    const report = await computeDrift(config, registry, { dataset: file, views: ['rider_stats'] });
+    expect(report.flagged).toBe(0);
+    expect(feature(report, 'spend').expectedRows).toBe(1500);
+    expect(feature(report, 'spend').bins.find((b) => b.label === 'null')!.expected).toBe(150);
+  });
+
   it('flags a shifted distribution, except where the feature sets a looser driftThreshold', async () => {
     const report = await computeDrift(config, registry, {
       dataset: path.join(repo.dir, 'shifted.parquet'),

@@ -289,6 +289,20 @@ export async function computeDrift(
             .map((f) => `${view.name}__${f.name} or ${f.name}`)
             .join(', ')})`,
         );
+      // Rows where every compared feature of the view is null are left out on both sides: in a
+      // training dataset they are entity rows the join found no row for (within the ttl), which
+      // stored rows never are, so they would read as a drift of nulls that is not in the data.
+      const currentName = (feature: string) =>
+        view.kind === 'aggregation' ? `${view.name}__${feature}` : feature;
+      const compared = view.features.flatMap((f, i) =>
+        found[i] ? [{ feature: f.name, column: found[i] }] : [],
+      );
+      const trainingRows = `(SELECT * FROM ${DATASET} WHERE NOT (${compared
+        .map((c) => `${quoteIdentifier(c.column)} IS NULL`)
+        .join(' AND ')}))`;
+      const recentRows = `(SELECT * FROM ${CURRENT} WHERE NOT (${compared
+        .map((c) => `${quoteIdentifier(currentName(c.feature))} IS NULL`)
+        .join(' AND ')}))`;
       let db = shared;
       if (view.kind === 'aggregation') {
         db = await aggregationCurrent(config, registry, view, options, file);
@@ -321,12 +335,12 @@ export async function computeDrift(
             continue;
           }
           const sqlType = duckdbTypeOf(feature.type);
-          const currentColumn = view.kind === 'aggregation' ? `${view.name}__${feature.name}` : feature.name;
+          const currentColumn = currentName(feature.name);
           const bins = await binFeature(
             db.connection,
             feature.type,
-            `(SELECT TRY_CAST(${quoteIdentifier(column!)} AS ${sqlType}) AS v FROM ${DATASET})`,
-            `(SELECT ${quoteIdentifier(currentColumn)}::${sqlType} AS v FROM ${CURRENT})`,
+            `(SELECT TRY_CAST(${quoteIdentifier(column!)} AS ${sqlType}) AS v FROM ${trainingRows})`,
+            `(SELECT ${quoteIdentifier(currentColumn)}::${sqlType} AS v FROM ${recentRows})`,
             quantileBins,
           );
           const psi = populationStabilityIndex(bins);
