@@ -60,15 +60,10 @@ export class FeatureStore {
   };
   private onlineStore: OnlineStore | undefined;
   private readonly onDemand: OnDemandPlans;
-  /**
-   * The transform loader, imported once: each `import()` once TypeScript hooks are registered is
-   * a round trip to the hooks thread, far too slow for every request.
-   */
-  private transformLoader: Promise<typeof import('./definitions/on-demand/load-transform.ts')> | undefined;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
-    this.onDemand = new OnDemandPlans(config.onDemand.onlineTimeoutMs);
+    this.onDemand = new OnDemandPlans(config.repoDir, config.onDemand.onlineTimeoutMs);
   }
 
   static async open(repoDir: string, options: FeatureStoreOptions = {}): Promise<FeatureStore> {
@@ -154,6 +149,14 @@ export class FeatureStore {
     return registry.then((r) => this.readAt(r, request, nowMs));
   }
 
+  /**
+   * Gets online reads of on-demand features ready: their transforms' worker started and their
+   * modules imported, so the first request does not pay for it. Servers call it before listening.
+   */
+  async prepareOnline(): Promise<void> {
+    await this.onDemand.prepare(await this.registry());
+  }
+
   /** A read against one registry version: the store's own, or through on-demand views' transforms. */
   private readAt(
     registry: Registry,
@@ -172,13 +175,6 @@ export class FeatureStore {
         store: this.online(),
         registry,
         runner: this.onDemand.onlineRunner,
-        // Imported on first use: loading TypeScript modules needs esbuild, which a read without
-        // on-demand features never does.
-        transformOf: async (step) => {
-          this.transformLoader ??= import('./definitions/on-demand/load-transform.ts');
-          const { loadTransform } = await this.transformLoader;
-          return loadTransform(this.config.repoDir, step.view.transform, step.view.name);
-        },
       },
       plan,
       request,
@@ -331,6 +327,6 @@ export class FeatureStore {
   async close(): Promise<void> {
     const online = this.onlineStore;
     this.onlineStore = undefined;
-    await online?.close();
+    await Promise.all([online?.close(), this.onDemand.onlineRunner.close()]);
   }
 }

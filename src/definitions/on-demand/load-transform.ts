@@ -1,9 +1,10 @@
 /**
  * Loads an on-demand view's transform from where the registry says it lives. Modules are imported
  * through the same hooks as definition modules, once per version of the file: an edited module is
- * imported afresh, an unchanged one costs a `stat`.
+ * imported afresh, an unchanged one costs a `stat`. Serving passes `recheckMs`, so a hot read path
+ * pays that `stat` at most once per interval per module instead of once per request.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { TroveError } from '../../errors.ts';
 import { importTypeScriptModule } from '../typescript-modules.ts';
@@ -19,6 +20,14 @@ export interface TransformProblem {
 interface CachedModule {
   version: string;
   exports: Promise<Record<string, unknown>>;
+  /** `performance.now()` when the file's version was last read. */
+  checkedAt: number;
+}
+
+/** How a caller wants the module's file checked for edits. */
+export interface LoadOptions {
+  /** Reuse the module imported within this many ms without looking at its file; 0 always looks. */
+  recheckMs?: number;
 }
 
 const MAX_REASON = 400;
@@ -43,21 +52,32 @@ function describeValue(value: unknown): string {
 async function moduleExports(
   absolute: string,
   shown: string,
+  recheckMs: number,
 ): Promise<{ exports: Record<string, unknown> } | { problem: TransformProblem }> {
+  let cached = modules.get(absolute);
+  const now = performance.now();
+  if (cached !== undefined && now - cached.checkedAt < recheckMs) return settle(cached, shown);
   let version: string;
   try {
-    const s = await stat(absolute, { bigint: true });
+    // Synchronous: a local file's metadata is a few microseconds, cheaper than a thread-pool trip.
+    const s = statSync(absolute, { bigint: true });
     if (!s.isFile())
       return { problem: { code: 'TRANSFORM_NOT_FOUND', reason: `module ${shown} is not a file` } };
     version = `${s.mtimeNs}-${s.size}`;
   } catch {
     return { problem: { code: 'TRANSFORM_NOT_FOUND', reason: `module ${shown} not found` } };
   }
-  let cached = modules.get(absolute);
   if (cached?.version !== version) {
-    cached = { version, exports: importTypeScriptModule(absolute, version) };
+    cached = { version, exports: importTypeScriptModule(absolute, version), checkedAt: now };
     modules.set(absolute, cached);
-  }
+  } else cached.checkedAt = now;
+  return settle(cached, shown);
+}
+
+async function settle(
+  cached: CachedModule,
+  shown: string,
+): Promise<{ exports: Record<string, unknown> } | { problem: TransformProblem }> {
   try {
     return { exports: await cached.exports };
   } catch (err) {
@@ -75,6 +95,7 @@ async function moduleExports(
 export async function resolveTransform(
   repoDir: string,
   location: TransformLocation,
+  options: LoadOptions = {},
 ): Promise<{ transform: TransformFunction } | { problem: TransformProblem }> {
   const root = path.resolve(repoDir);
   const absolute = path.resolve(root, location.module);
@@ -83,7 +104,7 @@ export async function resolveTransform(
     return {
       problem: { code: 'TRANSFORM_NOT_FOUND', reason: `module ${location.module} is outside the repo` },
     };
-  const loaded = await moduleExports(absolute, location.module);
+  const loaded = await moduleExports(absolute, location.module, options.recheckMs ?? 0);
   if ('problem' in loaded) return loaded;
   const mod = loaded.exports;
   if (!Object.hasOwn(mod, location.export)) {
@@ -130,8 +151,9 @@ export async function loadTransform(
   repoDir: string,
   location: TransformLocation,
   view?: string,
+  options: LoadOptions = {},
 ): Promise<TransformFunction> {
-  const result = await resolveTransform(repoDir, location);
+  const result = await resolveTransform(repoDir, location, options);
   if ('transform' in result) return result.transform;
   const who = view === undefined ? 'on-demand view' : `on-demand view ${view}`;
   throw new TroveError(

@@ -2,11 +2,17 @@
  * The on-demand plans of requests, remembered per registry version and request (so the hot path
  * does not resolve references again), and the runner online transforms share.
  */
-import { TransformRunner } from '../../offline/on-demand/transform-runner.ts';
 import { type OnDemandPlan, planOnDemand } from '../../registry/on-demand-plan.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { OnlineFeaturesRequest } from '../online-response.ts';
 import { planKey } from '../read-online.ts';
+import { WorkerTransformRunner } from './worker-transform-runner.ts';
+
+/**
+ * How long serving reuses an imported transform module before looking at its file again: an edited
+ * transform is served within this interval, and a read does not pay a file check.
+ */
+export const TRANSFORM_RECHECK_MS = 1000;
 
 /** Plans kept per registry version; bounded so random valid requests cannot grow memory. */
 const MAX_PLANS = 1000;
@@ -15,10 +21,26 @@ export class OnDemandPlans {
   private readonly plans = new WeakMap<Registry, Map<string, OnDemandPlan | null>>();
   /** Whether a registry version has any on-demand view: reads against one without need no plan. */
   private readonly hasOnDemand = new WeakMap<Registry, boolean>();
-  readonly onlineRunner: TransformRunner;
+  readonly onlineRunner: WorkerTransformRunner;
 
-  constructor(onlineTimeoutMs: number) {
-    this.onlineRunner = new TransformRunner(onlineTimeoutMs);
+  constructor(repoDir: string, onlineTimeoutMs: number) {
+    this.onlineRunner = new WorkerTransformRunner({
+      repoDir,
+      limitMs: onlineTimeoutMs,
+      recheckMs: TRANSFORM_RECHECK_MS,
+    });
+  }
+
+  /** Starts the transform worker with the registry's on-demand transforms loaded, if it has any. */
+  async prepare(registry: Registry): Promise<void> {
+    const steps = registry
+      .featureViews()
+      .flatMap((v) =>
+        v.kind === 'onDemand'
+          ? [{ view: v.name, location: v.transform, mode: v.mode, outputs: v.features }]
+          : [],
+      );
+    if (steps.length > 0) await this.onlineRunner.prepare(steps);
   }
 
   /** The request's plan, or undefined when it asks for no on-demand feature. */

@@ -6,9 +6,7 @@
  */
 
 import { normalizeValue, presentValue } from '../../definitions/input-values.ts';
-import type { TransformFunction } from '../../definitions/on-demand/transform-function.ts';
 import { TroveError } from '../../errors.ts';
-import type { TransformRunner } from '../../offline/on-demand/transform-runner.ts';
 import { fullName, type OnDemandPlan } from '../../registry/on-demand-plan.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { showName } from '../../show-value.ts';
@@ -21,12 +19,26 @@ import type {
 } from '../online-response.ts';
 import type { OnlineStore } from '../online-store.ts';
 import { NO_EVENT_TIME } from '../read-online.ts';
+import type { TransformStep } from './online-transform-job.ts';
+import type { WorkerTransformRunner } from './worker-transform-runner.ts';
 
 export interface OnDemandReadContext {
   store: OnlineStore;
   registry: Registry;
-  runner: TransformRunner;
-  transformOf: (step: OnDemandPlan['steps'][number]) => Promise<TransformFunction>;
+  runner: WorkerTransformRunner;
+}
+
+/** Each plan step's description for the worker, made once: the runner sends it once per worker. */
+const transformSteps = new WeakMap<OnDemandPlan['steps'][number], TransformStep>();
+
+function transformStepOf(step: OnDemandPlan['steps'][number]): TransformStep {
+  let described = transformSteps.get(step);
+  if (!described) {
+    const { name, transform, mode, features } = step.view;
+    described = { view: name, location: transform, mode, outputs: features };
+    transformSteps.set(step, described);
+  }
+  return described;
 }
 
 /** The request's value columns for `fields`, presented as reads present values; 400 when one is missing. */
@@ -77,15 +89,7 @@ export async function readOnDemand(
   for (const step of plan.steps) {
     const inputs: Record<string, unknown[]> = { ...requested };
     for (const input of step.inputs) inputs[input.name] = columns.get(input.column)!.values;
-    const transform = await ctx.transformOf(step);
-    const out = await ctx.runner.run({
-      view: step.view.name,
-      mode: step.view.mode,
-      transform: transform as never,
-      columns: inputs,
-      rows,
-      outputs: step.view.features,
-    });
+    const out = await ctx.runner.run({ step: transformStepOf(step), columns: inputs, rows });
     step.view.features.forEach((f, o) => {
       const values = out[o]!.map((v) => presentValue(f.type, v));
       const statuses = values.map((v): FeatureStatus => (v === null ? 'NULL_VALUE' : 'PRESENT'));

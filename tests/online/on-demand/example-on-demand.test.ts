@@ -242,7 +242,7 @@ describe.each([
         entities: { driver_id: [Number(driver), Number(driver)], fare: [42.5, 30] },
         features: FEATURES,
       });
-      expect(res.status).toBe(200);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
       const cliAnswer = columns(
         JSON.parse(
           await cli(

@@ -62,7 +62,7 @@ describe('on-demand views online', () => {
       entities: { driver_id: [1, 2, 3], fare: [25, 8, 5] },
       features: ['fare_bucket:bucket', 'fare_ratio:fare_vs_mean_7d'],
     });
-    expect(answer.status).toBe(200);
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
     expect((answer.json.metadata as { feature_names: string[] }).feature_names).toEqual([
       'driver_id',
       'fare',
