@@ -124,6 +124,12 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
     registryTimeoutMs: options.registryTimeoutMs ?? 5000,
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();
+  // On-demand transforms load before the server listens: the first request does not wait for them.
+  app.addHook('onReady', async () => {
+    await store.prepareOnline?.().catch((err: unknown) => {
+      app.log.warn({ err }, 'could not prepare on-demand transforms; requests will report why');
+    });
+  });
   await typed.register(onlineFeaturesRoutes, { context });
   await typed.register(historicalFeaturesRoutes, { context });
   await typed.register(pushRoutes, { context });

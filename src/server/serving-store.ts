@@ -30,6 +30,8 @@ export interface ServingStore {
   push(request: PushRequest): Promise<Pick<PushResult, 'pushId'>>;
   /** Training rows as Arrow IPC stream bytes; rejects before the first byte if the request is bad. */
   getHistoricalFeaturesIpcStream(request: HistoricalRequest): Promise<AsyncIterable<Uint8Array>>;
+  /** Loads what online reads will need before the first request (optional). */
+  prepareOnline?(): Promise<void>;
   /** Resolves when the online store answers; rejects otherwise. */
   pingOnline(): Promise<void>;
   /** Newest event time in the online store per view, for the freshness gauge (optional). */
