@@ -15,8 +15,9 @@ import { registerErrorHandler, toApiError } from './error-handler.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { serializeJson } from './json-writer.ts';
 import { isLoopbackHost } from './loopback.ts';
-import { freshnessRoutes } from './routes/freshness.ts';
+import { datasetVerifyRoutes } from './routes/dataset-verify.ts';
 import { datasetsRoutes } from './routes/datasets.ts';
+import { freshnessRoutes } from './routes/freshness.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historicalFeaturesRoutes } from './routes/historical-features.ts';
 import { materializeRoutes } from './routes/materialize.ts';
@@ -25,6 +26,7 @@ import { onlineFeaturesRoutes } from './routes/online-features.ts';
 import { pushRoutes } from './routes/push.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { validationRoutes } from './routes/validation.ts';
 import type { ServerContext } from './server-context.ts';
 import { type FreshnessSource, ServerMetrics } from './server-metrics.ts';
 import type { ServingStore } from './serving-store.ts';
@@ -139,6 +141,8 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   await typed.register(healthRoutes, { context });
   await typed.register(metricsRoutes, { context });
   await typed.register(freshnessRoutes, { context });
+  await typed.register(validationRoutes, { context });
+  await typed.register(datasetVerifyRoutes, { context });
   await typed.register(uiRoutes, { context, authRequired: keys.size > 0 });
   return app;
 }

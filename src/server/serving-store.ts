@@ -48,4 +48,4 @@ export interface ServingStore {
 }
 
 /** What the server reads of the dataset catalog (offline/lineage/datasets.ts). */
-export type DatasetCatalog = Pick<Datasets, 'list' | 'get'>;
+export type DatasetCatalog = Pick<Datasets, 'list' | 'get' | 'verify'>;

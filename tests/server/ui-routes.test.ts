@@ -77,6 +77,20 @@ describe('/ui', () => {
   });
 });
 
+describe('GET /validation and GET /datasets/:id/verify', () => {
+  it('answer what the offline store records, under the read scope', async () => {
+    const validation = await open.get('/validation');
+    expect(validation.status).toBe(200);
+    // Nothing was computed in this repo: no record yet.
+    expect(validation.json).toMatchObject({ registryVersion: 1, views: [] });
+    expect((await keyed.get('/validation')).status).toBe(401);
+    expect((await keyed.get('/validation', { authorization: `Bearer ${KEY}` })).status).toBe(200);
+    const unknown = await open.get('/datasets/ds-20260101-000000-00000000/verify');
+    expect(unknown.status).toBe(404);
+    expect((await keyed.get('/datasets/ds-20260101-000000-00000000/verify')).status).toBe(401);
+  });
+});
+
 describe('GET /freshness', () => {
   it('answers each online view’s newest event time and watermark, null until written', async () => {
     const before = await open.get('/freshness');

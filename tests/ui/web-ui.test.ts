@@ -61,6 +61,7 @@ let repo: TempRepo;
 let store: FeatureStore;
 let app: FastifyInstance;
 let base: string;
+let datasetId: string;
 let browser: Browser;
 let page: Page;
 /** Console errors, page errors and failed requests of `page` (the one holding the key). */
@@ -83,6 +84,13 @@ beforeAll(async () => {
   store = await FeatureStore.open(repo.dir, { env });
   await store.compute();
   await store.materialize({ start: new Date(end.getTime() - 31 * 24 * HOUR), end: new Date() });
+  const dataset = await store.getHistoricalFeatures({
+    entities: path.join(repo.dir, 'data', 'training_rows.parquet'),
+    service: 'driver_ranking_v2',
+    out: path.join(repo.dir, 'training.parquet'),
+    name: 'ranking_training',
+  });
+  datasetId = dataset.manifest.id;
   app = await buildServer(
     store,
     serverOptionsFromConfig(store.config, { apiKeys: [{ name: 'ui', key: KEY, scopes: ['read'] }] }),
@@ -259,6 +267,16 @@ describe('the web UI', () => {
       'false',
       'false',
     ]);
+    // Every stored view's newest compute passed (the example declares no checks that fail).
+    expect(await attributes('table.validation tbody tr', 'data-view')).toEqual([
+      'customer_profile',
+      'driver_customer_trips',
+      'driver_hourly_stats',
+      'driver_trip_stats',
+    ]);
+    expect(new Set(await attributes('table.validation tbody tr', 'data-status'))).toEqual(
+      new Set(['passed']),
+    );
     // Red past the threshold: one hour is less than three for the view without a ttl.
     await fill('input[name=threshold]', '1');
     await page.waitForSelector('tr[data-view="driver_trip_stats"][data-stale="true"]');
@@ -382,9 +400,24 @@ describe('the web UI', () => {
     expect(box).toBeGreaterThan(0);
   });
 
-  it('statistics and datasets pages render', async () => {
-    await open('stats', 'stats', 'stats');
+  it('lists training datasets, and shows a dataset’s manifest', async () => {
     await open('datasets', 'datasets', 'datasets');
+    expect(await attributes('table.list tbody tr', 'data-name')).toEqual([datasetId]);
+    expect(await texts('table.list tbody td:nth-child(2)')).toEqual(['ranking_training']);
+    expect(await search('nothing-is-called-this')).toEqual([]);
+    expect(await search('ranking')).toEqual([datasetId]);
+    await open(`datasets/${datasetId}`, 'dataset', 'dataset');
+    expect(await attributes('tr[data-view]', 'data-view')).toEqual(
+      expect.arrayContaining(['driver_hourly_stats', 'driver_trip_stats', 'fare_vs_driver_mean']),
+    );
+    expect(await attributes('tr[data-feature]', 'data-feature')).toContain('fare_ratio');
+    await page.click('section.verify button');
+    await page.waitForSelector('[data-verified]');
+    expect(await attributes('[data-verified]', 'data-verified')).toEqual(['unchanged']);
+  });
+
+  it('the statistics page renders', async () => {
+    await open('stats', 'stats', 'stats');
   });
 
   it('the lookup form answers what POST /get-online-features answers', async () => {

@@ -11,6 +11,7 @@ import type { RegistryAnswer } from '../registry-types.ts';
 import { href } from '../router.ts';
 import type { ServerConfig } from '../server-config.ts';
 import { type Loaded, useApi } from '../use-api.ts';
+import { failureText, type ValidationRecord } from '../validation.ts';
 
 interface FreshnessAnswer {
   now: string;
@@ -95,6 +96,47 @@ function FreshnessTable({
   );
 }
 
+function ValidationTable() {
+  const loaded = useApi<{ views: ValidationRecord[] }>('/validation');
+  if (loaded.state === 'loading') return <p aria-busy="true">Reading validation results…</p>;
+  if (loaded.state === 'error') return <ErrorNote error={loaded.error} />;
+  if (loaded.data.views.length === 0) return <p>No compute has recorded a validation result yet.</p>;
+  return (
+    <div class="overflow-auto">
+      <table class="validation">
+        <thead>
+          <tr>
+            <th>View</th>
+            <th>Last compute</th>
+            <th>Result</th>
+            <th>Failures</th>
+          </tr>
+        </thead>
+        <tbody>
+          {loaded.data.views.map((r) => (
+            <tr
+              key={r.view}
+              data-view={r.view}
+              data-status={r.status}
+              class={r.status === 'failed' ? 'stale' : ''}
+            >
+              <td>
+                <a href={href('views', r.view)}>{r.view}</a>
+              </td>
+              <td>{instant(r.at)}</td>
+              <td>
+                <span class={`check-${r.status}`}>{r.status}</span>
+                {r.failedComputes > 0 && <small> ({r.failedComputes} refused in all)</small>}
+              </td>
+              <td>{r.failures.length === 0 ? '—' : r.failures.map(failureText).join('; ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function HomePage({ config }: { config: ServerConfig }) {
   const registry = useApi<RegistryAnswer>('/registry');
   const freshness = useApi<FreshnessAnswer>('/freshness');
@@ -145,9 +187,9 @@ export function HomePage({ config }: { config: ServerConfig }) {
             <FreshnessTable loaded={freshness} thresholdHours={thresholdHours} />
             <h2>Validation</h2>
             {config.endpoints.validation ? (
-              <p>Each view's last validation result is on its page.</p>
+              <ValidationTable />
             ) : (
-              <NotAvailable what="Validation results" endpoint="GET /feature-views/:name/validation" />
+              <NotAvailable what="Validation results" endpoint="GET /validation" />
             )}
           </>
         );

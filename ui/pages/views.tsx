@@ -5,12 +5,13 @@
 import { FieldsTable, Metadata } from '../components/fields-table.tsx';
 import { LoadedPage } from '../components/page.tsx';
 import { metadataText, SearchList } from '../components/search-list.tsx';
-import { duration } from '../format.ts';
+import { duration, instant } from '../format.ts';
 import type { AggregationView, FeatureView, RegistryAnswer } from '../registry-types.ts';
 import { href, type Route } from '../router.ts';
 import type { ServerConfig } from '../server-config.ts';
 import { onDemandConsumers, parseRef, servicesOfView } from '../usage.ts';
 import { useApi } from '../use-api.ts';
+import { failureText, type ValidationRecord } from '../validation.ts';
 import { NameLinks } from './links.tsx';
 
 const KIND_LABELS: Record<FeatureView['kind'], string> = {
@@ -145,6 +146,25 @@ function Definition({ view }: { view: FeatureView }) {
   );
 }
 
+function LastValidation({ view }: { view: string }) {
+  const loaded = useApi<{ views: ValidationRecord[] }>('/validation');
+  if (loaded.state !== 'ready') return null;
+  const record = loaded.data.views.find((r) => r.view === view);
+  return (
+    <>
+      <h2>Last validation</h2>
+      {record ? (
+        <p data-validation={record.status}>
+          <span class={`check-${record.status}`}>{record.status}</span> at {instant(record.at)}
+          {record.failures.length > 0 && `: ${record.failures.map(failureText).join('; ')}`}
+        </p>
+      ) : (
+        <p>No compute has recorded a result yet.</p>
+      )}
+    </>
+  );
+}
+
 export function ViewPage({ name, config }: { name: string; config: ServerConfig }) {
   const view = useApi<FeatureView>(`/feature-views/${encodeURIComponent(name)}`);
   const registry = useApi<RegistryAnswer>('/registry');
@@ -181,6 +201,7 @@ export function ViewPage({ name, config }: { name: string; config: ServerConfig 
                 <NameLinks section="views" names={onDemandConsumers(objects, v.name)} />
               </dd>
             </dl>
+            {config.endpoints.validation && v.kind !== 'onDemand' && <LastValidation view={v.name} />}
             {config.endpoints.stats && v.kind !== 'onDemand' && (
               <p>
                 <a href={`${href('stats')}?view=${encodeURIComponent(v.name)}`}>Statistics of {v.name}</a>

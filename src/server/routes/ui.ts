@@ -27,7 +27,7 @@ const OPTIONAL_ENDPOINTS = {
   datasets: '/datasets',
   datasetStats: '/datasets/:id/stats',
   verify: '/datasets/:id/verify',
-  validation: '/feature-views/:name/validation',
+  validation: '/validation',
   drift: '/feature-views/:name/drift',
 } as const;
 
