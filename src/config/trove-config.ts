@@ -34,7 +34,10 @@ export const troveConfigSchema = z
          * How long partition versions a compute replaced are kept, so training datasets built from
          * them can be rebuilt (docs/lineage.md); 30d when absent.
          */
-        retention: durationSchema.optional(),
+        retention: durationSchema.optional().meta({
+          description:
+            'How long partition versions a compute replaced are kept for rebuilding training datasets: seconds, or a duration string such as 7d. Default 30d; 0 removes them at the next compute or gc.',
+        }),
       })
       .prefault({}),
     onlineStore: z
