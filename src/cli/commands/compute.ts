@@ -125,6 +125,8 @@ export function registerComputeCommand(program: Command): void {
       // The one-line reason follows; the report lists every failing check with its samples.
       if (err instanceof ValidationError) {
         for (const view of err.committed) reporter.log('info', 'computed', { view });
+        // The bars stop first, so the report is not drawn over.
+        reporter.close();
         process.stderr.write(`${formatValidationReport(err.views)}\n`);
       }
       throw err;
