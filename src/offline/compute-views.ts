@@ -32,6 +32,7 @@ import {
   type SwapFailpoint,
   stagingFolder,
 } from './partition-swap.ts';
+import { type ComputeStatisticsOptions, recordStagedStatistics } from './statistics/view-statistics.ts';
 import { checkStoreFolder } from './store-folder.ts';
 import { ValidationError, type ViewValidation } from './validation/check-failure.ts';
 import { logSkippedChecks } from './validation/skipped-checks.ts';
@@ -45,7 +46,7 @@ import {
  * What to compute: some or all views, over an event-time range `[start, end)`; with `skipChecks`,
  * without running the views' data-quality checks.
  */
-export interface ComputeOptions extends ComputeChecksOptions {
+export interface ComputeOptions extends ComputeChecksOptions, ComputeStatisticsOptions {
   /** View names; all views with `offline` set when absent. */
   views?: readonly string[];
   /** Inclusive lower bound of event time; none when absent. */
@@ -370,6 +371,7 @@ async function computeView(
       rows,
       options,
     );
+    await recordStagedStatistics(connection, view, staging, staged, options);
     await commitSwap(
       store,
       view.name,
