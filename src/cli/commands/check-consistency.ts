@@ -68,8 +68,11 @@ export function registerCheckConsistencyCommand(program: Command): void {
       .option('--sample <n>', 'entities sampled per view', '100')
       .option('--at <time>', 'ISO 8601 instant both sides are read at (no zone: UTC)', 'now')
       .option('--max-mismatch <ratio>', 'highest mismatch ratio per view that passes, 0 to 1', '0')
-      .option('--json', 'print the report as JSON'),
-  ).action(async (options: ConsistencyCliOptions) => {
+      .option('--json', 'print the report as JSON (as --log-format json does)'),
+  ).action(async (options: ConsistencyCliOptions, command: Command) => {
+    // The report as JSON with --json, or when JSON output is asked for globally (--log-format json).
+    const json =
+      options.json === true || command.optsWithGlobals<{ logFormat?: string }>().logFormat === 'json';
     const sample = Number(options.sample);
     if (!/^\d+$/.test(options.sample.trim()) || sample < 1)
       throw new TroveError(
@@ -95,9 +98,7 @@ export function registerCheckConsistencyCommand(program: Command): void {
         sample,
         at,
       });
-      process.stdout.write(
-        options.json ? `${JSON.stringify(report, null, 2)}\n` : `${consistencyText(report)}\n`,
-      );
+      process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${consistencyText(report)}\n`);
       const over = report.views.filter((v) => v.mismatchRatio > maxMismatch);
       // Thrown after the report is out: the command fails with the reason on one line.
       if (over.length > 0)

@@ -74,8 +74,11 @@ export function registerDriftCommand(program: Command): void {
       .option('--end <time>', 'ISO 8601 end of recent data, exclusive (no zone: UTC)')
       .option('--threshold <psi>', 'flag features whose definition sets no driftThreshold above this', '0.2')
       .option('--bins <n>', 'quantile bins of numeric features', '10')
-      .option('--json', 'print the report as JSON'),
-  ).action(async (options: DriftCliOptions) => {
+      .option('--json', 'print the report as JSON (as --log-format json does)'),
+  ).action(async (options: DriftCliOptions, command: Command) => {
+    // The report as JSON with --json, or when JSON output is asked for globally (--log-format json).
+    const json =
+      options.json === true || command.optsWithGlobals<{ logFormat?: string }>().logFormat === 'json';
     const views = parseViewList(options.views) ?? [];
     const threshold = positiveNumber(options.threshold, '--threshold');
     const bins = positiveNumber(options.bins, '--bins');
@@ -94,7 +97,7 @@ export function registerDriftCommand(program: Command): void {
         ...(threshold !== undefined ? { threshold } : {}),
         ...(bins !== undefined ? { bins } : {}),
       });
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${driftTable(report)}\n`);
+      process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${driftTable(report)}\n`);
       // Thrown after the report is out: the command fails with the reason on one line.
       if (report.flagged > 0)
         throw new TroveError(
