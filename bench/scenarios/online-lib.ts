@@ -50,8 +50,15 @@ const DEFINITIONS: RepoDefinitions = {
   featureServices: [],
 };
 
-/** A feature repo holding only a config and an applied registry (push sources need no data). */
-export async function makeRepo(dir: string, keyPrefix: string): Promise<FeatureStore> {
+/**
+ * A feature repo holding only a config and an applied registry (push sources need no data); `env`
+ * adds to the environment its config reads (TROVE_REDIS_CLUSTER for a cluster).
+ */
+export async function makeRepo(
+  dir: string,
+  keyPrefix: string,
+  env: Record<string, string> = {},
+): Promise<FeatureStore> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await writeFile(
@@ -59,7 +66,7 @@ export async function makeRepo(dir: string, keyPrefix: string): Promise<FeatureS
     `project: ${PROJECT}\nonlineStore:\n  keyPrefix: ${keyPrefix}\n  commandTimeoutMs: 30000\n`,
   );
   await commitRegistry(path.join(dir, '.trove', 'registry.json'), PROJECT, 0, DEFINITIONS);
-  return FeatureStore.open(dir, { env: { REDIS_URL } });
+  return FeatureStore.open(dir, { env: { REDIS_URL, ...env } });
 }
 
 export async function populate(store: FeatureStore): Promise<void> {
@@ -86,9 +93,9 @@ export function idsFor(n: number, round: number): number[] {
   return Array.from({ length: n }, (_, i) => (round * 131 + i * 97) % ENTITIES);
 }
 
-type Op = (round: number) => Promise<unknown>;
+export type Op = (round: number) => Promise<unknown>;
 
-async function latencies(op: Op, count: number): Promise<number[]> {
+export async function latencies(op: Op, count: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const t = performance.now();
@@ -98,7 +105,7 @@ async function latencies(op: Op, count: number): Promise<number[]> {
   return times.sort((a, b) => a - b);
 }
 
-async function throughput(op: Op, seconds: number): Promise<number> {
+export async function throughput(op: Op, seconds: number): Promise<number> {
   let done = 0;
   const started = performance.now();
   const until = started + seconds * 1000;

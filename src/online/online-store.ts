@@ -23,6 +23,7 @@ import {
   redisFailure,
   withDeadline,
 } from './redis-client.ts';
+import { RespCluster } from './resp/resp-cluster.ts';
 import { isRespUrl, RespConnection } from './resp/resp-connection.ts';
 import { ViewCodec } from './view-codec.ts';
 import {
@@ -91,6 +92,11 @@ export class OnlineStore {
    */
   readonly fast: RespConnection | undefined;
   /**
+   * The store's own connections for reads in a cluster, one per master (see resp-cluster.ts);
+   * undefined on a standalone Redis.
+   */
+  readonly clusterReads: RespCluster | undefined;
+  /**
    * A second own connection for materialization's large batches, so they never queue ahead of
    * reads on `fast`; opened on first use.
    */
@@ -116,6 +122,14 @@ export class OnlineStore {
       isRespUrl(config.redis)
         ? new RespConnection({
             url: config.redis,
+            connectTimeoutMs: config.connectTimeoutMs,
+            commandTimeoutMs: config.commandTimeoutMs,
+          })
+        : undefined;
+    this.clusterReads =
+      config.cluster && config.cluster.length > 0
+        ? new RespCluster({
+            nodes: config.cluster,
             connectTimeoutMs: config.connectTimeoutMs,
             commandTimeoutMs: config.commandTimeoutMs,
           })
@@ -211,9 +225,11 @@ export class OnlineStore {
       return Promise.reject(err);
     }
     try {
-      // On a standalone Redis every command times out by itself, queued ones included, so a read
-      // needs no timer of its own.
+      // On the store's own connections every command times out by itself, queued ones included, so
+      // a read needs no timer of its own.
       if (this.fast) return readOnline(this.fast, this.keys, plan, request, nowMs, this.readFailure);
+      if (this.clusterReads)
+        return readOnline(this.clusterReads, this.keys, plan, request, nowMs, this.readFailure);
       const client = this.client;
       if (isCluster(client)) {
         // Cluster clients queue commands while they discover slots, outside the per-command timeout.
@@ -345,7 +361,7 @@ export class OnlineStore {
   async close(): Promise<void> {
     this.closed = true;
     const general = this.general;
-    await Promise.all([this.fast?.close(), this.bulk?.close()]);
+    await Promise.all([this.fast?.close(), this.bulk?.close(), this.clusterReads?.close()]);
     if (!general) return;
     try {
       await withDeadline(general.quit(), this.deadlineMs, this.target, 'quit');

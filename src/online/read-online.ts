@@ -31,6 +31,7 @@ import type {
   OnlineFeaturesResponse,
 } from './online-response.ts';
 import { isCluster, type RedisClient } from './redis-client.ts';
+import { RespCluster } from './resp/resp-cluster.ts';
 import { RespConnection } from './resp/resp-connection.ts';
 import { RespError, type RespReply } from './resp/resp-reply.ts';
 import { type RespWriter, respArgs } from './resp/resp-writer.ts';
@@ -115,8 +116,11 @@ interface KeyGroup {
   hmgetFields: Buffer;
 }
 
-/** Where reads go: the online store's own connection, or a general client (a cluster). */
-export type ReadSource = RedisClient | RespConnection;
+/**
+ * Where reads go: the online store's own connection (to a standalone Redis) or connections (one
+ * per master of a cluster), or a general client.
+ */
+export type ReadSource = RedisClient | RespConnection | RespCluster;
 
 function withHmget(group: Omit<KeyGroup, 'hmgetHead' | 'hmgetFields'>): KeyGroup {
   return {
@@ -387,6 +391,17 @@ export function readOnline(
       .batch(gets.length, encode)
       .then((replies) => answerRead(plan, prepared, replies.map(hmgetValues), nowMs), onFailure);
   }
+  if (client instanceof RespCluster) {
+    return client
+      .send(
+        gets.map((g) => g.key),
+        (w, i) => {
+          const g = gets[i]!;
+          w.raw(g.group.hmgetHead).string(g.key).raw(g.group.hmgetFields);
+        },
+      )
+      .then((replies) => answerRead(plan, prepared, replies.map(hmgetValues), nowMs), onFailure);
+  }
   // A lone command needs no pipeline (whose setup costs more than the command): still one round trip.
   if (gets.length === 1 && !isCluster(client)) {
     const get = gets[0]!;
@@ -430,6 +445,23 @@ function readWithAggregations(
       .batch(gets.length + hashes.length, (w) => {
         for (const g of gets) w.raw(g.group.hmgetHead).string(g.key).raw(g.group.hmgetFields);
         for (const h of hashes) w.raw(HGETALL_HEAD).string(h);
+      })
+      .then(
+        (replies) =>
+          answer(
+            replies.slice(0, gets.length).map(hmgetValues),
+            replies.slice(gets.length).map(hashFieldsOfResp),
+          ),
+        onFailure,
+      );
+  }
+  if (client instanceof RespCluster) {
+    const keys = [...gets.map((g) => g.key), ...hashes];
+    return client
+      .send(keys, (w, i) => {
+        const g = gets[i];
+        if (g) w.raw(g.group.hmgetHead).string(g.key).raw(g.group.hmgetFields);
+        else w.raw(HGETALL_HEAD).string(keys[i]!);
       })
       .then(
         (replies) =>

@@ -11,7 +11,6 @@ import { type FeatureViewInput, featureViewSchema } from '../../src/definitions/
 import { type SourceInput, sourceSchema } from '../../src/definitions/source.ts';
 import { OnlineStore } from '../../src/online/online-store.ts';
 import type { OnlineStoreConfig } from '../../src/online/redis-client.ts';
-import { isCluster } from '../../src/online/redis-client.ts';
 import type { OnlineWrite } from '../../src/online/write-newest.ts';
 import { Registry } from '../../src/registry/registry.ts';
 
@@ -105,35 +104,14 @@ export async function writeRows(
 
 /**
  * Counts the socket writes a store's reads make from now on, per connection: the store's own
- * connection on a standalone Redis, each master's on a cluster. Each write is one round trip for
- * what it carried. `stop` ends the count and resolves to the writes of each connection.
+ * connection on a standalone Redis, its connection to each node on a cluster. Each write is one
+ * round trip for what it carried. `stop` ends the count and resolves to the writes of each.
  */
-export function countWrites(store: OnlineStore): { stop(): number[] } {
-  if (store.fast) {
-    const fast = store.fast;
-    const before = fast.writes;
-    return { stop: () => [fast.writes - before] };
-  }
-  const client = store.client;
-  if (!isCluster(client)) throw new Error('countWrites needs the fast connection or a cluster');
-  const counts: number[] = [];
-  const restore: (() => void)[] = [];
-  client.nodes('master').forEach((node, i) => {
-    const stream = node.stream;
-    const original = stream.write;
-    counts[i] = 0;
-    stream.write = ((...args: Parameters<typeof original>) => {
-      counts[i]!++;
-      return original.apply(stream, args);
-    }) as typeof original;
-    restore.push(() => {
-      stream.write = original;
-    });
-  });
-  return {
-    stop: () => {
-      for (const r of restore) r();
-      return counts;
-    },
-  };
+export async function countWrites(store: OnlineStore): Promise<{ stop(): number[] }> {
+  // The slot map first: loading it is not part of what is counted.
+  await store.clusterReads?.refresh();
+  const connections = store.fast ? [store.fast] : (store.clusterReads?.nodeConnections ?? []);
+  if (connections.length === 0) throw new Error('countWrites needs the store own connections');
+  const before = connections.map((c) => c.writes);
+  return { stop: () => connections.map((c, i) => c.writes - before[i]!) };
 }

@@ -131,7 +131,7 @@ describe('online reads', () => {
     await writeRows(store, registry, 'stats', [{ key: [1n], event: T0, values: [0.5] }]);
     await writeRows(store, registry, 'cust', [{ key: ['c1'], event: T0, values: [10n ** 18n] }]);
     await writeRows(store, registry, 'both', [{ key: [1n, 'c1'], event: T0, values: [3] }]);
-    const writes = countWrites(store);
+    const writes = await countWrites(store);
     const res = await store.read(
       registry,
       {
