@@ -37,6 +37,13 @@ featureViews:
       - { name: big, type: int64 }
       - { name: tolerant, type: float64, driftThreshold: 1000 }
       - { name: tags, type: list<string> }
+  - name: rider_activity
+    kind: aggregation
+    entities: [rider]
+    source: rider_events
+    aggregations:
+      - { column: spend, function: sum, windows: [1d] }
+      - { function: count, windows: [1d] }
 `;
 
 /** Rows i of the generator: spend uniform in [0, 100), segment a–e, big past 2^60, every 10th spend null. */
@@ -276,6 +283,43 @@ describe('trove drift', () => {
     await expect(
       computeDrift(config, registry, { dataset: 'riders_v9', views: ['rider_stats'] }),
     ).rejects.toThrow(/no dataset with id or name riders_v9/);
+  });
+
+  it("compares an aggregation view's features at the end of the range with the join's", async () => {
+    const at = '2025-06-03T12:00:00Z';
+    const store = await FeatureStore.open(repo.dir, { env });
+    const out = path.join(repo.dir, 'activity.parquet');
+    try {
+      const entities = path.join(repo.dir, 'riders-at.parquet');
+      await run(
+        `COPY (SELECT i::BIGINT AS rider_id, TIMESTAMPTZ '${at}' AS event_timestamp FROM range(200) t(i)) TO ${quoteString(entities)} (FORMAT parquet)`,
+      );
+      await store.getHistoricalFeatures({ entities, features: ['rider_activity:*'], out });
+    } finally {
+      await store.close();
+    }
+    const report = await computeDrift(config, registry, {
+      dataset: out,
+      views: ['rider_activity'],
+      start: parseTimestamp('2025-06-02T12:00:00Z'),
+      end: parseTimestamp(at),
+    });
+    for (const name of ['spend_sum_1d', 'count_1d']) {
+      const f = feature(report, name);
+      // Every rider has events in the day before: 200 entities on both sides, nearly equal windows.
+      expect(f.expectedRows, name).toBe(200);
+      expect(f.actualRows, name).toBe(200);
+      expect(f.psi!, name).toBeLessThan(0.05);
+    }
+    expect(report.flagged).toBe(0);
+    // Twelve hours into the data, the day's windows hold half the events: flagged.
+    const early = await computeDrift(config, registry, {
+      dataset: out,
+      views: ['rider_activity'],
+      end: parseTimestamp('2025-06-01T12:00:00Z'),
+    });
+    expect(feature(early, 'count_1d').flagged).toBe(true);
+    expect(feature(early, 'spend_sum_1d').flagged).toBe(true);
   });
 
   it('refuses unknown views, missing files and datasets without the view', async () => {
