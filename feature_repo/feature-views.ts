@@ -6,9 +6,15 @@ export const driverHourlyStats = featureView({
   source: 'driver_stats',
   ttl: '1d',
   features: [
-    { name: 'conv_rate', type: 'float32', description: 'Share of offers the driver accepted and completed.' },
-    { name: 'acc_rate', type: 'float32' },
-    { name: 'avg_daily_trips', type: 'int64' },
+    // Checks (docs/monitoring.md): a compute or push with a rate outside [0, 1] is refused.
+    {
+      name: 'conv_rate',
+      type: 'float32',
+      description: 'Share of offers the driver accepted and completed.',
+      checks: { notNull: true, min: 0, max: 1 },
+    },
+    { name: 'acc_rate', type: 'float32', checks: { min: 0, max: 1 } },
+    { name: 'avg_daily_trips', type: 'int64', checks: { min: 0 } },
   ],
   owner: 'marketplace@example.com',
   tags: { team: 'marketplace' },
@@ -41,7 +47,7 @@ export const driverCustomerTrips = featureView({
     FROM source`,
   features: [
     { name: 'last_fare', type: 'float64' },
-    { name: 'last_rating', type: 'int32' },
+    { name: 'last_rating', type: 'int32', checks: { allowed: [1, 2, 3, 4, 5] } },
     { name: 'fare_per_km', type: 'float64' },
   ],
   owner: 'pricing@example.com',

@@ -5,7 +5,7 @@
  * such view of the run at once.
  */
 import { TroveError } from '../../errors.ts';
-import { describeFailure } from '../../offline/validation/check-failure.ts';
+import { checksText, describeFailure } from '../../offline/validation/check-failure.ts';
 import { logSkippedChecks } from '../../offline/validation/skipped-checks.ts';
 import { readValidationRecord } from '../../offline/validation/validation-record.ts';
 import type { MaterializeLog } from '../progress.ts';
@@ -40,7 +40,7 @@ export async function refuseFailedComputes(
     const shown = record.failures.slice(0, SHOWN_FAILURES).map(describeFailure);
     const more = record.failures.length - shown.length;
     refused.push(
-      `feature view ${view}: its newest compute (${record.at}) failed ${record.failures.length} checks and committed nothing (${shown.join('; ')}${more > 0 ? `; ${more} more` : ''})`,
+      `feature view ${view}: its newest compute (${record.at}) failed ${checksText(record.failures.length)} and committed nothing (${shown.join('; ')}${more > 0 ? `; ${more} more` : ''})`,
     );
   }
   if (refused.length > 0)

@@ -33,6 +33,11 @@ export interface ViewValidation {
   failures: CheckFailure[];
 }
 
+/** `1 check`, `2 checks`. */
+export function checksText(n: number): string {
+  return `${n} check${n === 1 ? '' : 's'}`;
+}
+
 function showSample(sample: SampleRow): string {
   return `{${Object.entries(sample)
     .map(([k, v]) => `${k}: ${v === null ? 'null' : v}`)
@@ -56,7 +61,7 @@ export function describeFailure(failure: CheckFailure): string {
 export function formatValidationReport(views: readonly ViewValidation[]): string {
   const lines: string[] = [];
   for (const v of views) {
-    lines.push(`feature view ${v.view}: ${v.failures.length} failing checks; nothing was committed`);
+    lines.push(`feature view ${v.view}: ${checksText(v.failures.length)} failed; nothing was committed`);
     for (const f of v.failures) {
       lines.push(`  ${describeFailure(f)}`);
       for (const sample of f.samples.slice(1)) lines.push(`      ${showSample(sample)}`);
@@ -77,7 +82,7 @@ export class ValidationError extends TroveError {
     const count = views.reduce((n, v) => n + v.failures.length, 0);
     super(
       'VALIDATION_FAILED',
-      `checks failed for feature view${views.length > 1 ? 's' : ''} ${names} (${count} failing); nothing was committed for ${views.length > 1 ? 'them' : 'it'}\n${formatValidationReport(views)}`,
+      `checks failed for feature view${views.length > 1 ? 's' : ''} ${names} (${checksText(count)}); nothing was committed for ${views.length > 1 ? 'them' : 'it'}\n${formatValidationReport(views)}`,
       422,
     );
     this.name = 'ValidationError';

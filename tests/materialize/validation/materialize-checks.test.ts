@@ -135,7 +135,7 @@ describe('materialization after checks', () => {
       expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', status: 409 });
       const message = (refused as Error).message;
       expect(message).toMatch(
-        /^materialization refused: feature view checked: its newest compute \(\d{4}-\d\d-\d\dT[\d:.]+Z\) failed 1 checks and committed nothing \(/,
+        /^materialization refused: feature view checked: its newest compute \(\d{4}-\d\d-\d\dT[\d:.]+Z\) failed 1 check and committed nothing \(/,
       );
       expect(message).toContain(reason);
       expect(message).toContain('fix the data and compute again, or materialize with --skip-checks');
