@@ -5,6 +5,7 @@ import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from '.
 import type { MaterializeChecksOptions } from './materialize/validation/refuse-failed-computes.ts';
 import type { ViewFreshness } from './materialize/view-freshness.ts';
 import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.ts';
+import type { DriftOptions, DriftReport } from './offline/drift/compute-drift.ts';
 import type { HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
 import type { Dataset } from './offline/lineage/build-dataset.ts';
@@ -12,6 +13,7 @@ import type { Datasets } from './offline/lineage/datasets.ts';
 import type { GcReport } from './offline/lineage/gc.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
 import type { ValidationRecord } from './offline/validation/validation-record.ts';
+import type { ConsistencyOptions, ConsistencyReport } from './online/consistency/check-consistency.ts';
 import type { ConsistencyResult } from './online/consistency/consistency-results.ts';
 import { OnDemandPlans } from './online/on-demand/on-demand-plans.ts';
 import { readOnDemand } from './online/on-demand/read-on-demand.ts';
@@ -247,6 +249,34 @@ export class FeatureStore {
   async lastConsistencyChecks(): Promise<Record<string, ConsistencyResult>> {
     const { readConsistency } = await import('./online/consistency/consistency-results.ts');
     return readConsistency(this.online(), await this.registry());
+  }
+
+  /**
+   * For a sample of the entities each online view holds, the online values against the
+   * point-in-time join at the same instant; each view's result is kept for `/metrics`.
+   */
+  async checkConsistency(options: ConsistencyOptions = {}): Promise<ConsistencyReport> {
+    const { checkConsistency } = await import('./online/consistency/check-consistency.ts');
+    return checkConsistency(this.config, await this.registry(), this.online(), options);
+  }
+
+  /**
+   * Population stability index per feature between a training dataset (a file, or an id or name
+   * in the dataset catalog) and offline data with event time in `[start, end)`.
+   */
+  async drift(
+    options: Omit<DriftOptions, 'start' | 'end'> & { start?: TimeInput; end?: TimeInput },
+  ): Promise<DriftReport> {
+    const { start, end, ...rest } = options;
+    const [{ computeDrift }, { toInstant }] = await Promise.all([
+      import('./offline/drift/compute-drift.ts'),
+      import('./offline/parse-timestamp.ts'),
+    ]);
+    return computeDrift(this.config, await this.registry(), {
+      ...rest,
+      ...(start !== undefined ? { start: toInstant(start, 'start') } : {}),
+      ...(end !== undefined ? { end: toInstant(end, 'end') } : {}),
+    });
   }
 
   /** Throws UnavailableError unless Redis answers within the configured timeouts. */
