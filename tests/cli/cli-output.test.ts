@@ -167,6 +167,23 @@ describe('--log-format pretty: bars and a summary table, terminal or not', () =>
     expect(result.stdout).toMatch(/\n {2}driver_hourly_stats +[\d,]+ +[\d,]+ +[\d.]+ s +[\d,]+ +20\d\d-/);
   });
 
+  it('datasets reproduce shows the rebuild, then a table', async () => {
+    const built = await trove(...historicalArgs());
+    const id = /^dataset (\S+), sha256/m.exec(built.stdout)?.[1];
+    expect(id, built.stdout).toBeDefined();
+    const out = path.join(repo.dir, 'data', `again-${randomUUID().slice(0, 8)}.parquet`);
+    const pretty = await trove('datasets', 'reproduce', id!, '--out', out, '--log-format', 'pretty');
+    expect(pretty.code, pretty.stderr).toBe(0);
+    expect(stripVTControlCharacters(pretty.stderr)).toMatch(
+      new RegExp(`reproducing ${id} +[\\d,]+ rows .*identical`),
+    );
+    expect(pretty.stdout).toMatch(new RegExp(`^Reproduced dataset ${id}: [\\d,]+ rows in [\\d.]+ s\n`));
+    expect(pretty.stdout).toMatch(new RegExp(`identical to dataset ${id}\n$`));
+    const json = await trove('datasets', 'reproduce', id!, '--out', out);
+    expect(jsonLines(json.stderr).map((l) => l.step)).toEqual(['reproducing', 'written']);
+    expect(json.stdout).toMatch(/^\/.*: \d+ rows, sha256 [0-9a-f]{64}\nidentical to dataset /);
+  });
+
   it('historical shows the join running, then the rows written, and a table', async () => {
     const result = await trove(...historicalArgs(), '--log-format', 'pretty');
     expect(result.code, result.stderr).toBe(0);

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
 import type { DatasetManifest, ManifestPartition } from '../../offline/lineage/dataset-manifest.ts';
-import type { VerifyReport } from '../../offline/lineage/datasets.ts';
+import type { ReproduceResult, VerifyReport } from '../../offline/lineage/datasets.ts';
+import { openReporter } from '../output/reporter.ts';
+import { formatCount, formatRate, formatSeconds } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
 interface ListOptions extends RepoOptions {
@@ -116,9 +118,44 @@ export function registerDatasetsCommand(program: Command): void {
       .description('rebuild a dataset from the registry version and partition versions it read')
       .argument('<id>', 'dataset id or name')
       .requiredOption('--out <file>', 'where to write it (same format as the original)'),
-  ).action(async (id: string, options: ReproduceOptions) => {
-    const result = await (await openCatalog(options.repo)).reproduce(id, options.out);
-    process.stdout.write(`${result.path}: ${result.rows} rows, sha256 ${result.sha256}\n`);
+  ).action(async (id: string, options: ReproduceOptions, command: Command) => {
+    const reporter = await openReporter(command);
+    const started = Date.now();
+    // The rebuild is one join, as trove historical's: the bar shows its time, then the rows.
+    const bar = reporter.bar({ label: `reproducing ${id}`, total: undefined, unit: 'rows' });
+    let result: ReproduceResult;
+    try {
+      reporter.event({ step: 'reproducing', dataset: id });
+      result = await (await openCatalog(options.repo)).reproduce(id, options.out);
+      const ms = Date.now() - started;
+      bar.update(result.rows);
+      bar.done(result.identical ? 'identical' : 'differs');
+      reporter.event({ step: 'written', rows: result.rows, path: result.path, ms });
+      reporter.result({
+        lines: [`${result.path}: ${result.rows} rows, sha256 ${result.sha256}`],
+        table: {
+          title: `Reproduced dataset ${result.id}: ${formatCount(result.rows)} rows in ${formatSeconds(ms / 1000)}`,
+          columns: [
+            { header: 'file' },
+            { header: 'rows', align: 'right' },
+            { header: 'time', align: 'right' },
+            { header: 'rows/s', align: 'right' },
+            { header: 'sha256' },
+          ],
+          rows: [
+            [
+              result.path,
+              formatCount(result.rows),
+              formatSeconds(ms / 1000),
+              formatRate(result.rows, ms / 1000),
+              `${result.sha256.slice(0, 12)}…`,
+            ],
+          ],
+        },
+      });
+    } finally {
+      reporter.close();
+    }
     if (!result.identical) {
       throw new TroveError(
         'REPRODUCE_MISMATCH',
