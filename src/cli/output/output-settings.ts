@@ -24,14 +24,15 @@ interface GlobalOutputOptions {
 
 const FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
-/** Adds the output options to the program; commander accepts them before or after the command. */
+/**
+ * Adds the output options to the program; commander accepts them before or after the command, and
+ * each command's help lists them (for commands added after this).
+ */
 export function addOutputOptions(program: Command): Command {
   return program
+    .configureHelp({ showGlobalOptions: true })
     .addOption(
-      new Option(
-        '--log-format <format>',
-        'auto (bars and a summary on a terminal, JSON lines otherwise), json or pretty',
-      )
+      new Option('--log-format <format>', 'auto: bars and a summary on a terminal, JSON lines otherwise')
         .choices(FORMATS)
         .default('auto'),
     )
