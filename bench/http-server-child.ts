@@ -15,10 +15,14 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
-/** Parent side: starts `script` and waits for its ports. */
-export async function startServerChild(script: string): Promise<ServerChild> {
+/** Parent side: starts `script` (with `env` added to its environment) and waits for its ports. */
+export async function startServerChild(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<ServerChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const first = await Promise.race([

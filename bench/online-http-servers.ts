@@ -7,8 +7,10 @@
  * round trips and commands as Trove's — on a plain ioredis client, and JSON.stringify of the same
  * answer shape. The bare route does no validation, auth, metrics, ttl or status logic
  * beyond PRESENT/NOT_FOUND. Serves until SIGTERM (bench/http-server-child.ts), then removes its data.
+ * With TROVE_REDIS_CLUSTER set, both serve from that Redis Cluster (online.http.cluster).
  */
 import Fastify from 'fastify';
+import { Cluster } from 'ioredis';
 import {
   BENCH_VIEWS,
   featureColumns,
@@ -33,6 +35,11 @@ await store.push({ pushSourceName: PUSH_SOURCE, df, to: 'online' });
 
 const trove = await listenTrove(store);
 
+// On a cluster (TROVE_REDIS_CLUSTER), the bare route reads through a plain ioredis Cluster,
+// auto-pipelined: one write per node for a read's HMGETs, as Trove's own connections make.
+const nodes = store.config.onlineStore.cluster ?? [];
+const cluster = nodes.length > 0 ? new Cluster(nodes, { enableAutoPipelining: true }) : undefined;
+
 // The bare layout: bare:<id>:{driver} → { v1_a, ..., v1_ts, ... } as plain strings.
 const seed = redis.pipeline();
 const eventIso = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -42,7 +49,8 @@ for (const [i, driver] of drivers.entries()) {
     for (const f of featureNames(v)) fields[f] = String(df[f]![i]);
     fields[`${v}_ts`] = eventIso;
   }
-  seed.hset(bareKey(driver), fields);
+  if (cluster) await cluster.hset(bareKey(driver), fields);
+  else seed.hset(bareKey(driver), fields);
 }
 await seed.exec();
 const parse = (feature: string, text: string): unknown => (feature.endsWith('_c') ? text : Number(text));
@@ -56,9 +64,13 @@ bare.post('/get-online-features', async (request, reply) => {
     return { view, name };
   });
   const fields = [...refs.map((r) => r.name), ...new Set(refs.map((r) => `${r.view}_ts`))];
-  const pipeline = redis.pipeline();
-  for (const driver of ids) pipeline.hmget(bareKey(driver), ...fields);
-  const replies = ((await pipeline.exec()) ?? []).map((r) => (r[1] ?? []) as (string | null)[]);
+  let replies: (string | null)[][];
+  if (cluster) replies = await Promise.all(ids.map((driver) => cluster.hmget(bareKey(driver), ...fields)));
+  else {
+    const pipeline = redis.pipeline();
+    for (const driver of ids) pipeline.hmget(bareKey(driver), ...fields);
+    replies = ((await pipeline.exec()) ?? []).map((r) => (r[1] ?? []) as (string | null)[]);
+  }
   const results = [
     {
       values: ids,
@@ -84,4 +96,10 @@ bare.post('/get-online-features', async (request, reply) => {
 });
 await bare.listen({ host: '127.0.0.1', port: 0 });
 
-serveUntilTerminated(trove, bare, () => bench.close());
+serveUntilTerminated(trove, bare, async () => {
+  if (cluster) {
+    await Promise.all(drivers.map((driver) => cluster.del(bareKey(driver))));
+    cluster.disconnect();
+  }
+  await bench.close();
+});
