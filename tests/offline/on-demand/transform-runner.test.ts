@@ -35,6 +35,32 @@ describe('the transform runner', () => {
     ).toEqual([[20, 40]]);
   });
 
+  it('gives each row its inputs as own properties, whatever their names', () => {
+    const seen: Record<string, unknown>[] = [];
+    const out = runner.runNow({
+      ...job(() => ({ ratio: 1 })),
+      transform: (r: Record<string, unknown>) => {
+        seen.push(r);
+        return { ratio: 1 };
+      },
+      // JSON.parse makes `__proto__` an own key, as a parsed request body does.
+      columns: JSON.parse('{"fare": [1, 2], "__proto__": [3, 4], "odd name": [5, 6]}') as Record<
+        string,
+        unknown[]
+      >,
+    });
+    expect(out).toEqual([[1, 1]]);
+    expect(seen.map((r) => Object.keys(r))).toEqual([
+      ['fare', '__proto__', 'odd name'],
+      ['fare', '__proto__', 'odd name'],
+    ]);
+    expect(Object.getPrototypeOf(seen[1])).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(seen[1], '__proto__')?.value).toBe(4);
+    expect(seen[1]!['odd name']).toBe(6);
+    const plain = runner.runNow({ ...job((r) => ({ ratio: (r.fare as number) + (r.mean ?? 0) })) });
+    expect(plain).toEqual([[15, 20]]);
+  });
+
   it('fails a throwing or wrongly typed transform with a 422 naming view and row, no stack', async () => {
     const thrown = runner.run(
       job((r) => {
