@@ -341,6 +341,27 @@ export class FeatureStore {
     return writeDataset(this.config, registry, rest, out, name === undefined ? {} : { name });
   }
 
+  /**
+   * A training dataset written as Parquet into the dataset catalog (`datasets/<id>/dataset.parquet`
+   * in the offline store) with its manifest: for callers that cannot name a file, such as HTTP.
+   */
+  async saveHistoricalFeatures(request: HistoricalRequest & { name?: string }): Promise<Dataset> {
+    const { name, ...rest } = request;
+    const registry = await this.registry();
+    const [{ writeDataset }, { datasetFolder }] = await Promise.all([
+      import('./offline/lineage/build-dataset.ts'),
+      import('./offline/lineage/dataset-catalog.ts'),
+    ]);
+    const store = this.config.offlineStorePath;
+    return writeDataset(
+      this.config,
+      registry,
+      rest,
+      (id) => `${datasetFolder(store, id)}/dataset.parquet`,
+      name === undefined ? {} : { name },
+    );
+  }
+
   /** The training dataset as Arrow record batches, produced as they are consumed. */
   async getHistoricalFeaturesBatches(request: HistoricalRequest): Promise<HistoricalBatches> {
     const { historicalBatches } = await import('./offline/historical-output.ts');

@@ -6,6 +6,7 @@
 import type { MaterializeLog } from '../materialize/progress.ts';
 import type { ViewFreshness } from '../materialize/view-freshness.ts';
 import type { HistoricalRequest } from '../offline/historical-query.ts';
+import type { DatasetManifest } from '../offline/lineage/dataset-manifest.ts';
 import type { Datasets } from '../offline/lineage/datasets.ts';
 import type { ValidationRecord } from '../offline/validation/validation-record.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
@@ -42,6 +43,8 @@ export interface ServingStore {
   validationRecords?(): Promise<ValidationRecord[]>;
   /** Newest online event time and watermark per online view, for the UI (optional). */
   viewFreshness?(): Promise<Record<string, ViewFreshness>>;
+  /** Writes a training dataset into the catalog with its manifest, for `POST /datasets` (optional). */
+  saveHistoricalFeatures?(request: HistoricalRequest & { name?: string }): Promise<{ manifest: DatasetManifest }>;
   /** The dataset catalog, for `GET /datasets` (optional). */
   datasets?(): Promise<DatasetCatalog>;
   close(): Promise<void>;

@@ -17,6 +17,7 @@ import { entityFilePath } from '../entity-input.ts';
 import { type DatasetFile, writeHistoricalFile } from '../historical-output.ts';
 import type { HistoricalRequest } from '../historical-query.ts';
 import type { OfflineConfig } from '../offline-duckdb.ts';
+import { checkStoreFolder } from '../store-folder.ts';
 import { codeVersion, troveVersion } from './code-version.ts';
 import {
   catalogFolder,
@@ -111,7 +112,8 @@ export async function writeDataset(
   config: LineageConfig,
   registry: Registry,
   request: HistoricalRequest,
-  out: string,
+  /** The output file, or where to put it given the dataset's id (a file in the catalog). */
+  out: string | ((id: string) => string),
   options: {
     name?: string;
     /** Filled with the time from the file being in place to the manifest being written (benchmarks). */
@@ -145,7 +147,11 @@ export async function writeDataset(
     entityFile === undefined ? path.join(datasetFolder(store, id), 'entities.parquet') : undefined;
   const entityPrint = entityFile === undefined ? undefined : fingerprintFile(entityFile);
   for (const p of [code, version, history, sources, entityPrint]) p?.catch(() => undefined);
+  // Files in the catalog are written by path: its folder must not lead out of the store.
+  if (entityCopy || typeof out !== 'string') await checkStoreFolder(store, catalogFolder(store));
   if (entityCopy) await mkdir(path.dirname(entityCopy), { recursive: true });
+  const target = typeof out === 'string' ? out : out(id);
+  if (typeof out !== 'string') await mkdir(path.dirname(target), { recursive: true });
 
   // Each file listed is fingerprinted as soon as the query lists it, while DuckDB reads it.
   const recorder = recordingReader();
@@ -166,7 +172,7 @@ export async function writeDataset(
       config,
       registry,
       { ...request, lineage: { viewFiles: listFiles, ...(entityCopy ? { entityCopy } : {}) } },
-      out,
+      target,
     );
     const written = performance.now();
     const [outputHash, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
@@ -220,7 +226,7 @@ export async function writeDataset(
     if (options.timings) options.timings.manifestMs = performance.now() - written;
     return { ...file, manifest };
   } catch (err) {
-    if (entityCopy) await removeDatasetFolder(store, id);
+    if (entityCopy || typeof out !== 'string') await removeDatasetFolder(store, id);
     throw err;
   }
 }

@@ -88,7 +88,8 @@ export async function listManifests(offlineStorePath: string): Promise<DatasetMa
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  return manifests;
+  // Ids sort by the second they were made in; within one second, by when each build started.
+  return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
 /** A dataset by id, or the newest one with that name. */

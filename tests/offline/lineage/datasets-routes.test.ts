@@ -76,4 +76,51 @@ describe('GET /datasets', () => {
     expect((await app.inject({ method: 'GET', url: '/datasets' })).statusCode).toBe(401);
     expect((await get('/datasets', WRITE)).statusCode).toBe(403);
   });
+
+  it('POST /datasets saves a dataset in the catalog (write scope) that reproduces byte for byte', async () => {
+    const body = {
+      entities: {
+        driver_id: [1, 2, 3, 1],
+        event_timestamp: [
+          '2024-03-05T00:00:00Z',
+          '2024-03-06T12:00:00Z',
+          '2024-03-09T00:00:00',
+          '2024-03-02T00:00:00Z',
+        ],
+        label: [true, false, true, false],
+      },
+      features: FEATURES,
+      name: 'over-http',
+    };
+    const post = (key: string, payload: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: '/datasets',
+        payload: payload as object,
+        headers: { 'x-api-key': key },
+      });
+    expect((await post(READ, body)).statusCode).toBe(403);
+    const saved = await post(WRITE, body);
+    expect(saved.statusCode).toBe(201);
+    const manifest = saved.json() as DatasetManifest;
+    expect(manifest).toMatchObject({
+      name: 'over-http',
+      entities: { kind: 'copy', rows: 4 },
+      output: { rows: 4 },
+    });
+    expect(manifest.output.path).toBe(
+      path.join(store.config.offlineStorePath, 'datasets', manifest.id, 'dataset.parquet'),
+    );
+    expect((await get('/datasets/over-http')).json()).toEqual(manifest);
+    const rebuilt = await (await store.datasets()).reproduce(
+      'over-http',
+      path.join(repo.dir, 'http-again.parquet'),
+    );
+    expect(rebuilt.identical).toBe(true);
+    const bad = await post(WRITE, { ...body, features: ['stats:nope'] });
+    expect(bad.statusCode).toBe(404);
+    const badName = await post(WRITE, { ...body, name: '../x' });
+    expect(badName.statusCode).toBe(400);
+    expect(badName.json()).toMatchObject({ error: { code: 'INVALID_DATASET_NAME' } });
+  });
 });
