@@ -24,7 +24,7 @@ const KEY = `ui-test-key-${randomUUID()}`;
 /** The few browser globals the page functions use: these tests are typed without the DOM library. */
 interface BrowserGlobals {
   document: {
-    documentElement: { scrollWidth: number };
+    documentElement: { scrollWidth: number; scrollHeight: number };
     querySelector(
       s: string,
     ): { textContent: string | null; setAttribute(name: string, value: string): void } | null;
@@ -132,6 +132,22 @@ afterAll(async () => {
 });
 
 /**
+ * Saves the whole page when screenshots are asked for. The window is first made as tall as the page
+ * (a full-page capture resizes it during the capture, and charts redraw after a resize).
+ */
+async function screenshot(name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  const viewport = page.viewport() ?? { width: 1280, height: 900 };
+  const height = await page.evaluate(
+    () => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollHeight,
+  );
+  await page.setViewport({ width: viewport.width, height: Math.max(height, viewport.height) });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  await page.setViewport(viewport);
+}
+
+/**
  * Opens `#/<hash>` as a link would (the page loaded once, then only the address changes) and waits
  * until the page named `name` is ready; saves a screenshot if asked.
  */
@@ -150,8 +166,7 @@ async function open(hash: string, name: string, shot?: string): Promise<void> {
     timeout: 10_000,
   });
   if (SCREENSHOTS) timings.push([hash || 'home', await answerTime()]);
-  if (SCREENSHOTS && shot)
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${shot}.png`), fullPage: true });
+  if (shot) await screenshot(shot);
 }
 
 /**
@@ -455,7 +470,7 @@ describe('the web UI', () => {
     await page.click('form.lookup button[type=submit]');
     await page.waitForSelector('section.results[data-rows="3"]');
     const after = await direct();
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'lookup.png'), fullPage: true });
+    await screenshot('lookup');
     const shown = await page.$$eval('table.lookup-result', (tables) =>
       tables.flatMap((table) =>
         [...table.querySelectorAll('tbody tr')].map((tr) => [

@@ -32,6 +32,10 @@ interface FeatureSummary {
 interface StatsAnswer {
   rows: number;
   features: FeatureSummary[];
+  /** First and last partition described, and how many, when the server tells. */
+  from?: string | null;
+  to?: string | null;
+  partitions?: number;
 }
 
 interface DriftAnswer {
@@ -51,10 +55,8 @@ function summaryOf(answer: unknown): StatsAnswer | undefined {
 
 function number(n: number | string | null | undefined): string {
   if (n === null || n === undefined) return '—';
-  if (typeof n === 'string') return n;
-  return Math.abs(n) >= 1e6 || (Math.abs(n) < 1e-3 && n !== 0)
-    ? n.toPrecision(4)
-    : String(Math.round(n * 1e4) / 1e4);
+  if (typeof n === 'string' || Number.isInteger(n)) return String(n);
+  return String(Number(n.toPrecision(4)));
 }
 
 function FeatureStats({ feature }: { feature: FeatureSummary }) {
@@ -100,24 +102,14 @@ function FeatureStats({ feature }: { feature: FeatureSummary }) {
         </dd>
       </dl>
       {quantiles.length > 0 && (
-        <div class="overflow-auto">
-          <table class="quantiles">
-            <thead>
-              <tr>
-                {quantiles.map(([q]) => (
-                  <th key={q}>{q}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                {quantiles.map(([q, v]) => (
-                  <td key={q}>{number(v)}</td>
-                ))}
-              </tr>
-            </tbody>
-          </table>
-        </div>
+        <dl class="quantiles" aria-label="quantiles">
+          {quantiles.map(([q, v]) => (
+            <div key={q}>
+              <dt>{q}</dt>
+              <dd>{number(v)}</dd>
+            </div>
+          ))}
+        </dl>
       )}
       {bars && <BarChart bars={bars} label={`histogram ${feature.name}`} height={180} />}
     </article>
@@ -222,6 +214,8 @@ function ViewStats({
     <section class="view-stats" data-state="ready">
       <p class="rows" data-rows={summary.rows}>
         {summary.rows} rows
+        {summary.partitions !== undefined &&
+          ` in ${summary.partitions} partitions${summary.from ? `, ${summary.from} to ${summary.to}` : ''}`}
       </p>
       <div class="stats-grid">
         {summary.features.map((f) => (
