@@ -431,8 +431,22 @@ describe('the web UI', () => {
     expect(await attributes('[data-verified]', 'data-verified')).toEqual(['unchanged']);
   });
 
-  it('the statistics page renders', async () => {
-    await open('stats', 'stats', 'stats');
+  it('the statistics page shows each feature’s statistics, or says the server has none', async () => {
+    await open('stats?view=driver_hourly_stats', 'stats');
+    const missing = await attributes('[data-not-available]', 'data-not-available');
+    if (missing.includes('GET /feature-views/:name/stats')) {
+      // This server has no statistics endpoint: the page says so and shows nothing else.
+      expect(await page.$$('.feature-stats')).toHaveLength(0);
+    } else {
+      await page.waitForSelector('section.view-stats[data-state="ready"]');
+      expect(await attributes('.feature-stats', 'data-feature')).toEqual([
+        'conv_rate',
+        'acc_rate',
+        'avg_daily_trips',
+      ]);
+      expect(await page.$$('.feature-stats canvas')).toHaveLength(3);
+    }
+    await screenshot('stats');
   });
 
   it('the lookup form answers what POST /get-online-features answers', async () => {
@@ -490,6 +504,28 @@ describe('the web UI', () => {
     expect(shown).toContainEqual(['2', 'conv_rate', 'null', 'NOT_FOUND']);
   });
 
+  it('the lookup form reads chosen features, and refuses a key that is not of its type', async () => {
+    await open('lookup', 'lookup');
+    await page.click('input[name=mode][value=features]');
+    await page.waitForSelector('fieldset.feature-picker');
+    await page.$eval('input[name=feature][value="driver_hourly_stats:conv_rate"]', (box) => {
+      (box as unknown as { click(): void }).click();
+    });
+    await page.waitForSelector('input[name=driver_id]');
+    expect(await page.$('input[name=customer_id]')).toBeNull();
+    await fill('input[name=driver_id]', 'ten');
+    await page.click('form.lookup button[type=submit]');
+    await page.waitForSelector('.error-note');
+    expect(await texts('.error-note')).toEqual(['INPUT: driver_id: "ten" is not a whole number']);
+    await fill('input[name=driver_id]', '1001');
+    await page.click('form.lookup button[type=submit]');
+    await page.waitForSelector('section.results[data-rows="1"]');
+    expect(await attributes('table.lookup-result tr[data-feature]', 'data-feature')).toEqual([
+      'driver_id',
+      'conv_rate',
+    ]);
+  });
+
   it('fits 400 px: no page is wider than the screen', async () => {
     await page.setViewport({ width: 400, height: 800 });
     try {
@@ -498,6 +534,8 @@ describe('the web UI', () => {
         ['views', 'views', undefined],
         ['views/driver_trip_stats', 'view', undefined],
         ['lineage', 'lineage', undefined],
+        ['stats', 'stats', undefined],
+        [`datasets/${datasetId}`, 'dataset', undefined],
         ['lookup', 'lookup', undefined],
       ] as const) {
         await open(hash, name, shot);
