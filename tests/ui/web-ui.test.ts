@@ -163,7 +163,7 @@ async function open(hash: string, name: string, shot?: string): Promise<void> {
     }, `#/${hash}`);
   } else await page.goto(target);
   await page.waitForSelector(`main[data-page="${name}"][data-state="ready"]:not([data-left])`, {
-    timeout: 10_000,
+    timeout: 30_000,
   });
   if (SCREENSHOTS) timings.push([hash || 'home', await answerTime()]);
   if (shot) await screenshot(shot);
