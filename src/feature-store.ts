@@ -236,7 +236,12 @@ export class FeatureStore {
   /** The outcome of each view's newest compute (checks passed, failed or skipped), from the offline store. */
   async validationRecords(): Promise<ValidationRecord[]> {
     const { readValidationRecords } = await import('./offline/validation/validation-record.ts');
-    return readValidationRecords(this.config.offlineStorePath);
+    const [registry, records] = await Promise.all([
+      this.registry(),
+      readValidationRecords(this.config.offlineStorePath),
+    ]);
+    // A deleted view's record stays in the store; its series go with the view.
+    return records.filter((r) => registry.featureView(r.view) !== undefined);
   }
 
   /** Newest online event time and materialization watermark per online view (the UI's freshness). */

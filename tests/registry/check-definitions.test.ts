@@ -52,6 +52,13 @@ const CASES: BadDefinitionCase[] = [
     ],
   },
   {
+    name: 'an int64 allowed value beyond 2^53 written as a number',
+    files: { 'defs.yaml': withChecks('', ', checks: { allowed: [9007199254740993] }') },
+    expect: [
+      `${AT} features[1].checks.allowed[0]: feature avg_daily_trips: allowed value 9007199254740992 is beyond 2^53, where numbers lose digits; write it as text`,
+    ],
+  },
+  {
     name: 'min on a string feature',
     files: {
       'defs.yaml': BASE.replace(

@@ -80,6 +80,14 @@ function allowedValueProblem(type: ValueType, value: string | number | boolean):
   // Integers as text are for int64 beyond 2^53 only; anywhere else text is a typo for a number.
   if (typeof value === 'string' && type !== 'string' && type !== 'int64')
     return `allowed value ${JSON.stringify(value)} does not fit type ${type}`;
+  // YAML and JSON read 9007199254740993 as 9007199254740992: digits would be lost silently.
+  if (
+    typeof value === 'number' &&
+    type === 'int64' &&
+    Number.isInteger(value) &&
+    !Number.isSafeInteger(value)
+  )
+    return `allowed value ${value} is beyond 2^53, where numbers lose digits; write it as text ("${BigInt(value)}" is what was read)`;
   try {
     normalizeValue(type, value, 'allowed');
     return undefined;
