@@ -44,6 +44,29 @@ export const troveConfigSchema = z
       .strictObject({
         redis: z.string().default('redis://127.0.0.1:6379'),
         cluster: z.array(z.string()).optional(),
+        /**
+         * A master watched by Redis Sentinel: connections ask the sentinels where it is, and ask
+         * again after a failover or a lost connection (docs/reliability.md).
+         */
+        sentinel: z
+          .strictObject({
+            /** Sentinels as `host:port`. */
+            sentinels: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
+            /** The master's name in the sentinels' configuration. */
+            name: z.string().min(1),
+            /** Password of the master and its replicas. */
+            password: z.string().optional(),
+            /** Password of the sentinels themselves, when they have one. */
+            sentinelPassword: z.string().optional(),
+          })
+          .optional(),
+        /**
+         * Replicas that must confirm each batch of online writes (Redis WAIT) before it counts as
+         * written; 0 (the default) acknowledges once the master has it (docs/reliability.md).
+         */
+        waitReplicas: z.number().int().min(0).default(0),
+        /** How long a write waits for those replicas before it fails. */
+        waitReplicasTimeoutMs: z.number().int().positive().default(1000),
         keyPrefix: z
           .string()
           .regex(/^[A-Za-z0-9_.:-]*$/)
@@ -110,6 +133,7 @@ export class ConfigError extends Error {
 /**
  * Environment overrides for URLs and secrets, so a repo can be committed without them:
  * `REDIS_URL`, `TROVE_REDIS_CLUSTER` (a Redis Cluster's nodes, `host:port,host:port`),
+ * `TROVE_REDIS_SENTINELS` (sentinels, `host:port,host:port`) with `TROVE_REDIS_SENTINEL_NAME`,
  * `TROVE_REDIS_KEY_PREFIX`, `TROVE_SERVER_HOST`, `TROVE_SERVER_PORT`, and `TROVE_API_KEYS`
  * (`key:scope+scope,key2:read`).
  */
@@ -121,6 +145,16 @@ export function applyEnvironment(config: TroveConfig, env: NodeJS.ProcessEnv): T
     .map((node) => node.trim())
     .filter(Boolean);
   if (clusterNodes.length > 0) out.onlineStore.cluster = clusterNodes;
+  const sentinels = (env.TROVE_REDIS_SENTINELS ?? '')
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean);
+  if (sentinels.length > 0) {
+    const name = env.TROVE_REDIS_SENTINEL_NAME ?? out.onlineStore.sentinel?.name;
+    if (!name)
+      throw new ConfigError('TROVE_REDIS_SENTINELS: set TROVE_REDIS_SENTINEL_NAME to the master name too');
+    out.onlineStore.sentinel = { ...out.onlineStore.sentinel, sentinels, name };
+  }
   if (env.TROVE_REDIS_KEY_PREFIX) out.onlineStore.keyPrefix = env.TROVE_REDIS_KEY_PREFIX;
   if (env.TROVE_SERVER_HOST) out.server.host = env.TROVE_SERVER_HOST;
   if (env.TROVE_SERVER_PORT) out.server.port = Number(env.TROVE_SERVER_PORT);

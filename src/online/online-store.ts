@@ -24,8 +24,10 @@ import {
   withDeadline,
 } from './redis-client.ts';
 import { RespCluster } from './resp/resp-cluster.ts';
-import { isRespUrl, RespConnection } from './resp/resp-connection.ts';
+import { isRespUrl, RespConnection, type RespConnectionOptions } from './resp/resp-connection.ts';
+import { sentinelMaster } from './resp/sentinel-master.ts';
 import { ViewCodec } from './view-codec.ts';
+import { type WaitReplicas, waitOnClient, waitOnConnection } from './wait-replicas.ts';
 import {
   type OnlineWrite,
   OnlineWriteList,
@@ -82,6 +84,31 @@ function perRegistry<T>(
   return value;
 }
 
+/**
+ * How the store's own connections reach a standalone or Sentinel-watched master; undefined when
+ * the URL is one only the general client serves.
+ */
+function ownConnectionOptions(config: OnlineStoreConfig): RespConnectionOptions | undefined {
+  const common = { connectTimeoutMs: config.connectTimeoutMs, commandTimeoutMs: config.commandTimeoutMs };
+  const sentinel = config.sentinel;
+  if (sentinel) {
+    const auth = sentinel.password ? `:${encodeURIComponent(sentinel.password)}@` : '';
+    return {
+      ...common,
+      // The host is a placeholder: `address` names the master before every connect.
+      url: `redis://${auth}sentinel-master`,
+      address: sentinelMaster({
+        ...common,
+        sentinels: sentinel.sentinels,
+        name: sentinel.name,
+        sentinelPassword: sentinel.sentinelPassword,
+      }),
+      requireMaster: true,
+    };
+  }
+  return isRespUrl(config.redis) ? { ...common, url: config.redis } : undefined;
+}
+
 export class OnlineStore {
   /** See `client`; created on first use. */
   private general: RedisClient | undefined;
@@ -104,6 +131,10 @@ export class OnlineStore {
   readonly keys: OnlineKeys;
   readonly target: string;
   private readonly config: OnlineStoreConfig;
+  /** How the store's own connections reach the master; undefined in a cluster. */
+  private readonly respOptions: RespConnectionOptions | undefined;
+  /** `onlineStore.waitReplicas`, when writes must be confirmed by replicas. */
+  private readonly waitReplicas: WaitReplicas | undefined;
   private codecs = new WeakMap<Registry, Map<string, ViewCodec>>();
   private aggregationCodecs = new WeakMap<Registry, Map<string, AggregationCodec>>();
   private plans = new WeakMap<Registry, Map<string, ReadPlan>>();
@@ -116,15 +147,14 @@ export class OnlineStore {
   constructor(config: OnlineStoreConfig, project: string, client?: RedisClient) {
     this.config = config;
     this.general = client;
-    this.fast =
-      !(client && isCluster(client)) &&
-      !(config.cluster && config.cluster.length > 0) &&
-      isRespUrl(config.redis)
-        ? new RespConnection({
-            url: config.redis,
-            connectTimeoutMs: config.connectTimeoutMs,
-            commandTimeoutMs: config.commandTimeoutMs,
-          })
+    this.respOptions =
+      !(client && isCluster(client)) && !(config.cluster && config.cluster.length > 0)
+        ? ownConnectionOptions(config)
+        : undefined;
+    this.fast = this.respOptions ? new RespConnection(this.respOptions) : undefined;
+    this.waitReplicas =
+      config.waitReplicas > 0
+        ? { replicas: config.waitReplicas, timeoutMs: config.waitReplicasTimeoutMs }
         : undefined;
     this.clusterReads =
       config.cluster && config.cluster.length > 0
@@ -246,10 +276,29 @@ export class OnlineStore {
     }
   }
 
+  /**
+   * The own connection for writes that are waited on and for large batches, so neither queues
+   * ahead of reads on `fast` (WAIT holds every later command of its connection); opened on first use.
+   */
+  private get writes(): RespConnection {
+    this.bulk ??= new RespConnection(this.respOptions!);
+    return this.bulk;
+  }
+
   /** Writes rows under the newest-wins rule; resolves to how many replaced the stored value. */
   async write(writes: readonly OnlineWrite[]): Promise<number> {
     try {
-      return await writeNewest(this.fast ?? this.client, writes);
+      if (this.fast) {
+        const connection = this.waitReplicas ? this.writes : this.fast;
+        const written = await writeNewest(connection, writes);
+        if (this.waitReplicas && writes.length > 0)
+          await waitOnConnection(connection, this.waitReplicas, this.target);
+        return written;
+      }
+      const written = await writeNewest(this.client, writes);
+      if (this.waitReplicas && writes.length > 0)
+        await waitOnClient(this.client, this.waitReplicas, this.target);
+      return written;
     } catch (err) {
       throw redisFailure(err, this.target, 'online write');
     }
@@ -264,14 +313,17 @@ export class OnlineStore {
   async writeBatch(batch: WriteBatch): Promise<number> {
     try {
       if (batch instanceof NewestWriteBatch && this.fast) {
-        this.bulk ??= new RespConnection({
-          url: this.config.redis,
-          connectTimeoutMs: this.config.connectTimeoutMs,
-          commandTimeoutMs: this.config.commandTimeoutMs,
-        });
-        return await sendNewestCalls(this.bulk, batch.finish());
+        const connection = this.writes;
+        const written = await sendNewestCalls(connection, batch.finish());
+        if (this.waitReplicas) await waitOnConnection(connection, this.waitReplicas, this.target);
+        return written;
       }
-      if (batch instanceof OnlineWriteList) return await writeNewest(this.client, batch.writes);
+      if (batch instanceof OnlineWriteList) {
+        const written = await writeNewest(this.client, batch.writes);
+        if (this.waitReplicas && batch.writes.length > 0)
+          await waitOnClient(this.client, this.waitReplicas, this.target);
+        return written;
+      }
     } catch (err) {
       throw redisFailure(err, this.target, 'online write');
     }

@@ -28,6 +28,8 @@ export type OnlineStoreConfig = TroveConfig['onlineStore'];
 /** Where a client points, for error messages (without credentials). */
 export function describeTarget(config: OnlineStoreConfig): string {
   if (config.cluster && config.cluster.length > 0) return `Redis cluster ${config.cluster.join(',')}`;
+  if (config.sentinel)
+    return `Redis master ${config.sentinel.name} (sentinels ${config.sentinel.sentinels.join(',')})`;
   try {
     const url = new URL(config.redis);
     return `Redis at ${url.host}`;
@@ -36,7 +38,13 @@ export function describeTarget(config: OnlineStoreConfig): string {
   }
 }
 
-/** Opens a client (standalone or cluster) for the online store. */
+/** Splits `host:port` (the port last, so an IPv6 host keeps its colons). */
+export function hostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
+}
+
+/** Opens a client (standalone, Sentinel-watched or cluster) for the online store. */
 export function createRedisClient(config: OnlineStoreConfig): RedisClient {
   const common = {
     connectTimeout: config.connectTimeoutMs,
@@ -60,6 +68,21 @@ export function createRedisClient(config: OnlineStoreConfig): RedisClient {
       // A backstop for what no failed command tells: slots that moved while nothing was sent.
       slotsRefreshInterval: 5000,
       clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000),
+    });
+  } else if (config.sentinel) {
+    const sentinel = config.sentinel;
+    client = new Redis({
+      ...common,
+      sentinels: sentinel.sentinels.map(hostPort),
+      name: sentinel.name,
+      password: sentinel.password,
+      sentinelPassword: sentinel.sentinelPassword,
+      sentinelCommandTimeout: config.commandTimeoutMs,
+      // Sentinel's +switch-master moves the client at once, not at its next failed command.
+      failoverDetector: true,
+      // A master demoted by a failover refuses writes: reconnect (to the promoted replica, as the
+      // sentinels now say) and send the command again; newest-wins writes are safe to repeat.
+      reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
     });
   } else {
     client = new Redis(config.redis, common);

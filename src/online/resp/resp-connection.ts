@@ -23,6 +23,22 @@ export interface RespConnectionOptions {
   commandTimeoutMs: number;
   /** Commands awaiting a reply past which new ones fail at once: bounds memory when Redis stalls. */
   maxPending?: number;
+  /**
+   * Where to connect, asked before every connect (a Sentinel-watched master moves on failover);
+   * the URL's host and port are then unused, its credentials, database and scheme still apply.
+   */
+  address?: () => Promise<RespAddress>;
+  /**
+   * Check with ROLE on every new connection that the node is a master, and drop the connection
+   * when a command is refused with READONLY (a master demoted by a failover), so the next command
+   * connects to wherever `address` says the master now is.
+   */
+  requireMaster?: boolean;
+}
+
+export interface RespAddress {
+  host: string;
+  port: number;
 }
 
 /** Why a command did not get its reply: the connection failed, timed out or was closed. */
@@ -79,8 +95,10 @@ export class RespConnection {
   private flushScheduled = false;
   /** Commands encoded since the last write. */
   private unflushed = 0;
-  /** Handshake replies (AUTH, SELECT) still to come on a new connection. */
+  /** Handshake replies (AUTH, SELECT, ROLE) still to come on a new connection. */
   private handshakeLeft = 0;
+  /** Whether the handshake's last reply is ROLE's, to be checked for a master. */
+  private roleCheck = false;
   private lastFailure: { at: number; error: RespConnectionError } | undefined;
   private readonly url: URL;
   private readonly maxPending: number;
@@ -188,8 +206,28 @@ export class RespConnection {
 
   private connect(): void {
     this.state = 'connecting';
-    const port = Number(this.url.port || 6379);
-    const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const resolve = this.options.address;
+    if (!resolve) {
+      this.open(this.url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(this.url.port || 6379));
+      return;
+    }
+    resolve().then(
+      ({ host, port }) => {
+        if (this.state === 'connecting' && !this.socket) this.open(host, port);
+      },
+      (err: unknown) => {
+        if (this.state !== 'connecting' || this.socket) return;
+        const error = new RespConnectionError(
+          `finding the Redis master failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        this.state = 'idle';
+        this.lastFailure = { at: Date.now(), error };
+        this.failAll(error);
+      },
+    );
+  }
+
+  private open(host: string, port: number): void {
     const socket =
       this.url.protocol === 'rediss:'
         ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host })
@@ -218,6 +256,11 @@ export class RespConnection {
       const db = this.url.pathname.replace(/^\//, '');
       if (db && db !== '0') {
         handshake.command(['SELECT', db]);
+        this.handshakeLeft++;
+      }
+      this.roleCheck = this.options.requireMaster === true;
+      if (this.roleCheck) {
+        handshake.command(['ROLE']);
         this.handshakeLeft++;
       }
       if (handshake.length > 0) socket.write(handshake.take());
@@ -282,8 +325,21 @@ export class RespConnection {
       this.handshakeLeft--;
       if (reply instanceof RespError)
         this.lost(socket, new RespConnectionError(`Redis refused the connection: ${reply.message}`));
+      else if (this.handshakeLeft === 0 && this.roleCheck) {
+        const role = Array.isArray(reply) ? String(reply[0]) : '';
+        if (role !== 'master')
+          this.lost(
+            socket,
+            new RespConnectionError(`the node reached is a ${role || 'node'}, not the master`),
+          );
+      }
       return;
     }
+    // A master demoted by a failover refuses writes: answer this one, then reconnect to the new one.
+    if (this.options.requireMaster && reply instanceof RespError && reply.message.startsWith('READONLY'))
+      setImmediate(() => {
+        if (this.socket === socket) socket.destroy(new RespConnectionError(reply.message));
+      });
     const p = this.queue[this.head];
     if (!p) {
       this.lost(socket, new RespConnectionError('Redis sent a reply nothing asked for'));
