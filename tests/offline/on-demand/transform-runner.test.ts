@@ -57,7 +57,9 @@ describe('the transform runner', () => {
     expect(Object.getPrototypeOf(seen[1])).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(seen[1], '__proto__')?.value).toBe(4);
     expect(seen[1]!['odd name']).toBe(6);
-    const plain = runner.runNow({ ...job((r) => ({ ratio: (r.fare as number) + ((r.mean as number | null) ?? 0) })) });
+    const plain = runner.runNow({
+      ...job((r) => ({ ratio: (r.fare as number) + ((r.mean as number | null) ?? 0) })),
+    });
     expect(plain).toEqual([[15, 20]]);
   });
 
