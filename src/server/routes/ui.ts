@@ -73,7 +73,13 @@ function loadBundle(dir: string): Bundle | undefined {
   }
   const assets = new Map<string, { body: Buffer; type: string }>();
   const assetDir = path.join(dir, 'assets');
-  for (const name of readdirSync(assetDir)) {
+  let names: string[];
+  try {
+    names = readdirSync(assetDir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
     const type = CONTENT_TYPES[path.extname(name)];
     if (type) assets.set(name, { body: readFileSync(path.join(assetDir, name)), type });
   }
