@@ -45,20 +45,24 @@ export async function readNewestEvents(
   registry: Registry,
 ): Promise<Record<string, Date | null>> {
   const views = registry.storedViews().filter((v) => v.online);
-  const pipeline = store.client.pipeline();
   const codecs: ViewIdentity[] = views.map((v) =>
     v.kind === 'aggregation' ? store.aggregationCodec(registry, v.name) : store.codec(registry, v.name),
   );
-  for (const codec of codecs) pipeline.hget(store.keys.watermarks(codec.view.name), newestEventField(codec));
-  let replies: [Error | null, unknown][] | null;
+  // One command per view, not a pipeline: views' hashes are in different slots, which a cluster
+  // refuses in one pipeline; sent together, they still go in one round trip (one per node).
+  let replies: (string | null)[];
   try {
-    replies = await pipeline.exec();
+    replies = await Promise.all(
+      codecs.map((codec) =>
+        store.client.hget(store.keys.watermarks(codec.view.name), newestEventField(codec)),
+      ),
+    );
   } catch (err) {
     throw redisFailure(err, store.target, 'reading the newest event times');
   }
   const out: Record<string, Date | null> = {};
   codecs.forEach((codec, i) => {
-    const value = replies?.[i]?.[1];
+    const value = replies[i];
     out[codec.view.name] = typeof value === 'string' ? new Date(Number(BigInt(value) / 1000n)) : null;
   });
   return out;

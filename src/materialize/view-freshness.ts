@@ -1,8 +1,8 @@
 /**
  * How fresh each online view is: the newest event time materialized or pushed into the online
  * store, and the materialization watermark (every offline row up to it has been written). Both
- * live in the view's watermark hash under its schema fingerprint, so one pipelined round trip reads
- * every view's pair, and a schema change shows the view as not yet materialized.
+ * live in the view's watermark hash under its schema fingerprint, so one round trip (one per node
+ * in a cluster) reads every view's pair, and a schema change shows the view as not yet materialized.
  */
 import type { OnlineStore } from '../online/online-store.ts';
 import { redisFailure } from '../online/redis-client.ts';
@@ -29,20 +29,25 @@ export async function readViewFreshness(
   const codecs: ViewIdentity[] = views.map((v) =>
     v.kind === 'aggregation' ? store.aggregationCodec(registry, v.name) : store.codec(registry, v.name),
   );
-  const pipeline = store.client.pipeline();
-  for (const codec of codecs)
-    pipeline.hmget(store.keys.watermarks(codec.view.name), newestEventField(codec), codec.fingerprint);
-  let replies: [Error | null, unknown][] | null;
+  // One command per view, not a pipeline: views' hashes are in different slots, which a cluster
+  // refuses in one pipeline; sent together, they still go in one round trip (one per node).
+  let replies: (string | null)[][];
   try {
-    replies = await pipeline.exec();
+    replies = await Promise.all(
+      codecs.map((codec) =>
+        store.client.hmget(
+          store.keys.watermarks(codec.view.name),
+          newestEventField(codec),
+          codec.fingerprint,
+        ),
+      ),
+    );
   } catch (err) {
     throw redisFailure(err, store.target, 'reading the freshness of the feature views');
   }
   const out: Record<string, ViewFreshness> = {};
   codecs.forEach((codec, i) => {
-    const [error, value] = replies?.[i] ?? [null, null];
-    if (error) throw redisFailure(error, store.target, `reading the freshness of view ${codec.view.name}`);
-    const [newest, watermark] = Array.isArray(value) ? value : [null, null];
+    const [newest, watermark] = replies[i] ?? [null, null];
     out[codec.view.name] = { newestEventTime: instant(newest), watermark: instant(watermark) };
   });
   return out;

@@ -11,8 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../src/errors.ts';
+import { readNewestEvents, recordNewestEvent } from '../../src/materialize/newest-event.ts';
+import { readViewFreshness } from '../../src/materialize/view-freshness.ts';
+import { keySlot } from '../../src/online/key-slot.ts';
 import type { OnlineStore } from '../../src/online/online-store.ts';
 import { isCluster } from '../../src/online/redis-client.ts';
 import { countWrites, makeRegistry, openStore, uniquePrefix, writeRows } from './online-fixture.ts';
@@ -130,6 +134,74 @@ describe('the online store on a Redis Cluster', () => {
       // 300 entities over three masters: each is asked once, for all of its entities together.
       expect(writes.stop()).toEqual([1, 1, 1]);
     } finally {
+      await store.teardown();
+      await store.close();
+    }
+  });
+
+  it('reads every view’s freshness at once, the views’ hashes in different slots', async () => {
+    const views = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const many = makeRegistry({
+      views: views.map((name) => ({
+        name,
+        entities: ['driver'],
+        source: 'src',
+        features: [{ name: 'n', type: 'int64' }],
+      })),
+    });
+    const slots = new Set(views.map((v) => keySlot(`x:wm:{${v}}`)));
+    expect(slots.size).toBe(views.length);
+    const store = await open();
+    try {
+      const freshness = await readViewFreshness(store, many);
+      expect(Object.keys(freshness).sort()).toEqual(views);
+      for (const v of views) expect(freshness[v]).toEqual({ newestEventTime: null, watermark: null });
+      await recordNewestEvent(store, store.codec(many, 'c'), T0);
+      const newest = await readNewestEvents(store, many);
+      expect(newest.c).toEqual(new Date(Number(T0 / 1000n)));
+      expect(newest.a).toBeNull();
+    } finally {
+      await store.teardown();
+      await store.close();
+    }
+  });
+
+  it('follows ASK while a slot migrates, and MOVED once it has moved, for reads and writes', async () => {
+    const store = await open();
+    const admins: Redis[] = [];
+    const admin = (port: number): Redis => {
+      const r = new Redis({ host: '127.0.0.1', port });
+      admins.push(r);
+      return r;
+    };
+    try {
+      await write(store, 8n);
+      const key = store.keys.entity(store.codec(registry, 'stats').entityKeys.text([BigInt(DRIVERS[0]!)]));
+      const slot = keySlot(key);
+      const sourcePort = await masterPortOf(store, DRIVERS[0]!);
+      const client = store.client;
+      if (!isCluster(client)) throw new Error('not a cluster');
+      const masterPorts = client.nodes('master').map((n) => Number(n.options.port));
+      const targetPort = masterPorts.find((p) => p !== sourcePort)!;
+      const source = admin(sourcePort);
+      const target = admin(targetPort);
+      const sourceId = String(await source.call('CLUSTER', 'MYID'));
+      const targetId = String(await target.call('CLUSTER', 'MYID'));
+      await target.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId);
+      await source.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId);
+      const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', slot, 1000)) as string[];
+      expect(keys).toContain(key);
+      await source.call('MIGRATE', '127.0.0.1', targetPort, '', 0, 5000, 'KEYS', ...keys);
+      // Mid-migration: the source answers ASK for the keys it no longer has.
+      expect(await readAll(store)).toEqual(expected(8n));
+      for (const port of masterPorts) await admin(port).call('CLUSTER', 'SETSLOT', slot, 'NODE', targetId);
+      // Moved: the source answers MOVED.
+      expect(await readAll(store)).toEqual(expected(8n));
+      await write(store, 9n);
+      expect(await readAll(store)).toEqual(expected(9n));
+      expect(await masterPortOf(store, DRIVERS[0]!)).toBe(targetPort);
+    } finally {
+      for (const r of admins) r.disconnect();
       await store.teardown();
       await store.close();
     }
