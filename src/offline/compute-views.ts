@@ -361,6 +361,8 @@ async function computeView(
       partitions: dates.length,
     });
     options.failpoint?.('staged');
+    // Data-quality checks, just before the commit point: a refused view leaves nothing in the
+    // store but its validation record (its staging folder is removed by abandonSwap below).
     const recordChecks = await checkBeforeCommit(
       connection,
       store,
