@@ -35,6 +35,13 @@ beforeAll(async () => {
   await generateExampleData(path.join(repo.dir, 'data'), { rows: 600 });
   env = { TROVE_REDIS_KEY_PREFIX: `trove-cli-output-${randomUUID().slice(0, 8)}` };
   await applyRepo(await loadConfig(repo.dir, { ...process.env, ...env }));
+  // Every test finds the views computed, whichever runs alone.
+  const store = await FeatureStore.open(repo.dir, { env: { ...process.env, ...env } });
+  try {
+    await store.compute({ views: VIEWS.split(',') });
+  } finally {
+    await store.close();
+  }
 });
 afterAll(async () => {
   if (repo) {
@@ -225,13 +232,18 @@ describe('--quiet and --verbose', () => {
     const result = await trove('materialize', START, END, '--views', 'customer_profile', '--verbose');
     expect(result.code, result.stderr).toBe(0);
     const lines = jsonLines(result.stderr);
-    expect(lines[0]).toMatchObject({
-      level: 'debug',
-      msg: 'materializing',
-      start: '2025-12-01T00:00:00.000Z',
-    });
-    expect(lines.some((l) => l.msg === 'materializing' && l.view === 'customer_profile')).toBe(true);
-    expect(lines.at(-1)).toMatchObject({ msg: 'materialized view', view: 'customer_profile' });
+    // The command's start and end, the range, then a line for every write and one for the view.
+    expect(lines.map((l) => [l.level ?? 'info', l.msg])).toEqual([
+      ['debug', 'running'],
+      ['debug', 'materializing'],
+      ...lines.slice(2, -2).map(() => ['info', 'materializing']),
+      ['info', 'materialized view'],
+      ['debug', 'done'],
+    ]);
+    expect(lines.length).toBeGreaterThan(4);
+    expect(lines[1]).toMatchObject({ start: '2025-12-01T00:00:00.000Z', end: '2026-01-01T00:00:00.000Z' });
+    expect(lines[2]).toMatchObject({ view: 'customer_profile', rows: expect.any(Number) });
+    expect(lines.at(-2)).toMatchObject({ view: 'customer_profile' });
     const normal = jsonLines((await trove('materialize', START, END, '--views', 'customer_profile')).stderr);
     expect(normal.some((l) => l.level === 'debug')).toBe(false);
   });
@@ -242,6 +254,20 @@ describe('--quiet and --verbose', () => {
     const text = stripVTControlCharacters(result.stderr);
     expect(text).toMatch(/debug: computing {2}repo=/);
     expect(text).toMatch(/debug: event {2}view=customer_profile step=start/);
+  });
+
+  it('--verbose on any command says what runs and when it is done; --quiet leaves its result', async () => {
+    const verbose = await trove('plan', '--verbose');
+    expect(verbose.code, verbose.stderr).toBe(0);
+    const lines = jsonLines(verbose.stderr);
+    expect(lines.map((l) => [l.level, l.msg, l.command])).toEqual([
+      ['debug', 'running', 'plan'],
+      ['debug', 'done', 'plan'],
+    ]);
+    expect(lines[0]?.options).toEqual({ repo: repo.dir });
+    const quiet = await trove('plan', '-q');
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout).toBe(verbose.stdout);
   });
 
   it('refuses --quiet with --verbose', async () => {
@@ -278,27 +304,27 @@ describe('on a real terminal', () => {
 });
 
 describe('output settings', () => {
-  function settings(args: string[], terminal: boolean) {
+  async function settings(args: string[], terminal: boolean) {
     const program = addOutputOptions(new Command('trove').exitOverride());
     let command: Command | undefined;
     program.command('x').action((_options, c: Command) => {
       command = c;
     });
-    program.parse(['node', 'trove', ...args], { from: 'node' });
+    await program.parseAsync(['node', 'trove', ...args], { from: 'node' });
     return outputSettings(command!, terminal);
   }
 
-  it('auto is pretty on a terminal and json elsewhere; an explicit format wins', () => {
-    expect(settings(['x'], true)).toEqual({ format: 'pretty', verbosity: 'normal' });
-    expect(settings(['x'], false)).toEqual({ format: 'json', verbosity: 'normal' });
-    expect(settings(['x', '--log-format', 'json'], true).format).toBe('json');
-    expect(settings(['--log-format', 'pretty', 'x'], false).format).toBe('pretty');
-    expect(settings(['x', '-q'], true).verbosity).toBe('quiet');
-    expect(settings(['--verbose', 'x'], true).verbosity).toBe('verbose');
+  it('auto is pretty on a terminal and json elsewhere; an explicit format wins', async () => {
+    expect(await settings(['x'], true)).toEqual({ format: 'pretty', verbosity: 'normal' });
+    expect(await settings(['x'], false)).toEqual({ format: 'json', verbosity: 'normal' });
+    expect((await settings(['x', '--log-format', 'json'], true)).format).toBe('json');
+    expect((await settings(['--log-format', 'pretty', 'x'], false)).format).toBe('pretty');
+    expect((await settings(['x', '-q'], true)).verbosity).toBe('quiet');
+    expect((await settings(['--verbose', 'x'], true)).verbosity).toBe('verbose');
   });
 
-  it('an unknown format is refused by name', () => {
-    expect(() => settings(['x', '--log-format', 'xml'], true)).toThrow(
+  it('an unknown format is refused by name', async () => {
+    await expect(settings(['x', '--log-format', 'xml'], true)).rejects.toThrow(
       "option '--log-format <format>' argument 'xml' is invalid. Allowed choices are auto, json, pretty.",
     );
   });

@@ -29,8 +29,30 @@ const FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
  * each command's help lists them (for commands added after this).
  */
 export function addOutputOptions(program: Command): Command {
+  let started = 0;
   return program
     .configureHelp({ showGlobalOptions: true })
+    .hook('preAction', async (_program, action) => {
+      // Checked for every command, and with --verbose every command says what it runs and when done.
+      const settings = outputSettings(action);
+      started = performance.now();
+      if (settings.verbosity !== 'verbose') return;
+      const { createReporter } = await import('./reporter.ts');
+      (await createReporter(settings)).log('debug', 'running', {
+        command: action.name(),
+        args: action.args,
+        options: action.opts(),
+      });
+    })
+    .hook('postAction', async (_program, action) => {
+      const settings = outputSettings(action);
+      if (settings.verbosity !== 'verbose') return;
+      const { createReporter } = await import('./reporter.ts');
+      (await createReporter(settings)).log('debug', 'done', {
+        command: action.name(),
+        ms: Math.round(performance.now() - started),
+      });
+    })
     .addOption(
       new Option('--log-format <format>', 'auto: bars and a summary on a terminal, JSON lines otherwise')
         .choices(FORMATS)
