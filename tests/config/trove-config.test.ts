@@ -31,6 +31,17 @@ describe('trove.yaml', () => {
     expect(config.server.auth.keys).toEqual([{ key: 'k-0123456789abcdef', scopes: ['read', 'write'] }]);
   });
 
+  it('takes a Redis Cluster’s nodes from TROVE_REDIS_CLUSTER over the file', async () => {
+    await repo.write('trove.yaml', 'project: shop\nonlineStore:\n  cluster: [db1:6379]\n');
+    expect((await loadConfig(repo.dir, {})).onlineStore.cluster).toEqual(['db1:6379']);
+    const config = await loadConfig(repo.dir, { TROVE_REDIS_CLUSTER: '10.0.0.1:7000, 10.0.0.2:7000,' });
+    expect(config.onlineStore.cluster).toEqual(['10.0.0.1:7000', '10.0.0.2:7000']);
+    // Empty: the file's nodes stay.
+    expect((await loadConfig(repo.dir, { TROVE_REDIS_CLUSTER: '' })).onlineStore.cluster).toEqual([
+      'db1:6379',
+    ]);
+  });
+
   it('names the field and what was expected when the file is invalid', async () => {
     await repo.write('trove.yaml', 'project: shop\nserver:\n  port: "high"\nonlineStore:\n  colour: blue\n');
     const err = await loadConfig(repo.dir, {}).catch((e: unknown) => e);
