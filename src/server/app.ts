@@ -143,6 +143,6 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   await typed.register(freshnessRoutes, { context });
   await typed.register(validationRoutes, { context });
   await typed.register(datasetVerifyRoutes, { context });
-  await typed.register(uiRoutes, { context, authRequired: keys.size > 0 });
+  await typed.register(uiRoutes, { authRequired: keys.size > 0 });
   return app;
 }

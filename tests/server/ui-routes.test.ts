@@ -3,7 +3,13 @@
  * policy, telling the page whether keys are required), and `GET /freshness`. The pages themselves
  * are tested in a browser (tests/ui).
  */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerErrorHandler } from '../../src/server/error-handler.ts';
+import { uiRoutes } from '../../src/server/routes/ui.ts';
+import { zodValidatorCompiler } from '../../src/server/zod-validator-compiler.ts';
 import { errorOf, startTestServer, type TestServer } from './server-fixture.ts';
 
 const KEY = 'ui-routes-test-key-0123456789';
@@ -74,6 +80,26 @@ describe('/ui', () => {
     expect([missing.status, errorOf(missing).code]).toEqual([404, 'NOT_FOUND']);
     const traversal = await open.get('/ui/assets/..%2Fpackage.json');
     expect(traversal.status).toBe(400);
+  });
+});
+
+describe('/ui without a built bundle', () => {
+  it('answers 503 UI_NOT_BUILT naming the folder and the command that builds it', async () => {
+    const app = Fastify();
+    app.setValidatorCompiler(zodValidatorCompiler);
+    registerErrorHandler(app);
+    const dir = path.join(tmpdir(), `trove-no-ui-${process.pid}`);
+    await app.register(uiRoutes, { authRequired: false, assetDir: dir });
+    try {
+      const answer = await app.inject({ method: 'GET', url: '/ui/' });
+      expect(answer.statusCode).toBe(503);
+      const error = (answer.json() as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('UI_NOT_BUILT');
+      expect(error.message).toContain(dir);
+      expect(error.message).toContain('npm run build');
+    } finally {
+      await app.close();
+    }
   });
 });
 

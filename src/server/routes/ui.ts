@@ -12,9 +12,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, TroveError } from '../../errors.ts';
 import { PACKAGE_ROOT } from '../../package-root.ts';
-import type { RouteOptions } from '../server-context.ts';
 
-export interface UiRouteOptions extends RouteOptions {
+/** The UI reads nothing of the store itself: its page calls the API like any client. */
+export interface UiRouteOptions {
   /** Whether the API needs a key: the page then asks for one before showing anything. */
   authRequired: boolean;
   /** Where the built bundle is; dist/ui of the package by default. */
