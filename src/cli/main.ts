@@ -3,8 +3,8 @@ import { DefinitionError } from '../definitions/definition-problem.ts';
 import { registerApplyCommand } from './commands/apply.ts';
 import { registerCheckConsistencyCommand } from './commands/check-consistency.ts';
 import { registerComputeCommand } from './commands/compute.ts';
-import { registerDriftCommand } from './commands/drift.ts';
 import { registerDatasetsCommand } from './commands/datasets.ts';
+import { registerDriftCommand } from './commands/drift.ts';
 import { registerGcCommand } from './commands/gc.ts';
 import { registerHistoricalCommand } from './commands/historical.ts';
 import { registerInitCommand } from './commands/init.ts';
@@ -14,6 +14,7 @@ import { registerOnlineCommand } from './commands/online.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerRegistryDumpCommand } from './commands/registry-dump.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerStatsCommand } from './commands/stats.ts';
 import { registerTeardownCommand } from './commands/teardown.ts';
 import { addOutputOptions } from './output/output-settings.ts';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerTeardownCommand(program);
   registerComputeCommand(program);
   registerHistoricalCommand(program);
+  registerStatsCommand(program);
   registerDriftCommand(program);
   registerCheckConsistencyCommand(program);
   registerDatasetsCommand(program);

@@ -2,10 +2,9 @@
  * Approximate distinct counts that merge across partitions: a HyperLogLog sketch of 2^10
  * registers over DuckDB's 64-bit `hash()` of each value (standard error 1.04 / √1024 ≈ 3.3%).
  *
- * The low 10 bits of a hash choose the register. DuckDB keeps the smallest of the remaining 54
- * bits per register (a `min`, which it aggregates far faster than the usual `max` of a
- * leading-zero count per value); the register's rank (leading zeros + 1) follows from that
- * smallest rest. Merging keeps the greater rank per register, so a merged sketch is exactly the
+ * The low 10 bits of a hash choose the register. DuckDB keeps the smallest hash per register (a
+ * `min`, which it aggregates far faster than the usual `max` of a leading-zero count per value);
+ * the register's rank (leading zeros + 1 of the remaining 54 bits) follows from it. Merging keeps the greater rank per register, so a merged sketch is exactly the
  * sketch of the union of the values.
  */
 export const HLL_BITS = 10;
@@ -17,7 +16,7 @@ const REST_BITS = 64 - HLL_BITS;
 export function hllSql(valueSql: string): { register: string; smallestRest: string } {
   return {
     register: `(hash(${valueSql}) & ${HLL_REGISTERS - 1})::SMALLINT`,
-    smallestRest: `min(hash(${valueSql}) >> ${HLL_BITS})::VARCHAR`,
+    smallestRest: `(min(hash(${valueSql})) >> ${HLL_BITS})::VARCHAR`,
   };
 }
 

@@ -6,31 +6,28 @@
  * Bin 0 holds every |x| < 2^-32 (zero included). Otherwise k = floor(16 · log2|x|), and x falls in
  * bin sign(x) · (k + 513): 16 bins per power of two, each spanning a factor of 2^(1/16) ≈ 1.044, so
  * a value read back from its bin is within 4.4% of the true one. Ascending bin numbers are
- * ascending values. Floats add NaN (bin 99999), +∞ (99998) and −∞ (−99998).
+ * ascending values. NaN and infinities are counted among a feature's values but kept out of the
+ * histogram (and so out of quantiles, mean and stddev).
  */
 
 export const BINS_PER_OCTAVE = 16;
 /** |x| below this falls in bin 0. */
 export const ZERO_BIN_LIMIT = 2 ** -32;
 const OFFSET = 32 * BINS_PER_OCTAVE + 1;
-export const NAN_BIN = 99999;
-export const INFINITY_BIN = 99998;
 
-/** SQL of the bin of `valueSql` (a numeric column; `floats` when it may hold NaN or infinities). */
-export function binSql(valueSql: string, floats: boolean): string {
+/**
+ * SQL of the bin of `valueSql`, a finite number (the caller filters NaN and infinities out). One
+ * expression without a CASE: below 2^-32, the bin number before the sign is at most 0, and
+ * `greatest` makes it 0.
+ */
+export function binSql(valueSql: string): string {
   const d = `(${valueSql})::DOUBLE`;
-  const special = floats
-    ? `WHEN isnan(${d}) THEN ${NAN_BIN} WHEN isinf(${d}) THEN (sign(${d}) * ${INFINITY_BIN})::INTEGER `
-    : '';
-  return `CASE ${special}WHEN abs(${d}) < ${ZERO_BIN_LIMIT} THEN 0 ELSE (sign(${d}) * (floor(log2(abs(${d})) * ${BINS_PER_OCTAVE}) + ${OFFSET}))::INTEGER END`;
+  return `(greatest(floor(log2(abs(${d}) + 1e-300) * ${BINS_PER_OCTAVE}) + ${OFFSET}, 0) * sign(${d}))::INTEGER`;
 }
 
 /** The values a bin covers, `[lower, upper]` (open at one end; where does not matter here). */
 export function binEdges(bin: number): [number, number] {
   if (bin === 0) return [-ZERO_BIN_LIMIT, ZERO_BIN_LIMIT];
-  if (bin === NAN_BIN) return [Number.NaN, Number.NaN];
-  if (bin === INFINITY_BIN) return [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
-  if (bin === -INFINITY_BIN) return [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
   const k = Math.abs(bin) - OFFSET;
   const lower = 2 ** (k / BINS_PER_OCTAVE);
   const upper = 2 ** ((k + 1) / BINS_PER_OCTAVE);
@@ -45,7 +42,7 @@ export function mergeHistogram(into: LogHistogram, from: LogHistogram): LogHisto
   return into;
 }
 
-/** Bins in value order, NaN last. */
+/** Bins in value order. */
 function sortedBins(histogram: LogHistogram): [number, number][] {
   return [...histogram].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
 }
@@ -53,10 +50,17 @@ function sortedBins(histogram: LogHistogram): [number, number][] {
 /**
  * The q-quantile as the smallest value with at least q·n values at or below it (the value of rank
  * ⌈q·n⌉, counting from 1), read from the histogram: the bin holding that rank, interpolated by rank
- * within it, and kept within [min, max]. It lies in the same bin as the true quantile, so the error
- * is at most one bin (4.4% of the value; 2^-32 around zero).
+ * within it and kept within [min, max]; 0 for the zero bin, and an integer for integer features.
+ * It lies in the same bin as the true quantile, so the error is at most one bin (4.4% of the
+ * value; 2^-32 around zero), and none where a bin holds a single integer.
  */
-export function histogramQuantile(histogram: LogHistogram, q: number, min: number, max: number): number {
+export function histogramQuantile(
+  histogram: LogHistogram,
+  q: number,
+  min: number,
+  max: number,
+  integer = false,
+): number {
   const bins = sortedBins(histogram);
   const n = bins.reduce((s, [, c]) => s + c, 0);
   if (n === 0) return Number.NaN;
@@ -68,8 +72,10 @@ export function histogramQuantile(histogram: LogHistogram, q: number, min: numbe
       const low = Math.max(binLow, min);
       const high = Math.min(binHigh, max);
       if (!(low <= high)) return Math.min(Math.max(binLow, min), max);
-      const within = (rank - before - 0.5) / count;
-      return low + (high - low) * within;
+      if (bin === 0) return Math.min(Math.max(0, min), max);
+      const value = low + ((high - low) * (rank - before - 0.5)) / count;
+      if (!integer || Math.ceil(low) > Math.floor(high)) return value;
+      return Math.min(Math.max(Math.round(value), Math.ceil(low)), Math.floor(high));
     }
     before += count;
   }
@@ -84,25 +90,42 @@ export interface DisplayBin {
 }
 
 /**
- * `bins` equal-width bins over [min, max] for display. Each stored bin's count goes wholly to the
- * display bin holding its middle (kept within [min, max]), so counts add up exactly to the finite
- * values, and a value can be shown one display bin off only when it lies within 4.4% of an edge.
+ * Equal-width bins over [min, max] for display: as many as the stored bins can fill (each display
+ * bin at least as wide as the widest stored bin in the range), at most `most`. A stored bin's count
+ * is shared among the display bins it overlaps, in proportion to the overlap, and rounded so that
+ * the counts still add up exactly to the finite values: a value may be shown one display bin off
+ * when it lies within 4.4% of an edge.
  */
-export function displayHistogram(histogram: LogHistogram, min: number, max: number, bins = 20): DisplayBin[] {
+export function displayHistogram(histogram: LogHistogram, min: number, max: number, most = 20): DisplayBin[] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
-  const count = min === max ? 1 : bins;
+  const widest = Math.max(Math.abs(min), Math.abs(max), ZERO_BIN_LIMIT) * (2 ** (1 / BINS_PER_OCTAVE) - 1);
+  const count = min === max ? 1 : Math.max(1, Math.min(most, Math.floor((max - min) / widest)));
   const width = (max - min) / count;
-  const out: DisplayBin[] = Array.from({ length: count }, (_, i) => ({
-    lower: min + i * width,
-    upper: i === count - 1 ? max : min + (i + 1) * width,
-    count: 0,
-  }));
+  const edges = Array.from({ length: count + 1 }, (_, i) => (i === count ? max : min + i * width));
+  const shares = new Array<number>(count).fill(0);
   for (const [bin, n] of histogram) {
-    if (bin === NAN_BIN || Math.abs(bin) === INFINITY_BIN) continue;
-    const [low, high] = binEdges(bin);
-    const middle = Math.min(Math.max((low + high) / 2, min), max);
-    const index = width === 0 ? 0 : Math.min(count - 1, Math.max(0, Math.floor((middle - min) / width)));
-    out[index]!.count += n;
+    const [binLow, binHigh] = binEdges(bin);
+    const low = Math.min(Math.max(binLow, min), max);
+    const high = Math.min(Math.max(binHigh, min), max);
+    if (high <= low || width === 0) {
+      const index = width === 0 ? 0 : Math.min(count - 1, Math.max(0, Math.floor((low - min) / width)));
+      shares[index]! += n;
+      continue;
+    }
+    for (let i = 0; i < count; i++) {
+      const overlap = Math.min(high, edges[i + 1]!) - Math.max(low, edges[i]!);
+      if (overlap > 0) shares[i]! += (n * overlap) / (high - low);
+    }
   }
-  return out;
+  // Largest remainders: whole counts that add up to the total.
+  const total = Math.round(shares.reduce((s, v) => s + v, 0));
+  const counts = shares.map(Math.floor);
+  let left = total - counts.reduce((s, v) => s + v, 0);
+  const order = shares.map((v, i) => [v - Math.floor(v), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    counts[i]!++;
+    left--;
+  }
+  return counts.map((c, i) => ({ lower: edges[i]!, upper: edges[i + 1]!, count: c }));
 }

@@ -38,12 +38,22 @@ function below(type: ValueType, a: string, b: string): boolean {
   return BigInt(a) < BigInt(b);
 }
 
-function mergeFeature(a: StoredFeatureStatistics, b: StoredFeatureStatistics): StoredFeatureStatistics {
+/** The statistics of the union of two sets of values of one feature. */
+export function mergeFeature(
+  a: StoredFeatureStatistics,
+  b: StoredFeatureStatistics,
+): StoredFeatureStatistics {
   const type = a.type;
   const out: StoredFeatureStatistics = { type, count: a.count + b.count, distinct: '' };
-  out.distinct = encodeHll(
-    mergeHll(decodeHll(a.distinct || encodeHll(emptyHll())), decodeHll(b.distinct || encodeHll(emptyHll()))),
-  );
+  out.distinct =
+    a.distinct === '' && b.distinct === ''
+      ? ''
+      : encodeHll(
+          mergeHll(
+            decodeHll(a.distinct || encodeHll(emptyHll())),
+            decodeHll(b.distinct || encodeHll(emptyHll())),
+          ),
+        );
   if (a.min !== undefined || b.min !== undefined) {
     const pick = (x: string | null | undefined, y: string | null | undefined, low: boolean) => {
       if (x == null) return y ?? null;
@@ -166,7 +176,7 @@ function summarizeFeature(name: string, rows: number, f: StoredFeatureStatistics
     quantiles: numeric
       ? (Object.fromEntries(
           QUANTILES.map(([key, q]) => {
-            const v = histogramQuantile(histogram, q, min, max);
+            const v = histogramQuantile(histogram, q, min, max, f.type === 'int32' || f.type === 'int64');
             return [key, Number.isFinite(v) ? v : null];
           }),
         ) as FeatureSummary['quantiles'])
