@@ -220,3 +220,4 @@ say(
   '\nDone: registered, computed, built a training dataset with windowed aggregates and an on-demand feature,' +
     " materialized, served online features, and verified the dataset's lineage.",
 );
+say('Browse it all in the web UI: trove serve --repo feature_repo, then open http://127.0.0.1:6566/ui/');
