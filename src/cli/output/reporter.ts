@@ -9,7 +9,7 @@ import type { SummaryTable } from './summary-table.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn';
 
-/** One progress bar; a unit of `undefined` total counts up without a percentage. */
+/** One progress bar; one without a total counts up, with a rate, but no percentage. */
 export interface ProgressBar {
   /** Moves to `value`, with a short status shown beside the bar. */
   update(value: number, status?: string): void;
