@@ -4,6 +4,7 @@
  * when read, since the catalog is files anyone with access to the store could edit.
  */
 import { z } from 'zod';
+import { identifierSchema } from '../../definitions/identifier.ts';
 
 export const MANIFEST_FORMAT_VERSION = 1;
 
@@ -54,7 +55,7 @@ export const datasetManifestSchema = z.strictObject({
   /** Every offline partition read: view, date, and its files as they were. */
   partitions: z.array(
     z.strictObject({
-      view: z.string(),
+      view: identifierSchema,
       date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
       files: z.array(fileSchema.extend({ name: z.string().regex(/^[^/\\]+\.parquet$/) })),
     }),
@@ -62,7 +63,7 @@ export const datasetManifestSchema = z.strictObject({
   /** How the join listed each view's files, so a rebuild takes the same query plan. */
   reads: z.array(
     z.strictObject({
-      view: z.string(),
+      view: identifierSchema,
       from: z.string().nullable(),
       to: z.string().nullable(),
       uniqueKeyTimes: z.boolean(),

@@ -15,7 +15,7 @@ import { datasetFormatOf } from '../historical-output.ts';
 import type { OfflineConfig } from '../offline-duckdb.ts';
 import { partitionFolder } from '../offline-layout.ts';
 import { viewDefinitionHash } from './build-dataset.ts';
-import { catalogFolder, findDataset, listManifests } from './dataset-catalog.ts';
+import { datasetFolder, findDataset, listManifests } from './dataset-catalog.ts';
 import type { DatasetManifest } from './dataset-manifest.ts';
 import type { ViewFilesReader } from './dataset-reads.ts';
 import { sameFingerprint, sha256File } from './fingerprint.ts';
@@ -70,6 +70,16 @@ export interface ReproduceResult {
 
 export function retentionOf(config: { offlineStore: { retention?: number } }): number {
   return config.offlineStore.retention ?? DEFAULT_RETENTION_SECONDS;
+}
+
+/**
+ * Where a dataset's entity rows are: its file, or the copy in the catalog, whose place follows from
+ * the id (never from a path in the manifest, which could lead anywhere if edited).
+ */
+function entityPathOf(store: string, m: DatasetManifest): string {
+  return m.entities.kind === 'file'
+    ? m.entities.path
+    : path.join(datasetFolder(store, m.id), 'entities.parquet');
 }
 
 function summary(m: DatasetManifest): DatasetSummary {
@@ -160,8 +170,7 @@ export class Datasets {
           : `file of source ${s.source}`;
       changes.push({ kind: 'source', name: s.path, detail: `${what} ${gone ? 'is gone' : 'changed'}` });
     }
-    const entityPath =
-      m.entities.kind === 'file' ? m.entities.path : path.join(catalogFolder(this.store), m.entities.path);
+    const entityPath = entityPathOf(this.store, m);
     if (!(await sameFingerprint(entityPath, m.entities.file))) {
       changes.push({
         kind: 'entities',
@@ -227,8 +236,7 @@ export class Datasets {
         409,
       );
     }
-    const entityPath =
-      m.entities.kind === 'file' ? m.entities.path : path.join(catalogFolder(this.store), m.entities.path);
+    const entityPath = entityPathOf(this.store, m);
     if (!(await sameFingerprint(entityPath, m.entities.file))) {
       throw new TroveError(
         'CANNOT_REPRODUCE',
