@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureStore } from '../../../src/feature-store.ts';
+import { writeHistoricalFile } from '../../../src/offline/historical-output.ts';
 import type { DatasetManifest } from '../../../src/offline/lineage/dataset-manifest.ts';
 import { FEATURES, type LineageRepo, makeLineageRepo, UNRELATED_VIEW } from './lineage-repo.ts';
 
@@ -85,6 +86,14 @@ describe('training dataset lineage', () => {
     });
     expect(again.manifest.output.sha256).toBe(manifest.output.sha256);
     expect(again.manifest.id).not.toBe(manifest.id);
+    // DuckDB's thread count changes how the work is split, not the bytes written.
+    const oneThread = await writeHistoricalFile(
+      { ...store.config, offlineStore: { ...store.config.offlineStore, threads: 1 } },
+      await store.registry(),
+      { entities: repo.entities, features: FEATURES },
+      path.join(repo.dir, 'one-thread.parquet'),
+    );
+    expect(await sha256(oneThread.path)).toBe(manifest.output.sha256);
   });
 
   it('reproduces the dataset byte for byte after an unrelated apply', async () => {
