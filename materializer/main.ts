@@ -3,12 +3,15 @@
  * materialization on the configured interval, JSON logs on stdout, a health endpoint, and a clean
  * stop on SIGTERM/SIGINT. Settings: --repo / TROVE_REPO, --health-port /
  * TROVE_MATERIALIZER_HEALTH_PORT (default 6567, 0 disables), --health-host /
- * TROVE_MATERIALIZER_HEALTH_HOST (default 0.0.0.0), TROVE_RECLAIM_EVERY (seconds, default 3600).
+ * TROVE_MATERIALIZER_HEALTH_HOST (default 0.0.0.0), TROVE_RECLAIM_EVERY (seconds, default 3600),
+ * --mode / TROVE_MATERIALIZER_MODE: `schedule` (default: each run in this process), `distributed`
+ * (each run through the shard queue, and shards taken) or `shards` (shards taken, no schedule).
  */
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { FeatureStore } from '../src/feature-store.ts';
+import { ShardWorker } from '../src/materialize/distributed/shard-worker.ts';
 import { startHealthServer } from './health-server.ts';
 import { MaterializerWorker } from './worker.ts';
 
@@ -19,14 +22,30 @@ const { values } = parseArgs({
     repo: { type: 'string', default: process.env.TROVE_REPO ?? '.' },
     'health-port': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_PORT ?? '6567' },
     'health-host': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_HOST ?? '0.0.0.0' },
+    mode: { type: 'string', default: process.env.TROVE_MATERIALIZER_MODE ?? 'schedule' },
   },
 });
 
+const MODES = ['schedule', 'distributed', 'shards'] as const;
+
 async function main(): Promise<void> {
+  const mode = MODES.find((m) => m === values.mode);
+  if (!mode) throw new Error(`--mode: expected one of ${MODES.join(', ')}, got ${values.mode}`);
   const store = await FeatureStore.open(values.repo);
   const worker = new MaterializerWorker(store, logger, {
     reclaimEverySeconds: Number(process.env.TROVE_RECLAIM_EVERY ?? 3600),
+    distributed: mode === 'distributed' ? {} : undefined,
   });
+  const shards =
+    mode === 'schedule'
+      ? undefined
+      : new ShardWorker({
+          config: store.config,
+          online: store.online(),
+          registry: () => store.registry(),
+          log: (msg, fields) => logger.info(fields, msg),
+        });
+  await shards?.ready();
   const port = Number(values['health-port']);
   let server: Server | undefined;
   if (port > 0) {
@@ -51,10 +70,11 @@ async function main(): Promise<void> {
       project: store.config.project,
       interval: store.config.materialize.interval,
       healthPort: port,
+      mode,
     },
     'materializer started',
   );
-  worker.start();
+  if (mode !== 'shards') worker.start();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -63,6 +83,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping after the view under way');
     void (async () => {
       await worker.stop();
+      await shards?.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await store.close();
       logger.info('materializer stopped');

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { ConflictError } from '../src/errors.ts';
 import type { FeatureStore } from '../src/feature-store.ts';
+import type { DistributedOptions } from '../src/materialize/distributed/shard-coordinator.ts';
 import { DEFAULT_LOCK_TTL_MS } from '../src/materialize/view-lock.ts';
 
 /**
@@ -20,6 +21,8 @@ export const LOCK_WAIT_SECONDS = DEFAULT_LOCK_TTL_MS / 1000 + 5;
 export interface WorkerOptions {
   /** Seconds between reclaiming passes over the keyspace; 0 disables them. */
   reclaimEverySeconds: number;
+  /** Runs through the shard queue, for every materializer process to take part in. */
+  distributed?: DistributedOptions;
 }
 
 export interface ViewStatus {
@@ -89,6 +92,7 @@ export class MaterializerWorker {
             log,
             wait: LOCK_WAIT_SECONDS,
             signal: this.stopped.signal,
+            distributed: this.options.distributed,
           });
           status.lastSuccess = new Date().toISOString();
           status.lastError = null;

@@ -12,6 +12,8 @@ import type { Dataset } from './offline/lineage/build-dataset.ts';
 import type { Datasets } from './offline/lineage/datasets.ts';
 import type { GcReport } from './offline/lineage/gc.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
+import type { DatasetStatistics } from './offline/statistics/dataset-statistics.ts';
+import type { StatisticsRange, ViewStatistics } from './offline/statistics/view-statistics.ts';
 import type { ValidationRecord } from './offline/validation/validation-record.ts';
 import type { ConsistencyOptions, ConsistencyReport } from './online/consistency/check-consistency.ts';
 import type { ConsistencyResult } from './online/consistency/consistency-results.ts';
@@ -185,7 +187,7 @@ export class FeatureStore {
   }
 
   private async materializeContext(
-    options: Pick<MaterializeContext, 'log' | 'progress'>,
+    options: Pick<MaterializeContext, 'log' | 'progress' | 'distributed'>,
   ): Promise<MaterializeContext> {
     return { config: this.config, registry: await this.registry(), online: this.online(), ...options };
   }
@@ -194,7 +196,7 @@ export class FeatureStore {
   async materialize(
     options: { start: Date; end: Date; views?: readonly string[] } & Pick<
       MaterializeContext,
-      'log' | 'progress'
+      'log' | 'progress' | 'distributed'
     > &
       LockWaitOptions &
       MaterializeChecksOptions,
@@ -205,7 +207,10 @@ export class FeatureStore {
 
   /** Loads each view's rows from its watermark (less the late-arrival window) to `end`. */
   async materializeIncremental(
-    options: { end: Date; views?: readonly string[] } & Pick<MaterializeContext, 'log' | 'progress'> &
+    options: { end: Date; views?: readonly string[] } & Pick<
+      MaterializeContext,
+      'log' | 'progress' | 'distributed'
+    > &
       LockWaitOptions &
       MaterializeChecksOptions,
   ): Promise<ViewMaterialization[]> {
@@ -324,6 +329,29 @@ export class FeatureStore {
   async datasets(): Promise<Datasets> {
     const { Datasets } = await import('./offline/lineage/datasets.ts');
     return new Datasets(this.config);
+  }
+
+  /** A view's statistics merged over the partitions of `range` (all of them without one). */
+  async viewStatistics(view: string, range: StatisticsRange = {}): Promise<ViewStatistics> {
+    const { viewStatistics } = await import('./offline/statistics/view-statistics.ts');
+    return viewStatistics(this.config, await this.registry(), view, range);
+  }
+
+  /** The statistics of a training dataset's feature columns, the dataset found by id or name. */
+  async datasetStatistics(idOrName: string): Promise<DatasetStatistics & { dataset: string }> {
+    const [{ datasetStatistics }, { resolve }, datasets] = await Promise.all([
+      import('./offline/statistics/dataset-statistics.ts'),
+      import('node:path'),
+      this.datasets(),
+    ]);
+    const manifest = await datasets.get(idOrName);
+    const file = resolve(this.config.repoDir, manifest.output.path);
+    const stats = await datasetStatistics(
+      this.config,
+      file,
+      manifest.features.map((f) => f.output),
+    );
+    return { dataset: manifest.id, ...stats };
   }
 
   /**

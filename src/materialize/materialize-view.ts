@@ -10,7 +10,7 @@ import { ByteWriter } from '../online/value-codec.ts';
 import type { ViewCodec } from '../online/view-codec.ts';
 import type { WriteBatch } from '../online/write-newest.ts';
 import { ChunkRows } from './chunk-rows.ts';
-import { type MicrosRange, newestRowsSql, partitionFiles } from './offline-rows.ts';
+import { type EntitySlice, type MicrosRange, newestRowsSql, partitionFiles } from './offline-rows.ts';
 import type { ProgressReporter } from './progress.ts';
 import type { ViewLock } from './view-lock.ts';
 import { writeWithRetries } from './write-with-retries.ts';
@@ -33,21 +33,39 @@ export interface ViewRunOptions {
   codec: ViewCodec;
   range: MicrosRange;
   batchSize: number;
-  lock: ViewLock;
+  /** Checked before each write: a run that lost its right to write stops. */
+  lock: Pick<ViewLock, 'check'>;
   progress: ProgressReporter;
   /** Counts rows before streaming, for a progress bar with a total. */
   countFirst: boolean;
+  /** Only the partition of this UTC date (a shard of a distributed run). */
+  day?: string;
+  /** Only these entities (a shard of a distributed run). */
+  slice?: EntitySlice;
 }
 
 export async function materializeViewRange(options: ViewRunOptions): Promise<ViewRunStats> {
   const { store, connection, codec, range, batchSize, lock, progress } = options;
-  const { files, keysRepeat } = await partitionFiles(options.offlineStorePath, codec.view.name, range);
+  const { files, keysRepeat } = await partitionFiles(
+    options.offlineStorePath,
+    codec.view.name,
+    range,
+    options.day,
+  );
   const stats: ViewRunStats = { rows: 0, written: 0, newestEvent: null };
   if (files.length === 0) {
     progress.start(codec.view.name, 0);
     return stats;
   }
-  const sql = await newestRowsSql(connection, files, codec.view, codec.joinKeys, range, keysRepeat);
+  const sql = await newestRowsSql(
+    connection,
+    files,
+    codec.view,
+    codec.joinKeys,
+    range,
+    keysRepeat,
+    options.slice,
+  );
   let total: number | undefined;
   if (options.countFirst) {
     const counted = await connection.runAndReadAll(`SELECT count(*) AS n FROM (${sql})`);

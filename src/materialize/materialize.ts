@@ -14,6 +14,7 @@ import type { OnlineStore } from '../online/online-store.ts';
 import type { ViewCodec } from '../online/view-codec.ts';
 import type { Registry } from '../registry/registry.ts';
 import { materializeAggregationRange } from './aggregation/materialize-aggregation-view.ts';
+import type { DistributedOptions, ShardCoordinator } from './distributed/shard-coordinator.ts';
 import { materializeViewRange } from './materialize-view.ts';
 import { recordNewestEvent } from './newest-event.ts';
 import type { MicrosRange } from './offline-rows.ts';
@@ -33,6 +34,11 @@ export interface MaterializeContext {
   lockTtlMs?: number;
   /** Clock, for tests. */
   now?: () => Date;
+  /**
+   * Spread the work of batch views over the shard queue (distributed/), taken by any number of
+   * materializer processes; this process then holds the locks, waits, and moves the watermarks.
+   */
+  distributed?: DistributedOptions;
 }
 
 /** How a run meets a view lock another live process holds. */
@@ -147,7 +153,12 @@ async function run(
   const progress = ctx.progress ?? logProgress(log);
   progress.begin?.(views.map((v) => v.name));
   const out: ViewMaterialization[] = [];
+  let shards: ShardCoordinator | undefined;
   try {
+    if (ctx.distributed) {
+      const { ShardCoordinator } = await import('./distributed/shard-coordinator.ts');
+      shards = await ShardCoordinator.open(config, online, log, ctx.distributed);
+    }
     for (const [i, view] of views.entries()) {
       const lock = locks[i]!;
       const codec: ViewIdentity =
@@ -171,17 +182,19 @@ async function run(
               progress,
               nowMs: (ctx.now ?? (() => new Date()))().getTime(),
             })
-          : await materializeViewRange({
-              store: online,
-              connection,
-              offlineStorePath: config.offlineStorePath,
-              codec: codec as ViewCodec,
-              range,
-              batchSize: config.materialize.batchSize,
-              lock,
-              progress,
-              countFirst: progress.wantsTotal === true,
-            });
+          : shards
+            ? await shards.materializeView({ codec: codec as ViewCodec, range, lock, progress })
+            : await materializeViewRange({
+                store: online,
+                connection,
+                offlineStorePath: config.offlineStorePath,
+                codec: codec as ViewCodec,
+                range,
+                batchSize: config.materialize.batchSize,
+                lock,
+                progress,
+                countFirst: progress.wantsTotal === true,
+              });
       lock.check();
       if (stats.newestEvent !== null) await recordNewestEvent(online, codec, stats.newestEvent);
       const next = watermarkAfter(range, before);
@@ -206,6 +219,7 @@ async function run(
       out.push(result);
     }
   } finally {
+    await shards?.close();
     connection.closeSync();
     instance.closeSync();
     await Promise.all([...locksByView.values()].map((l) => l.release()));

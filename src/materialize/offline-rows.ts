@@ -18,16 +18,31 @@ export interface MicrosRange {
   end: bigint;
 }
 
-/** A view's partitions that can hold rows in `range`: their files, and whether keys repeat. */
+/**
+ * A view's partitions that can hold rows in `range` (only the partition of `day` when given): their
+ * files, and whether keys repeat.
+ */
 export async function partitionFiles(
   offlineStorePath: string,
   viewName: string,
   range: MicrosRange,
+  day?: string,
 ): Promise<{ files: string[]; keysRepeat: boolean }> {
-  const first = range.start === undefined ? undefined : utcDateOf({ micros: range.start });
-  const listed = await viewFiles(offlineStorePath, viewName, first, utcDateOf({ micros: range.end }));
+  const first = day ?? (range.start === undefined ? undefined : utcDateOf({ micros: range.start }));
+  const listed = await viewFiles(offlineStorePath, viewName, first, day ?? utcDateOf({ micros: range.end }));
   // One partition known free of repeated keys holds at most one row per entity already.
   return { files: listed.files, keysRepeat: !(listed.partitions === 1 && listed.uniqueKeys) };
+}
+
+/**
+ * A slice of a view's entities: those whose join keys hash (DuckDB's `hash`, the same in every
+ * process of one build) into buckets [from, to) of `buckets`. Every row of an entity falls in the
+ * same slice, so slices can be materialized apart.
+ */
+export interface EntitySlice {
+  buckets: number;
+  from: number;
+  to: number;
 }
 
 /** A column as DuckDB gives it to the codecs: timestamps (and lists of them) as epoch µs. */
@@ -49,6 +64,7 @@ export async function newestRowsSql(
   joinKeys: readonly JoinKey[],
   range: MicrosRange,
   keysRepeat = true,
+  slice?: EntitySlice,
 ): Promise<string> {
   const from = `read_parquet([${files.map(quoteString).join(', ')}], union_by_name = true)`;
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
@@ -64,6 +80,10 @@ export async function newestRowsSql(
   const keys = joinKeys.map((k) => quoteIdentifier(k.name));
   const where = [`${ev} <= make_timestamp(${range.end})::TIMESTAMPTZ`];
   if (range.start !== undefined) where.push(`${ev} >= make_timestamp(${range.start})::TIMESTAMPTZ`);
+  if (slice) {
+    const hashed = `hash(${joinKeys.map((k) => column(k.name, k.type)).join(', ')}) % ${slice.buckets}`;
+    where.push(`${hashed} >= ${slice.from} AND ${hashed} < ${slice.to}`);
+  }
   const select = [
     ...joinKeys.map((k) => column(k.name, k.type)),
     `epoch_us(${ev})`,

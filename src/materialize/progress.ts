@@ -17,6 +17,20 @@ export interface ViewProgressEnd {
   watermark: string | null;
 }
 
+/** A shard of a distributed run that finished (see distributed/). */
+export interface ShardProgressEnd {
+  view: string;
+  /** Partition day the shard read. */
+  day: string;
+  /** Position of the shard in the view's run, from 0, and the run's shard count. */
+  index: number;
+  count: number;
+  rows: number;
+  written: number;
+  /** From queueing to the end. */
+  seconds: number;
+}
+
 /** Listener of a run's progress, view after view. */
 export interface ProgressReporter {
   /**
@@ -30,6 +44,8 @@ export interface ProgressReporter {
   start(view: string, total: number | undefined): void;
   /** Rows of the current view written. */
   advance(rows: number): void;
+  /** A shard of the current view finished (distributed runs only). */
+  shard?(fields: ShardProgressEnd): void;
   finish(fields: ViewProgressEnd): void;
 }
 
@@ -61,6 +77,14 @@ export function logProgress(log: MaterializeLog, everyMs: number = LOG_EVERY_MS)
       lastLog = now;
       const rowsPerSecond = Math.round(rows / Math.max((now - started) / 1000, 0.001));
       log('materializing', { view, rows, rowsPerSecond });
+    },
+    shard(fields) {
+      log('shard done', {
+        ...fields,
+        index: undefined,
+        shard: `${fields.index + 1}/${fields.count}`,
+        total: rows,
+      });
     },
     finish(fields) {
       log('materialized view', { view, ...fields });

@@ -16,7 +16,7 @@ export const WRITE_ATTEMPTS = 4;
 export async function writeWithRetries(
   store: OnlineStore,
   batch: WriteBatch,
-  lock: ViewLock,
+  lock: Pick<ViewLock, 'check'>,
 ): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {

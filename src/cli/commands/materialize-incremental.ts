@@ -2,7 +2,15 @@ import type { Command } from 'commander';
 import { openReporter } from '../output/reporter.ts';
 import { withRepoOption } from '../repo-option.ts';
 import { SKIP_CHECKS_HELP } from './compute.ts';
-import { type MaterializeCliOptions, parseWait, reportMaterialized, WAIT_HELP } from './materialize.ts';
+import {
+  DISTRIBUTED_HELP,
+  type MaterializeCliOptions,
+  parseDistributed,
+  parseWait,
+  reportMaterialized,
+  SLICES_HELP,
+  WAIT_HELP,
+} from './materialize.ts';
 
 /**
  * `trove materialize-incremental END [--views a,b] [--wait [SECONDS]]`: from each view's watermark
@@ -16,9 +24,12 @@ export function registerMaterializeIncrementalCommand(program: Command): void {
       .argument('<end>', 'ISO 8601 end (UTC without a zone), or now')
       .option('--views <names>', 'comma-separated views (default: every online view)')
       .option('--wait [seconds]', WAIT_HELP)
-      .option('--skip-checks', SKIP_CHECKS_HELP),
+      .option('--skip-checks', SKIP_CHECKS_HELP)
+      .option('--distributed', DISTRIBUTED_HELP)
+      .option('--slices <n>', SLICES_HELP),
   ).action(async (end: string, options: MaterializeCliOptions, command: Command) => {
     const wait = parseWait(options.wait);
+    const distributed = parseDistributed(options);
     const reporter = await openReporter(command);
     const [{ FeatureStore }, { parseCliTime, parseViewList }] = await Promise.all([
       import('../../feature-store.ts'),
@@ -38,6 +49,7 @@ export function registerMaterializeIncrementalCommand(program: Command): void {
           views: parseViewList(options.views),
           wait,
           skipChecks: options.skipChecks === true,
+          distributed,
           ...output,
         }),
       );

@@ -13,6 +13,29 @@ export interface MaterializeCliOptions extends RepoOptions {
   views?: string;
   wait?: string | true;
   skipChecks?: boolean;
+  distributed?: boolean;
+  slices?: string;
+}
+
+/** Help of the distributed options, which both materialize commands take. */
+export const DISTRIBUTED_HELP =
+  'spread the work over the shard queue in Redis, for `npm run materializer -- --mode shards` processes to take';
+export const SLICES_HELP =
+  'with --distributed: entity slices per partition day (default 4); shards = days × slices';
+
+/** `--distributed [--slices N]` as the library takes it. */
+export function parseDistributed(options: MaterializeCliOptions): { slices?: number } | undefined {
+  if (options.slices !== undefined && !options.distributed)
+    throw new TroveError('INVALID_ARGUMENT', '--slices: only with --distributed');
+  if (!options.distributed) return undefined;
+  if (options.slices === undefined) return {};
+  const slices = Number(options.slices);
+  if (!Number.isInteger(slices) || slices < 1 || slices > 1024)
+    throw new TroveError(
+      'INVALID_ARGUMENT',
+      `--slices: expected an integer from 1 to 1024, got ${options.slices}`,
+    );
+  return { slices };
 }
 
 /** Help of `--wait [SECONDS]`, which both materialize commands take. */
@@ -112,9 +135,12 @@ export function registerMaterializeCommand(program: Command): void {
       .argument('<end>', 'ISO 8601 end (UTC without a zone), or now')
       .option('--views <names>', 'comma-separated views (default: every online view)')
       .option('--wait [seconds]', WAIT_HELP)
-      .option('--skip-checks', SKIP_CHECKS_HELP),
+      .option('--skip-checks', SKIP_CHECKS_HELP)
+      .option('--distributed', DISTRIBUTED_HELP)
+      .option('--slices <n>', SLICES_HELP),
   ).action(async (start: string, end: string, options: MaterializeCliOptions, command: Command) => {
     const wait = parseWait(options.wait);
+    const distributed = parseDistributed(options);
     const reporter = await openReporter(command);
     const [{ FeatureStore }, { parseCliTime, parseViewList }] = await Promise.all([
       import('../../feature-store.ts'),
@@ -130,6 +156,7 @@ export function registerMaterializeCommand(program: Command): void {
           views: parseViewList(options.views),
           wait,
           skipChecks: options.skipChecks === true,
+          distributed,
           ...output,
         }),
       );
