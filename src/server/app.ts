@@ -25,6 +25,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { onlineFeaturesRoutes } from './routes/online-features.ts';
 import { pushRoutes } from './routes/push.ts';
 import { registryRoutes } from './routes/registry.ts';
+import { statisticsRoutes } from './routes/statistics.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { validationRoutes } from './routes/validation.ts';
 import type { ServerContext } from './server-context.ts';
@@ -138,6 +139,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   await typed.register(materializeRoutes, { context });
   await typed.register(registryRoutes, { context });
   await typed.register(datasetsRoutes, { context });
+  await typed.register(statisticsRoutes, { context });
   await typed.register(healthRoutes, { context });
   await typed.register(metricsRoutes, { context });
   await typed.register(freshnessRoutes, { context });

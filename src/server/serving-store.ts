@@ -8,6 +8,8 @@ import type { ViewFreshness } from '../materialize/view-freshness.ts';
 import type { HistoricalRequest } from '../offline/historical-query.ts';
 import type { DatasetManifest } from '../offline/lineage/dataset-manifest.ts';
 import type { Datasets } from '../offline/lineage/datasets.ts';
+import type { DatasetStatistics } from '../offline/statistics/dataset-statistics.ts';
+import type { StatisticsRange, ViewStatistics } from '../offline/statistics/view-statistics.ts';
 import type { ValidationRecord } from '../offline/validation/validation-record.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from '../online/online-response.ts';
 import type { PushRequest, PushResult } from '../push/push-rows.ts';
@@ -44,9 +46,15 @@ export interface ServingStore {
   /** Newest online event time and watermark per online view, for the UI (optional). */
   viewFreshness?(): Promise<Record<string, ViewFreshness>>;
   /** Writes a training dataset into the catalog with its manifest, for `POST /datasets` (optional). */
-  saveHistoricalFeatures?(request: HistoricalRequest & { name?: string }): Promise<{ manifest: DatasetManifest }>;
+  saveHistoricalFeatures?(
+    request: HistoricalRequest & { name?: string },
+  ): Promise<{ manifest: DatasetManifest }>;
   /** The dataset catalog, for `GET /datasets` (optional). */
   datasets?(): Promise<DatasetCatalog>;
+  /** A view's statistics over a range of partitions, for `GET /feature-views/:name/stats` (optional). */
+  viewStatistics?(view: string, range: StatisticsRange): Promise<ViewStatistics>;
+  /** A training dataset's statistics, for `GET /datasets/:id/stats` (optional). */
+  datasetStatistics?(idOrName: string): Promise<DatasetStatistics & { dataset: string }>;
   close(): Promise<void>;
 }
 

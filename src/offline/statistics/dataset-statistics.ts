@@ -1,0 +1,85 @@
+/**
+ * The statistics of a training dataset's feature columns, the same as a view's partitions get
+ * (feature-statistics.ts), computed from the dataset's file: what its manifest records and what
+ * `GET /datasets/:id/stats` answers.
+ */
+
+import type { ValueType } from '../../definitions/value-type.ts';
+import { quoteIdentifier, quoteString } from '../../duckdb/sql-literals.ts';
+import { TroveError } from '../../errors.ts';
+import { type OfflineConfig, openOfflineDuckDb } from '../offline-duckdb.ts';
+import { computeStatistics } from './compute-statistics.ts';
+import type { StatisticsColumn, StatisticsSummary } from './feature-statistics.ts';
+import { emptyGroup, summarize } from './merge-statistics.ts';
+
+const TYPES: Record<string, ValueType> = {
+  INTEGER: 'int32',
+  BIGINT: 'int64',
+  FLOAT: 'float32',
+  DOUBLE: 'float64',
+  VARCHAR: 'string',
+  BOOLEAN: 'bool',
+  BLOB: 'bytes',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp',
+};
+
+function relationOf(file: string): string {
+  if (/\.parquet$/i.test(file)) return `read_parquet(${quoteString(file)})`;
+  if (/\.csv$/i.test(file)) return `read_csv(${quoteString(file)}, header = true)`;
+  throw new TroveError(
+    'UNSUPPORTED_DATASET_FORMAT',
+    `${file}: statistics are computed for .parquet and .csv training datasets`,
+  );
+}
+
+/** A dataset's statistics, and the file they describe. */
+export type DatasetStatistics = StatisticsSummary & { file: string };
+
+/**
+ * Statistics of `columns` of the dataset `file` (.parquet or .csv), typed as the file stores them;
+ * every column of a type statistics describe when `columns` is absent.
+ */
+export async function datasetStatistics(
+  config: OfflineConfig,
+  file: string,
+  columns?: readonly string[],
+): Promise<DatasetStatistics> {
+  const relation = relationOf(file);
+  const db = await openOfflineDuckDb(config, [file]);
+  try {
+    const described = new Map<string, string>();
+    try {
+      for (const row of (await db.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`)).getRowsJS())
+        described.set(String(row[0]), String(row[1]));
+    } catch (err) {
+      throw new TroveError(
+        'INVALID_DATASET',
+        `${file}: cannot be read: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
+    const wanted =
+      columns ?? [...described.keys()].filter((name) => TYPES[described.get(name) ?? ''] !== undefined);
+    const typed: StatisticsColumn[] = wanted.map((name) => {
+      const duckdbType = described.get(name);
+      if (duckdbType === undefined)
+        throw new TroveError(
+          'UNKNOWN_COLUMN',
+          `${file}: no column ${name}; it has ${[...described.keys()].join(', ')}`,
+        );
+      const type = TYPES[duckdbType];
+      if (type === undefined)
+        throw new TroveError(
+          'UNSUPPORTED_COLUMN_TYPE',
+          `${file}: column ${name} is ${duckdbType}, which statistics do not describe`,
+        );
+      return { name, type };
+    });
+    const groups = await computeStatistics(db.connection, {
+      relation: `(SELECT ${typed.map((c) => quoteIdentifier(c.name)).join(', ') || '1 AS none'} FROM ${relation})`,
+      columns: typed,
+    });
+    return { file, ...summarize(typed, groups.get('') ?? emptyGroup(typed)) };
+  } finally {
+    db.close();
+  }
+}
