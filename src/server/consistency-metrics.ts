@@ -15,6 +15,8 @@ export function registerConsistencyGauge(registry: Registry, source?: Consistenc
     name: 'trove_consistency_mismatch_ratio',
     help: 'Share of sampled entities whose online values disagreed with the point-in-time join at the same instant, in the last trove check-consistency of each feature view.',
     labelNames: ['feature_view'],
+    // Every worker of `trove serve --workers N` reads the same record: one value, not their sum.
+    aggregator: 'max',
     registers: [registry],
     async collect() {
       this.reset();

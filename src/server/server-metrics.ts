@@ -80,6 +80,8 @@ export class ServerMetrics {
       name: 'trove_feature_view_freshness_seconds',
       help: 'Now minus the newest event time in the online store, per feature view.',
       labelNames: ['feature_view'],
+      // Every worker of `trove serve --workers N` reads the same store: one value, not their sum.
+      aggregator: 'max',
       registers,
       async collect() {
         this.reset();

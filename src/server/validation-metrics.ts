@@ -47,6 +47,8 @@ export class ValidationMetrics {
       name: 'trove_last_compute_timestamp_seconds',
       help: 'Unix time of the newest compute of each feature view that committed (a compute refused by a check does not count).',
       labelNames: ['feature_view'],
+      // Every worker of `trove serve --workers N` reads the same record: one value, not their sum.
+      aggregator: 'max',
       registers,
       async collect() {
         this.reset();
