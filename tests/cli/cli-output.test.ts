@@ -81,14 +81,17 @@ function jsonLines(stderr: string): Record<string, unknown>[] {
  * Runs `trove ARGS` on a pseudo-terminal (util-linux `script`), so stdout and stderr are both a
  * terminal; answers what the terminal received, control sequences removed.
  */
-function onTerminal(args: readonly string[]): Promise<{ code: number; text: string }> {
+function onTerminal(
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; text: string }> {
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const command = [process.execPath, BIN, ...args, '--repo', repo.dir].map(quote).join(' ');
   return new Promise((resolve) => {
     execFile(
       'script',
       ['-q', '-e', '-c', command, '/dev/null'],
-      { env: { ...process.env, ...env, COLUMNS: '100' }, timeout: 60_000 },
+      { env: { ...process.env, ...env, TERM: 'xterm', ...extraEnv }, timeout: 60_000 },
       (error, stdout) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, text: stripVTControlCharacters(stdout).replaceAll('\r', '\n') });
@@ -284,6 +287,13 @@ describe('on a real terminal', () => {
     expect(text).toMatch(/compute +█{16} 100%/);
     expect(text).toMatch(/Computed 2 views into the offline store/);
     expect(text).not.toMatch(/"step"/);
+  });
+
+  it('a dumb terminal (TERM=dumb) gets the JSON lines', async () => {
+    const { code, text } = await onTerminal(['compute', '--views', VIEWS], { TERM: 'dumb' });
+    expect(code, text).toBe(0);
+    expect(text).toMatch(/^\{"time":"[^"]+","view":"customer_profile","step":"start"/m);
+    expect(text).not.toContain('█');
   });
 
   it('--log-format json gives the JSON lines all the same', async () => {

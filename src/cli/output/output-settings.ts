@@ -62,9 +62,12 @@ export function addOutputOptions(program: Command): Command {
     .option('-v, --verbose', 'print debug lines too');
 }
 
-/** Whether both output streams are terminals, as `auto` decides. */
-export function onTerminal(): boolean {
-  return process.stdout.isTTY === true && process.stderr.isTTY === true;
+/**
+ * Whether both output streams are terminals that can draw, as `auto` decides: a dumb terminal
+ * (TERM=dumb, as in some editors' shells) cannot move its cursor back over a bar.
+ */
+export function onTerminal(env: NodeJS.ProcessEnv = process.env): boolean {
+  return process.stdout.isTTY === true && process.stderr.isTTY === true && env.TERM !== 'dumb';
 }
 
 /** The settings of the command being run, from the program's options. */
