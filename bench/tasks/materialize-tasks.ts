@@ -16,7 +16,7 @@ import { computeViews } from '../../src/offline/compute-views.ts';
 import { viewFolder } from '../../src/offline/offline-layout.ts';
 import type { OnlineWrite } from '../../src/online/write-newest.ts';
 import { Registry } from '../../src/registry/registry.ts';
-import { benchStore } from '../online-bench-common.ts';
+import { benchStore, REDIS_URL } from '../online-bench-common.ts';
 
 const PROJECT = 'bench';
 
@@ -78,6 +78,15 @@ function offlineConfig(dir: string): ResolvedConfig {
     registryPath: path.join(dir, 'registry.json'),
     offlineStorePath: offlineStorePath(dir),
     dataDirs: [],
+  };
+}
+
+/** The config of a materialization over the bench's offline store into Redis under `keyPrefix`. */
+export function materializeBenchConfig(dir: string, keyPrefix: string): ResolvedConfig {
+  const config = offlineConfig(dir);
+  return {
+    ...config,
+    onlineStore: { ...config.onlineStore, redis: REDIS_URL, keyPrefix, commandTimeoutMs: 30_000 },
   };
 }
 

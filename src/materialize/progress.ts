@@ -80,10 +80,12 @@ export function logProgress(log: MaterializeLog, everyMs: number = LOG_EVERY_MS)
     },
     shard(fields) {
       log('shard done', {
-        ...fields,
-        index: undefined,
+        view: fields.view,
+        day: fields.day,
         shard: `${fields.index + 1}/${fields.count}`,
-        total: rows,
+        rows: fields.rows,
+        seconds: fields.seconds,
+        totalRows: rows,
       });
     },
     finish(fields) {

@@ -38,6 +38,15 @@ export function materializeProgress(reporter: Reporter): ProgressReporter {
     advance(rows) {
       bar?.increment(rows);
     },
+    shard(fields) {
+      reporter.log('info', 'shard done', {
+        view: fields.view,
+        day: fields.day,
+        shard: `${fields.index + 1}/${fields.count}`,
+        rows: fields.rows,
+        seconds: fields.seconds,
+      });
+    },
     finish(fields) {
       bar?.done();
       reporter.log('debug', 'materialized view', { ...fields });

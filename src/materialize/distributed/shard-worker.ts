@@ -82,8 +82,8 @@ export class ShardWorker {
     this.options.onShard?.(shard, job.attemptsMade + 1);
     const registry = await this.options.registry();
     const view = registry.featureView(shard.view);
-    if (!view || view.kind !== 'batch')
-      throw new UnrecoverableError(`feature view ${shard.view} is no longer a stored view in the registry`);
+    if (view?.kind !== 'batch')
+      throw new UnrecoverableError(`feature view ${shard.view} is no longer a batch view in the registry`);
     const codec = online.codec(registry, shard.view);
     if (codec.fingerprint !== shard.fingerprint)
       throw new UnrecoverableError(
