@@ -59,14 +59,26 @@ export const troveConfigSchema = z
             /** Password of the sentinels themselves, when they have one. */
             sentinelPassword: z.string().optional(),
           })
-          .optional(),
+          .optional()
+          .meta({
+            description:
+              'A master watched by Redis Sentinel: sentinels (host:port), the master name, and the passwords of the master and of the sentinels when they have one. Connections follow the master through failovers.',
+          }),
         /**
          * Replicas that must confirm each batch of online writes (Redis WAIT) before it counts as
          * written; 0 (the default) acknowledges once the master has it (docs/reliability.md).
          */
-        waitReplicas: z.number().int().min(0).default(0),
+        waitReplicas: z.number().int().min(0).default(0).meta({
+          description:
+            'Replicas that must confirm each batch of online writes (Redis WAIT) before it is acknowledged; a batch they do not confirm in waitReplicasTimeoutMs fails. 0 acknowledges once the master has it.',
+        }),
         /** How long a write waits for those replicas before it fails. */
-        waitReplicasTimeoutMs: z.number().int().positive().default(1000),
+        waitReplicasTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(1000)
+          .meta({ description: 'How long a write waits for waitReplicas replicas to confirm it.' }),
         keyPrefix: z
           .string()
           .regex(/^[A-Za-z0-9_.:-]*$/)
