@@ -183,6 +183,17 @@ async function answerTime(): Promise<number> {
   return Math.round((await since.jsonValue()) as number);
 }
 
+/** Pixels of a canvas that are not transparent: how much a chart drew. */
+async function paintedPixels(selector: string): Promise<number> {
+  return page.$eval(selector, (canvas) => {
+    const c = canvas as unknown as CanvasLike;
+    const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n++;
+    return n;
+  });
+}
+
 async function texts(selector: string): Promise<string[]> {
   return page.$$eval(selector, (nodes) => nodes.map((n) => (n.textContent ?? '').trim()));
 }
@@ -300,15 +311,7 @@ describe('the web UI', () => {
   it('a chart draws: the freshness bars on a canvas', async () => {
     await open('', 'home');
     await page.waitForSelector('canvas[data-chart="freshness"]');
-    const painted = await page.$eval('canvas[data-chart="freshness"]', (canvas) => {
-      const c = canvas as unknown as CanvasLike;
-      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n++;
-      return { n, width: c.width, height: c.height };
-    });
-    expect(painted.width).toBeGreaterThan(0);
-    expect(painted.n).toBeGreaterThan(1_000);
+    expect(await paintedPixels('canvas[data-chart="freshness"]')).toBeGreaterThan(1_000);
   });
 
   it('lists entities, and search filters them', async () => {
@@ -429,23 +432,36 @@ describe('the web UI', () => {
     await page.click('section.verify button');
     await page.waitForSelector('[data-verified]');
     expect(await attributes('[data-verified]', 'data-verified')).toEqual(['unchanged']);
+    await page.waitForSelector('section.dataset-stats');
+    expect(await attributes('section.dataset-stats .feature-stats', 'data-feature')).toContain('conv_rate');
   });
 
-  it('the statistics page shows each feature’s statistics, or says the server has none', async () => {
+  it('the statistics page shows each feature’s statistics, with a histogram drawn', async () => {
     await open('stats?view=driver_hourly_stats', 'stats');
-    const missing = await attributes('[data-not-available]', 'data-not-available');
-    if (missing.includes('GET /feature-views/:name/stats')) {
-      // This server has no statistics endpoint: the page says so and shows nothing else.
-      expect(await page.$$('.feature-stats')).toHaveLength(0);
-    } else {
-      await page.waitForSelector('section.view-stats[data-state="ready"]');
-      expect(await attributes('.feature-stats', 'data-feature')).toEqual([
-        'conv_rate',
-        'acc_rate',
-        'avg_daily_trips',
-      ]);
-      expect(await page.$$('.feature-stats canvas')).toHaveLength(3);
-    }
+    await page.waitForSelector('section.view-stats[data-state="ready"]');
+    expect(await attributes('.feature-stats', 'data-feature')).toEqual([
+      'conv_rate',
+      'acc_rate',
+      'avg_daily_trips',
+    ]);
+    expect(await attributes('[data-null-fraction]', 'data-null-fraction')).toEqual(['0', '0', '0']);
+    expect(await page.$$('.feature-stats canvas')).toHaveLength(3);
+    expect(await paintedPixels('canvas[data-chart="histogram conv_rate"]')).toBeGreaterThan(1_000);
+    expect(Number((await attributes('p.rows', 'data-rows'))[0])).toBeGreaterThan(0);
+    // A range the data does not reach: no rows.
+    await page.$eval('input[name=start]', (input) => {
+      const field = input as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+      field.value = '2100-01-01';
+      field.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.waitForSelector('section.view-stats[data-state="ready"] p.rows[data-rows="0"]');
+    await page.select('select[name=view]', 'driver_trip_stats');
+    await page.$eval('input[name=start]', (input) => {
+      const field = input as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+      field.value = '';
+      field.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.waitForSelector('section.view-stats[data-state="ready"] .feature-stats[data-feature="fare"]');
     await screenshot('stats');
   });
 

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api.ts';
+import { FeatureStats, summaryOf } from '../components/feature-stats.tsx';
 import { ErrorNote, LoadedPage, NotAvailable, Page } from '../components/page.tsx';
 import { SearchList } from '../components/search-list.tsx';
 import { instant } from '../format.ts';
@@ -162,6 +163,25 @@ export function DatasetPage({ id, config }: { id: string; config: ServerConfig }
   return <Manifest id={id} config={config} />;
 }
 
+/** The statistics of a dataset's feature columns, as `GET /datasets/:id/stats` answers them. */
+function DatasetStats({ id }: { id: string }) {
+  const loaded = useApi<unknown>(`/datasets/${encodeURIComponent(id)}/stats`);
+  if (loaded.state === 'loading') return <p aria-busy="true">Reading statistics…</p>;
+  if (loaded.state === 'error') return <ErrorNote error={loaded.error} />;
+  const summary = summaryOf(loaded.data);
+  if (!summary) return <p>The server answered statistics in a form this page does not know.</p>;
+  return (
+    <section class="dataset-stats" data-rows={summary.rows}>
+      <p>{summary.rows} rows</p>
+      <div class="stats-grid">
+        {summary.features.map((f) => (
+          <FeatureStats key={f.name} feature={f} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
 function Manifest({ id, config }: { id: string; config: ServerConfig }) {
   const loaded = useApi<Manifest>(`/datasets/${encodeURIComponent(id)}`);
   return (
@@ -299,6 +319,12 @@ function Manifest({ id, config }: { id: string; config: ServerConfig }) {
                 </tbody>
               </table>
             </div>
+            <h2>Statistics of its columns</h2>
+            {config.endpoints.datasetStats ? (
+              <DatasetStats id={m.id} />
+            ) : (
+              <NotAvailable what="Dataset statistics" endpoint="GET /datasets/:id/stats" />
+            )}
           </>
         );
       }}
