@@ -201,6 +201,11 @@ trove('datasets', 'show', DATASET);
 trove('datasets', 'verify', DATASET);
 
 say(
+  '\nCompute recorded statistics of every partition; stats merges them over the view (docs/monitoring.md):',
+);
+trove('stats', 'driver_hourly_stats');
+
+say(
   '\nServing agrees with training: for a sample of the entities each view holds online, the online' +
     ' values against the point-in-time join at the same instant (docs/monitoring.md). It exits non-zero on any mismatch:',
 );
