@@ -284,7 +284,11 @@ export async function prepareHistoricalQuery(
           from,
           to: maxTs,
         });
-        return windowAggregatesSql(windowedEntities, windowed);
+        // A dataset recorded in the catalog must rebuild to the same bytes (lineage.md).
+        return windowAggregatesSql(windowedEntities, {
+          ...windowed,
+          fixedOrder: request.lineage !== undefined,
+        });
       }),
     );
     const views: PitView[] = await Promise.all(

@@ -31,6 +31,13 @@ export interface WindowedView {
   uniqueRanks?: boolean;
   /** Aggregated columns known to hold no null in `relation`: their counts are counts of events. */
   nonNull?: ReadonlySet<string>;
+  /**
+   * Floating-point sums, means and variances add their values in a fixed order (event time, then
+   * value) instead of the order DuckDB's threads happen to finish in: the same inputs then give the
+   * same bits, which a dataset that must rebuild byte for byte needs. It costs a sort per entity
+   * row's events, so only datasets recorded in the catalog ask for it.
+   */
+  fixedOrder?: boolean;
 }
 
 /** The entity rows as the windows need them. */
@@ -165,17 +172,21 @@ function featureSql(
   rank: string | undefined,
   nonNull: ReadonlySet<string>,
   aggregate: Aggregate,
+  fixedOrder: boolean,
 ): string {
   const { spec, columnType } = feature;
   const value = spec.column === undefined ? '' : `x.${quoteIdentifier(spec.column)}`;
   const where = `FILTER (WHERE ${inWindow})`;
   const isInteger = columnType === 'int32' || columnType === 'int64';
+  // Integer sums are exact, so any order gives the same; floating-point ones need a fixed order.
+  const ordered = fixedOrder ? ` ORDER BY x.__trove_ets, ${value}` : '';
   const count = () =>
     spec.column === undefined || nonNull.has(spec.column)
       ? aggregate(`count(x.__trove_ets) ${where}`)
       : aggregate(`count(${value}) ${where}`);
   // DuckDB sums integers exactly as HUGEINT, other numbers as doubles.
-  const sum = () => aggregate(isInteger ? `sum(${value}) ${where}` : `sum(${value}::DOUBLE) ${where}`);
+  const sum = () =>
+    aggregate(isInteger ? `sum(${value}) ${where}` : `sum(${value}::DOUBLE${ordered}) ${where}`);
   switch (spec.function) {
     case 'count':
       return count();
@@ -193,7 +204,7 @@ function featureSql(
     case 'stddev_pop':
     case 'var_samp':
     case 'var_pop':
-      return `${aggregate(`${spec.function}(${value}::DOUBLE) ${where}`)}::DOUBLE`;
+      return `${aggregate(`${spec.function}(${value}::DOUBLE${ordered}) ${where}`)}::DOUBLE`;
     case 'min':
     case 'max':
       return aggregate(`${spec.function}(${value}) ${where}`);
@@ -247,7 +258,14 @@ export function windowAggregatesSql(entities: WindowedEntities, view: WindowedVi
   };
   const nonNull = view.nonNull ?? new Set<string>();
   const features = view.features.map((f) =>
-    featureSql(f, `x.__trove_ets >= e.${startOf(f.spec)}`, rankOf(f), nonNull, aggregate),
+    featureSql(
+      f,
+      `x.__trove_ets >= e.${startOf(f.spec)}`,
+      rankOf(f),
+      nonNull,
+      aggregate,
+      view.fixedOrder ?? false,
+    ),
   );
   const t = `epoch_us(${entities.timestampColumn})`;
   const startColumns = [...starts].map(([key, column]) => {
