@@ -24,6 +24,33 @@ const PROJECT = 'bench';
 export interface WriteRun {
   rows: number;
   seconds: number;
+  /** CPU time of the writer's process (all threads) over the same span. */
+  cpuSeconds?: number;
+  /** CPU time of the Redis server over the same span (all of its clients: others' work too). */
+  redisCpuSeconds?: number;
+}
+
+/** The Redis server's CPU time so far (user + system), from INFO. */
+async function redisCpu(store: ReturnType<typeof benchStore>): Promise<number> {
+  const info = await store.client.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** Starts counting wall, process CPU and Redis CPU; the returned function ends the span. */
+async function span(store: ReturnType<typeof benchStore>): Promise<() => Promise<Omit<WriteRun, 'rows'>>> {
+  const redis0 = await redisCpu(store);
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  return async () => {
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      redisCpuSeconds: (await redisCpu(store)) - redis0,
+    };
+  };
 }
 
 /** The view, over a Parquet source in `dir` (compute reads it; materialization reads the store). */
@@ -118,13 +145,12 @@ export async function troveMaterialize(args: { dir: string }): Promise<WriteRun>
   try {
     const config = offlineConfig(args.dir);
     const registry = benchRegistry(args.dir);
-    const started = performance.now();
+    const end = await span(store);
     const [stats] = await materialize(
       { config, registry, online: store, log: () => {} },
       { start: new Date('2024-01-01T00:00:00Z'), end: new Date('2024-01-02T00:00:00Z') },
     );
-    const seconds = (performance.now() - started) / 1000;
-    return { rows: stats?.rows ?? 0, seconds };
+    return { rows: stats?.rows ?? 0, ...(await end()) };
   } finally {
     await store.teardown();
     await store.close();
@@ -166,7 +192,7 @@ export async function bareHset(args: { dir: string; rows: number }): Promise<Wri
   const store = benchStore(PROJECT);
   try {
     const rows = await encodedRows(store, args.dir, args.rows);
-    const started = performance.now();
+    const end = await span(store);
     const BATCH = 10_000;
     const inFlight: Promise<unknown>[] = [];
     for (let i = 0; i < rows.length; i += BATCH) {
@@ -177,7 +203,7 @@ export async function bareHset(args: { dir: string; rows: number }): Promise<Wri
       if (inFlight.length >= 2) await inFlight.shift();
     }
     await Promise.all(inFlight);
-    return { rows: rows.length, seconds: (performance.now() - started) / 1000 };
+    return { rows: rows.length, ...(await end()) };
   } finally {
     await store.teardown();
     await store.close();
