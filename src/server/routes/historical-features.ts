@@ -47,7 +47,8 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** DuckDB's messages for values it cannot take: the entity table's fault, not the store's. */
-export const INPUT_ERROR = /Conversion Error|Binder Error|Invalid Input Error|Mismatch Type|out of (int64 )?range/i;
+export const INPUT_ERROR =
+  /Conversion Error|Binder Error|Invalid Input Error|Mismatch Type|out of (int64 )?range/i;
 
 export function jsonEntities(
   columns: Record<string, unknown[]>,
