@@ -6,6 +6,7 @@
  * shape is not the expected one, go through the public per-item API and the general encoder.
  */
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import duckdbBindings from '@duckdb/node-bindings';
 import type { ValueType } from '../definitions/value-type.ts';
 import { type RawColumn, rawColumn, rawValid } from '../duckdb/raw-vector.ts';
 import { rowHeader, writeRowHeaderBytes } from '../online/row-header.ts';
@@ -31,7 +32,40 @@ function fixedWidth(type: ValueType): number {
   }
 }
 
+/** DuckDB's string cells: 16 bytes each, the length first, then ≤ 12 bytes inline or a pointer. */
+const STRING_CELL = 16;
+const INLINE_STRING = 12;
+
+/**
+ * A VARCHAR column written as the UTF-8 bytes DuckDB holds, which is what the online value keeps:
+ * no JS string per cell decoded only to be encoded back.
+ */
+function stringCellWriter(vector: DuckDBVector, rows: number): CellWriter | undefined {
+  const raw = rawColumn(vector, STRING_CELL, rows);
+  if (!raw) return undefined;
+  const bytes = raw.bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return (w, row) => {
+    if (!rawValid(raw, row)) {
+      w.u8(0);
+      return;
+    }
+    w.u8(1);
+    const at = row * STRING_CELL;
+    const length = view.getUint32(at, true);
+    if (length <= INLINE_STRING) w.bytes(bytes.subarray(at + 4, at + 4 + length));
+    else
+      w.bytes(
+        duckdbBindings.get_data_from_pointer(bytes.buffer as ArrayBuffer, bytes.byteOffset + at + 8, length),
+      );
+  };
+}
+
 function cellWriter(vector: DuckDBVector, type: ValueType, rows: number): CellWriter {
+  if (type === 'string') {
+    const strings = stringCellWriter(vector, rows);
+    if (strings) return strings;
+  }
   const width = fixedWidth(type);
   const raw = width > 0 ? rawColumn(vector, width, rows) : undefined;
   if (!raw) return (w, row) => writeValue(w, type, vector.getItem(row));
