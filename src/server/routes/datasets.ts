@@ -47,45 +47,49 @@ export const datasetsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   const { store } = context;
   // Writes a file on the server: write scope. The answer is the manifest; the rows stay in the
   // catalog (GET /datasets/:id names the file).
-  app.post('/datasets', { config: { scope: 'write' } }, async (request, reply) => {
-    if (!store.saveHistoricalFeatures)
-      throw new NotFoundError('NO_DATASET_CATALOG', 'this server has no dataset catalog');
-    const body = saveDatasetBody.parse(request.body);
-    checkEntityScalars(body.entities);
-    const features = body.features ?? undefined;
-    const service = body.feature_service ?? undefined;
-    const fullFeatureNames = body.full_feature_names ?? false;
-    if (features && features.length > 0 && service !== undefined)
-      throw new TroveError('INVALID_REQUEST', 'give either features or feature_service, not both');
-    const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
-    const plan = planFeatureRequest(registry, features, service, fullFeatureNames);
-    const save = store.saveHistoricalFeatures.bind(store);
-    const dataset = await callStore(
-      async () => {
-        try {
-          return await save({
-            entities: { columns: jsonEntities(body.entities, plan.joinKeys) },
-            ...(features ? { features } : {}),
-            ...(service !== undefined ? { service } : {}),
-            fullFeatureNames,
-            ...(body.name ? { name: body.name } : {}),
-          });
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          if (!(err instanceof TroveError) && INPUT_ERROR.test(message))
-            throw new TroveError(
-              'INVALID_ENTITY_TABLE',
-              `the entity table cannot be joined: ${message.split('\n')[0]}`,
-            );
-          throw err;
-        }
-      },
-      undefined,
-      'the offline store',
-      request.log,
-    );
-    return reply.code(201).send(dataset.manifest);
-  });
+  app.post(
+    '/datasets',
+    { schema: { body: saveDatasetBody }, config: { scope: 'write' } },
+    async (request, reply) => {
+      if (!store.saveHistoricalFeatures)
+        throw new NotFoundError('NO_DATASET_CATALOG', 'this server has no dataset catalog');
+      const body = request.body;
+      checkEntityScalars(body.entities);
+      const features = body.features ?? undefined;
+      const service = body.feature_service ?? undefined;
+      const fullFeatureNames = body.full_feature_names ?? false;
+      if (features && features.length > 0 && service !== undefined)
+        throw new TroveError('INVALID_REQUEST', 'give either features or feature_service, not both');
+      const registry = await readRegistry(() => store.registry(), context.registryTimeoutMs);
+      const plan = planFeatureRequest(registry, features, service, fullFeatureNames);
+      const save = store.saveHistoricalFeatures.bind(store);
+      const dataset = await callStore(
+        async () => {
+          try {
+            return await save({
+              entities: { columns: jsonEntities(body.entities, plan.joinKeys) },
+              ...(features ? { features } : {}),
+              ...(service !== undefined ? { service } : {}),
+              fullFeatureNames,
+              ...(body.name ? { name: body.name } : {}),
+            });
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            if (!(err instanceof TroveError) && INPUT_ERROR.test(message))
+              throw new TroveError(
+                'INVALID_ENTITY_TABLE',
+                `the entity table cannot be joined: ${message.split('\n')[0]}`,
+              );
+            throw err;
+          }
+        },
+        undefined,
+        'the offline store',
+        request.log,
+      );
+      return reply.code(201).send(dataset.manifest);
+    },
+  );
 
   app.get('/datasets', { config: { scope: 'read' } }, async (request) => {
     const datasets = await callStore(
