@@ -193,14 +193,6 @@ try {
 }
 
 say(
-  '\nThe training dataset left a manifest in the dataset catalog: which code and which data made it' +
-    ' (registry version, view definitions, every partition and source file read with a fingerprint, the' +
-    " output's sha256). verify checks that nothing it read has changed since:",
-);
-trove('datasets', 'show', DATASET);
-trove('datasets', 'verify', DATASET);
-
-say(
   '\nCompute recorded statistics of every partition; stats merges them over the view (docs/monitoring.md):',
 );
 trove('stats', 'driver_hourly_stats');
@@ -210,6 +202,14 @@ say(
     ' values against the point-in-time join at the same instant (docs/monitoring.md). It exits non-zero on any mismatch:',
 );
 trove('check-consistency');
+
+say(
+  '\nThe training dataset left a manifest in the dataset catalog: which code and which data made it' +
+    ' (registry version, view definitions, every partition and source file read with a fingerprint, the' +
+    " output's sha256). verify checks that nothing it read has changed since:",
+);
+trove('datasets', 'show', DATASET);
+trove('datasets', 'verify', DATASET);
 
 const total = steps.reduce((n, step) => n + step.seconds, 0);
 say(
