@@ -17,6 +17,7 @@ const CLUSTER_SUITES = [
   'tests/materialize/materialize.test.ts',
   'tests/materialize/kill.test.ts',
   'tests/materialize/view-lock.test.ts',
+  'tests/materialize/distributed/distributed.test.ts',
 ];
 
 /** The cluster's nodes: REDIS_CLUSTER_NODES, or those scripts/redis-cluster.sh starts. */

@@ -203,16 +203,24 @@ describe('distributed materialization', () => {
       expect(await readWatermark(store, store.codec(killRegistry, 'big'))).toBeUndefined();
       expect((await dumpOnline(store)).size).toBeGreaterThan(0);
 
-      // Unreadable for about a second: the shard fails, waits, and succeeds on a later try.
+      // Unreadable until a shard of that day is being tried again: it failed, waited, and then
+      // succeeds on a later try.
       await writeFile(file, 'not parquet');
-      const restore = setTimeout(() => void copyFile(saved, file), 1200);
-      const healing = context(prefix, store, 1);
       const linesBefore = worker.lines.length;
-      await materialize(healing.ctx, { start: new Date(KILL_START), end: new Date(KILL_END) });
-      clearTimeout(restore);
-      const retried = worker.lines
-        .slice(linesBefore)
-        .filter((l) => l.startsWith('take ') && l.includes(day.slice(5)) && !l.endsWith(' 1'));
+      const retriedOf = () =>
+        worker.lines
+          .slice(linesBefore)
+          .filter((l) => l.startsWith(`take big ${day.slice(5)} `) && !l.endsWith(' 1'));
+      const healing = context(prefix, store, 1);
+      const run = materialize(healing.ctx, { start: new Date(KILL_START), end: new Date(KILL_END) });
+      const deadline = Date.now() + 60_000;
+      while (retriedOf().length === 0) {
+        if (Date.now() > deadline) throw new Error('the failing shard was never tried again');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await copyFile(saved, file);
+      await run;
+      const retried = retriedOf();
       expect(retried.length).toBeGreaterThan(0);
     } finally {
       await copyFile(saved, file);
