@@ -17,6 +17,7 @@ import { serializeJson } from './json-writer.ts';
 import { isLoopbackHost } from './loopback.ts';
 import { datasetVerifyRoutes } from './routes/dataset-verify.ts';
 import { datasetsRoutes } from './routes/datasets.ts';
+import { driftRoutes } from './routes/drift.ts';
 import { freshnessRoutes } from './routes/freshness.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historicalFeaturesRoutes } from './routes/historical-features.ts';
@@ -145,6 +146,7 @@ export async function buildServer(store: ServingStore, options: ServerOptions): 
   await typed.register(freshnessRoutes, { context });
   await typed.register(validationRoutes, { context });
   await typed.register(datasetVerifyRoutes, { context });
+  await typed.register(driftRoutes, { context });
   await typed.register(uiRoutes, { authRequired: keys.size > 0 });
   return app;
 }

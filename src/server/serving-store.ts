@@ -3,8 +3,10 @@
  * depends on this narrow shape so it can be tested with stand-ins (a stalled store, a failing one)
  * and so optional capabilities are feature-detected rather than assumed.
  */
+
 import type { MaterializeLog } from '../materialize/progress.ts';
 import type { ViewFreshness } from '../materialize/view-freshness.ts';
+import type { DriftReport } from '../offline/drift/compute-drift.ts';
 import type { HistoricalRequest } from '../offline/historical-query.ts';
 import type { DatasetManifest } from '../offline/lineage/dataset-manifest.ts';
 import type { Datasets } from '../offline/lineage/datasets.ts';
@@ -53,6 +55,13 @@ export interface ServingStore {
   datasets?(): Promise<DatasetCatalog>;
   /** A view's statistics over a range of partitions, for `GET /feature-views/:name/stats` (optional). */
   viewStatistics?(view: string, range: StatisticsRange): Promise<ViewStatistics>;
+  /** Drift of views' features against a training dataset of the catalog (optional). */
+  drift?(options: {
+    dataset: string;
+    views: readonly string[];
+    start?: string;
+    end?: string;
+  }): Promise<DriftReport>;
   /** A training dataset's statistics, for `GET /datasets/:id/stats` (optional). */
   datasetStatistics?(idOrName: string): Promise<DatasetStatistics & { dataset: string }>;
   close(): Promise<void>;
