@@ -74,6 +74,13 @@ export interface DriftReport {
 const DATASET = '__trove_drift_dataset';
 const CURRENT = '__trove_drift_current';
 
+/** Nothing to compare with in the range: a 400 as well, with a code of its own for callers to tell. */
+export const NO_OFFLINE_ROWS = 'NO_OFFLINE_ROWS';
+
+function noRows(message: string): TroveError {
+  return new TroveError(NO_OFFLINE_ROWS, message);
+}
+
 function invalid(message: string): TroveError {
   return new TroveError('INVALID_DRIFT_REQUEST', message);
 }
@@ -196,9 +203,7 @@ async function batchCurrent(
 ): Promise<void> {
   const files = await storedFiles(config, view.name, options);
   if (files.length === 0)
-    throw invalid(
-      `feature view ${view.name} has no offline rows${describeRange(options)}; run trove compute`,
-    );
+    throw noRows(`feature view ${view.name} has no offline rows${describeRange(options)}; run trove compute`);
   await connection.run(
     `CREATE OR REPLACE TEMP VIEW ${CURRENT} AS SELECT * FROM ${parquetList(files)} ${timeFilter(options.start, options.end)}`,
   );
@@ -218,7 +223,7 @@ async function aggregationCurrent(
 ): Promise<OfflineDuckDb> {
   const files = await storedFiles(config, view.name, options);
   if (files.length === 0)
-    throw invalid(
+    throw noRows(
       `feature view ${view.name} has no offline events${describeRange(options)}; run trove compute`,
     );
   const keys = registry
@@ -239,7 +244,7 @@ async function aggregationCurrent(
     datasetFile,
   ).catch((err: unknown) => {
     if (err instanceof TroveError && /entity table is empty/.test(err.message))
-      throw invalid(`feature view ${view.name} has no offline events${describeRange(options)}`);
+      throw noRows(`feature view ${view.name} has no offline events${describeRange(options)}`);
     throw err;
   });
   try {
@@ -310,7 +315,7 @@ export async function computeDrift(
       } else await batchCurrent(shared.connection, config, view, options);
       try {
         if ((await countRows(db.connection, CURRENT)) === 0)
-          throw invalid(`feature view ${view.name} has no offline rows${describeRange(options)}`);
+          throw noRows(`feature view ${view.name} has no offline rows${describeRange(options)}`);
         for (const [i, feature] of view.features.entries()) {
           const threshold =
             ('driftThreshold' in feature ? feature.driftThreshold : undefined) ?? defaultThreshold;

@@ -63,5 +63,13 @@ describe('GET /feature-views/:name/drift', () => {
     expect((await get('/feature-views/nope/drift?dataset=train')).statusCode).toBe(404);
     expect((await get('/feature-views/stats/drift?dataset=train', '')).statusCode).toBe(401);
     expect((await get('/feature-views/stats/drift')).statusCode).toBe(400);
+    // A range without the view's data: nothing compared, and why.
+    const empty = await get('/feature-views/stats/drift?dataset=train&start=2100-01-01');
+    expect(empty.statusCode, empty.body).toBe(200);
+    expect(empty.json()).toMatchObject({
+      features: [],
+      flagged: 0,
+      note: expect.stringMatching(/has no offline rows/),
+    });
   });
 });
