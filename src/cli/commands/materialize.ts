@@ -24,7 +24,9 @@ export const SLICES_HELP =
   'with --distributed: entity slices per partition day (default 4); shards = days × slices';
 
 /** `--distributed [--slices N]` as the library takes it. */
-export function parseDistributed(options: MaterializeCliOptions): { slices?: number } | undefined {
+export function parseDistributed(
+  options: Pick<MaterializeCliOptions, 'distributed' | 'slices'>,
+): { slices?: number } | undefined {
   if (options.slices !== undefined && !options.distributed)
     throw new TroveError('INVALID_ARGUMENT', '--slices: only with --distributed');
   if (!options.distributed) return undefined;
