@@ -33,13 +33,12 @@ export class OnDemandPlans {
 
   /** Starts the transform worker with the registry's on-demand transforms loaded, if it has any. */
   async prepare(registry: Registry): Promise<void> {
-    const steps = registry
-      .featureViews()
-      .flatMap((v) =>
-        v.kind === 'onDemand'
-          ? [{ view: v.name, location: v.transform, mode: v.mode, outputs: v.features }]
-          : [],
-      );
+    const steps = registry.featureViews().flatMap((v) =>
+      // Row form over no rows: the worker imports each transform and calls none, whatever its form.
+      v.kind === 'onDemand'
+        ? [{ view: v.name, location: v.transform, mode: 'row' as const, outputs: v.features }]
+        : [],
+    );
     if (steps.length > 0) await this.onlineRunner.prepare(steps);
   }
 
