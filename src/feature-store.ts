@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { loadConfig, type ResolvedConfig } from './config/trove-config.ts';
 import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from './materialize/materialize.ts';
@@ -23,8 +22,9 @@ import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online/onl
 import { OnlineStore } from './online/online-store.ts';
 import type { PushRequest, PushResult } from './push/push-rows.ts';
 import type { OnDemandPlan } from './registry/on-demand-plan.ts';
+import { openRegistryStore } from './registry/open-registry-store.ts';
 import { Registry } from './registry/registry.ts';
-import { readRegistryFile } from './registry/registry-file.ts';
+import type { RegistryStore } from './registry/registry-store.ts';
 
 /** Options of one online read. */
 export interface OnlineReadOptions {
@@ -41,7 +41,8 @@ export interface FeatureStoreOptions {
 /**
  * Wires the parts of Trove for one feature repo: its config, its registry, the offline store and
  * the online store. Long-lived callers (the server, the materializer) keep one and call
- * `registry()`, which re-reads the registry only when its file changed.
+ * `registry()`, which re-reads the registry only when its store reports a change (a file's mtime
+ * or size; a Redis registry's version key, pushed by pub/sub and polled each second).
  *
  * The offline store, materialization and push are imported on first use, not with this module:
  * DuckDB, Arrow and their callers take hundreds of milliseconds to load, and an online read (the
@@ -49,9 +50,11 @@ export interface FeatureStoreOptions {
  */
 export class FeatureStore {
   readonly config: ResolvedConfig;
-  private cached: { registry: Registry; mtimeMs: number; size: number } | undefined;
-  /** The load of a changed registry file under way, for the file state (mtime, size) it was started for. */
-  private loading: { mtimeMs: number; size: number; registry: Promise<Registry> } | undefined;
+  /** Where the registry is kept: its file, or a Redis shared with other machines. */
+  readonly registryStore: RegistryStore;
+  private cached: { registry: Registry; token: string } | undefined;
+  /** The load of a changed registry under way, for the change token it was started for. */
+  private loading: { token: string; registry: Promise<Registry> } | undefined;
   /**
    * What the check of the registry file in the current turn of the event loop found: the registry,
    * or the load of a changed file that every read of the turn waits for (never the registry it
@@ -67,6 +70,7 @@ export class FeatureStore {
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
+    this.registryStore = openRegistryStore(config);
     this.onDemand = new OnDemandPlans(config.repoDir, config.onDemand.onlineTimeoutMs);
   }
 
@@ -75,10 +79,11 @@ export class FeatureStore {
   }
 
   /**
-   * The registry as last applied. The file is checked at most once per turn of the event loop:
-   * requests that arrive together share one check, any request that arrives after an apply
-   * finished sees it, and once a change is seen every read waits for the one load of it. The check is a synchronous stat of a local file (microseconds), cheaper than
-   * a round trip through the thread pool on every read.
+   * The registry as last applied. Its change token is checked at most once per turn of the event
+   * loop: requests that arrive together share one check, any request that arrives after the store
+   * reports an apply sees it, and once a change is seen every read waits for the one load of it.
+   * The check costs no I/O round trip: a synchronous stat of a local file (microseconds), or the
+   * version a Redis registry's subscription and poll last reported.
    */
   registry(): Promise<Registry> {
     try {
@@ -95,28 +100,24 @@ export class FeatureStore {
    */
   private currentRegistry(): Registry | Promise<Registry> {
     if (this.turn.current !== undefined) return this.turn.current;
-    const st = statSync(this.config.registryPath, { throwIfNoEntry: false });
+    const token = this.registryStore.changeToken();
     setImmediate(this.endTurn);
-    const mtimeMs = st?.mtimeMs ?? -1;
-    const size = st?.size ?? -1;
-    const same = (seen: { mtimeMs: number; size: number } | undefined): boolean =>
-      seen !== undefined && seen.mtimeMs === mtimeMs && seen.size === size;
     let current: Registry | Promise<Registry>;
-    if (same(this.cached)) current = this.cached!.registry;
-    else if (same(this.loading)) current = this.loading!.registry;
-    else current = this.loadRegistry(mtimeMs, size);
+    if (this.cached?.token === token) current = this.cached.registry;
+    else if (this.loading?.token === token) current = this.loading.registry;
+    else current = this.loadRegistry(token);
     this.turn.current = current;
     return current;
   }
 
-  /** Loads the registry file; reads in later turns share the load while the file stays as it was. */
-  private loadRegistry(mtimeMs: number, size: number): Promise<Registry> {
-    const registry = readRegistryFile(this.config.registryPath, this.config.project).then((snapshot) => {
+  /** Loads the registry; reads in later turns share the load while the registry stays as it was. */
+  private loadRegistry(token: string): Promise<Registry> {
+    const registry = this.registryStore.read().then((snapshot) => {
       const loaded = new Registry(snapshot);
-      this.cached = { registry: loaded, mtimeMs, size };
+      this.cached = { registry: loaded, token };
       return loaded;
     });
-    const loading = { mtimeMs, size, registry };
+    const loading = { token, registry };
     this.loading = loading;
     const settled = (): void => {
       if (this.loading === loading) this.loading = undefined;
@@ -413,6 +414,6 @@ export class FeatureStore {
   async close(): Promise<void> {
     const online = this.onlineStore;
     this.onlineStore = undefined;
-    await Promise.all([online?.close(), this.onDemand.onlineRunner.close()]);
+    await Promise.all([online?.close(), this.onDemand.onlineRunner.close(), this.registryStore.close()]);
   }
 }

@@ -8,6 +8,7 @@ import { yamlLimitReason } from '../definitions/yaml-error.ts';
 import { formatPath } from '../definitions/zod-problems.ts';
 import { realPathInside, realPathOf } from '../duckdb/file-access.ts';
 import { describeZodIssue } from '../zod-issue-message.ts';
+import { namesRedisRegistry, parseRedisRegistry, type RedisRegistryLocation } from './registry-location.ts';
 
 const apiKeySchema = z.strictObject({
   /** The key itself; prefer `keyEnv` so secrets stay out of the repo. */
@@ -21,8 +22,11 @@ const apiKeySchema = z.strictObject({
 export const troveConfigSchema = z
   .strictObject({
     project: identifierSchema,
-    /** Registry file, relative to the repo. */
-    registry: z.string().default('.trove/registry.json'),
+    /** Registry file, relative to the repo; or a Redis that holds it (config/registry-location.ts). */
+    registry: z.string().default('.trove/registry.json').meta({
+      description:
+        "Where the registry is: a file relative to the repo (default .trove/registry.json), a Redis (redis://host:port[/db][?prefix=...], rediss:// for TLS), or online[?prefix=...] for the online store's Redis. Many processes on many machines share a Redis registry.",
+    }),
     offlineStore: z
       .strictObject({
         /** Folder of the Parquet offline store, relative to the repo. */
@@ -132,7 +136,10 @@ export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 export interface ResolvedConfig extends TroveConfig {
   /** The repo folder, symbolic links resolved. */
   repoDir: string;
+  /** The registry file; with `registryRedis`, only a description of where the registry is. */
   registryPath: string;
+  /** Set when the registry is kept in Redis rather than in the file (docs/registry.md). */
+  registryRedis?: RedisRegistryLocation;
   offlineStorePath: string;
   /** Folders outside the repo that sources may read: `TROVE_DATA_DIRS`, set by the operator. */
   dataDirs: string[];
@@ -224,6 +231,20 @@ function dataDirsOf(env: NodeJS.ProcessEnv): string[] {
   return dirs.map((d) => path.resolve(d));
 }
 
+/** The Redis registry trove.yaml or `TROVE_REGISTRY_PATH` names, if either names one. */
+function redisRegistryOf(config: TroveConfig, env: NodeJS.ProcessEnv): RedisRegistryLocation | undefined {
+  const fromEnv = env.TROVE_REGISTRY_PATH;
+  const value = fromEnv || config.registry;
+  if (!namesRedisRegistry(value)) return undefined;
+  const parsed = parseRedisRegistry(value, config.project, config.onlineStore);
+  if ('problem' in parsed) {
+    throw new ConfigError(
+      `${fromEnv ? 'TROVE_REGISTRY_PATH' : 'trove.yaml: field registry'}: ${parsed.problem}`,
+    );
+  }
+  return parsed;
+}
+
 /** Reads, validates and resolves `trove.yaml` of a repo. */
 export async function loadConfig(
   repoDir: string,
@@ -267,10 +288,14 @@ export async function loadConfig(
     throw new ConfigError(lines.join('\n'));
   }
   const config = applyEnvironment(parsed.data, env);
+  const registryRedis = redisRegistryOf(config, env);
   return {
     ...config,
     repoDir: dir,
-    registryPath: await repoPath(dir, 'registry', config.registry, 'TROVE_REGISTRY_PATH', env),
+    registryPath: registryRedis
+      ? registryRedis.description
+      : await repoPath(dir, 'registry', config.registry, 'TROVE_REGISTRY_PATH', env),
+    ...(registryRedis ? { registryRedis } : {}),
     offlineStorePath: await repoPath(
       dir,
       'offlineStore.path',

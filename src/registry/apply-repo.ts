@@ -3,9 +3,9 @@ import { DefinitionError } from '../definitions/definition-problem.ts';
 import { readDefinitions } from '../definitions/load-definitions.ts';
 import type { RepoDefinitions } from '../definitions/repo-definitions.ts';
 import { checkSources } from './check-sources.ts';
+import { withRegistryStore } from './open-registry-store.ts';
 import { type Plan, planChanges } from './plan.ts';
 import type { RegistrySnapshot } from './registry.ts';
-import { commitRegistry, readRegistryFile } from './registry-file.ts';
 
 /** A validated repo and what applying it would change. */
 export interface RepoPlan {
@@ -19,7 +19,7 @@ export interface RepoPlan {
  * diffs it against the registry. Throws a DefinitionError listing every problem found.
  */
 export async function planRepo(config: ResolvedConfig): Promise<RepoPlan> {
-  const current = await readRegistryFile(config.registryPath, config.project);
+  const current = await withRegistryStore(config, (registry) => registry.read());
   const { definitions, objects, problems } = await readDefinitions(config.repoDir);
   const checked = await checkSources(definitions, objects, {
     repoDir: config.repoDir,
@@ -47,11 +47,8 @@ export async function applyRepo(config: ResolvedConfig): Promise<ApplyResult> {
   if (planned.plan.changes.length === 0 && planned.current.version > 0) {
     return { ...planned, applied: planned.current, changed: false };
   }
-  const applied = await commitRegistry(
-    config.registryPath,
-    config.project,
-    planned.current.version,
-    planned.desired,
+  const applied = await withRegistryStore(config, (registry) =>
+    registry.compareAndSwap(planned.current.version, planned.desired),
   );
   return { ...planned, applied, changed: true };
 }

@@ -21,19 +21,18 @@ export function registerRegistryDumpCommand(program: Command): void {
       .description('print the registry as JSON')
       .option('--version <n>', 'an earlier applied version, from the registry history', parseVersion),
   ).action(async (options: RegistryDumpOptions) => {
-    const [{ loadConfig }, { canonicalJson }, { readRegistryFile }, { readRegistryVersion }] =
-      await Promise.all([
-        import('../../config/trove-config.ts'),
-        import('../../registry/canonical-json.ts'),
-        import('../../registry/registry-file.ts'),
-        import('../../registry/registry-history.ts'),
-      ]);
+    const [{ loadConfig }, { canonicalJson }, { withRegistryStore }] = await Promise.all([
+      import('../../config/trove-config.ts'),
+      import('../../registry/canonical-json.ts'),
+      import('../../registry/open-registry-store.ts'),
+    ]);
     const config = await loadConfig(options.repo);
-    const current = await readRegistryFile(config.registryPath, config.project);
-    const snapshot =
-      options.version === undefined || options.version === current.version
+    const snapshot = await withRegistryStore(config, async (registry) => {
+      const current = await registry.read();
+      return options.version === undefined || options.version === current.version
         ? current
-        : await readRegistryVersion(config.registryPath, options.version);
+        : registry.readVersion(options.version);
+    });
     const { appliedAt: _appliedAt, ...stable } = snapshot;
     process.stdout.write(`${canonicalJson(stable, 2)}\n`);
   });

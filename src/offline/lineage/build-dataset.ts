@@ -11,7 +11,7 @@ import type { ResolvedConfig } from '../../config/trove-config.ts';
 import { TroveError } from '../../errors.ts';
 import { canonicalJson, sha256 } from '../../registry/canonical-json.ts';
 import type { Registry } from '../../registry/registry.ts';
-import { keepRegistryVersion } from '../../registry/registry-history.ts';
+import { withRegistryStore } from '../../registry/open-registry-store.ts';
 import { outputFeatures, resolveFeatures } from '../../registry/resolve-features.ts';
 import { entityFilePath } from '../entity-input.ts';
 import { type DatasetFile, writeHistoricalFile } from '../historical-output.ts';
@@ -36,8 +36,8 @@ import { type RecordedRead, recordingReader } from './dataset-reads.ts';
 import { type FileFingerprint, fingerprintFile, mapLimit, sha256File } from './fingerprint.ts';
 import { sourceFiles, viewsDependedOn } from './source-files.ts';
 
-/** What the lineage of a dataset needs of the config: the offline store, and the registry file for its history. */
-export type LineageConfig = OfflineConfig & Partial<Pick<ResolvedConfig, 'registryPath'>>;
+/** What the lineage of a dataset needs of the config: the offline store, and the registry for its history. */
+export type LineageConfig = OfflineConfig & Partial<Pick<ResolvedConfig, 'registryPath' | 'registryRedis'>>;
 
 /** A dataset file and its manifest. */
 export interface Dataset extends DatasetFile {
@@ -139,7 +139,10 @@ export async function writeDataset(
   const code = codeVersion(config.repoDir);
   const version = troveVersion();
   const history = config.registryPath
-    ? keepRegistryVersion(config.registryPath, registry.snapshot)
+    ? withRegistryStore(
+        { registryPath: config.registryPath, registryRedis: config.registryRedis, project: registry.project },
+        (store) => store.keepVersion(registry.snapshot),
+      )
     : undefined;
   const sources = sourceFiles(config, registry, views);
   const entityFile = entityFilePath(request.entities, request.baseDir);

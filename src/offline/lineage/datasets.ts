@@ -8,9 +8,8 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../../config/trove-config.ts';
 import { formatDuration } from '../../definitions/duration.ts';
 import { TroveError } from '../../errors.ts';
+import { withRegistryStore } from '../../registry/open-registry-store.ts';
 import { Registry } from '../../registry/registry.ts';
-import { readRegistryFile } from '../../registry/registry-file.ts';
-import { readRegistryVersion } from '../../registry/registry-history.ts';
 import { datasetFormatOf } from '../historical-output.ts';
 import type { OfflineConfig } from '../offline-duckdb.ts';
 import { partitionFolder } from '../offline-layout.ts';
@@ -24,7 +23,9 @@ import { DEFAULT_RETENTION_SECONDS } from './retained-snapshots.ts';
 
 /** What the catalog needs of a repo's config. */
 export type CatalogConfig = OfflineConfig &
-  Pick<ResolvedConfig, 'registryPath' | 'project'> & { offlineStore: { retention?: number } };
+  Pick<ResolvedConfig, 'registryPath' | 'registryRedis' | 'project'> & {
+    offlineStore: { retention?: number };
+  };
 
 /** A line of `trove datasets list` / `GET /datasets`. */
 export interface DatasetSummary {
@@ -140,7 +141,7 @@ export class Datasets {
   async verify(idOrName: string): Promise<VerifyReport> {
     const m = await this.get(idOrName);
     const changes: DatasetChange[] = [];
-    const current = new Registry(await readRegistryFile(this.config.registryPath, this.config.project));
+    const current = new Registry(await withRegistryStore(this.config, (registry) => registry.read()));
     if (current.version !== m.registry.version || current.snapshot.hash !== m.registry.hash) {
       changes.push({
         kind: 'registry',
@@ -210,19 +211,13 @@ export class Datasets {
         `dataset ${m.id} was written as ${m.output.format}; give --out a .${m.output.format} file to get the same bytes`,
       );
     }
-    const current = await readRegistryFile(this.config.registryPath, this.config.project);
-    const snapshot =
-      current.version === m.registry.version && current.hash === m.registry.hash
-        ? current
-        : await readRegistryVersion(this.config.registryPath, m.registry.version, m.registry.hash).catch(
-            (err: Error) => {
-              throw new TroveError(
-                'CANNOT_REPRODUCE',
-                `dataset ${m.id} cannot be reproduced: ${err.message}`,
-                409,
-              );
-            },
-          );
+    const snapshot = await withRegistryStore(this.config, async (registry) => {
+      const current = await registry.read();
+      if (current.version === m.registry.version && current.hash === m.registry.hash) return current;
+      return registry.readVersion(m.registry.version, m.registry.hash).catch((err: Error) => {
+        throw new TroveError('CANNOT_REPRODUCE', `dataset ${m.id} cannot be reproduced: ${err.message}`, 409);
+      });
+    });
     const registry = new Registry(snapshot);
     const located = await locatePartitions(this.store, m);
     const missing = located.flatMap((l) =>
