@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { FeatureStore } from '../src/feature-store.ts';
 import { ShardWorker } from '../src/materialize/distributed/shard-worker.ts';
+import { HistoricalShardWorker } from '../src/offline/distributed-historical/shard-join.ts';
 import { startHealthServer } from './health-server.ts';
 import { MaterializerWorker } from './worker.ts';
 
@@ -46,6 +47,16 @@ async function main(): Promise<void> {
           log: (msg, fields) => logger.info(fields, msg),
         });
   await shards?.ready();
+  // Training-dataset shards (`trove historical --distributed`) come on a queue of their own.
+  const historical =
+    mode === 'schedule'
+      ? undefined
+      : new HistoricalShardWorker({
+          config: store.config,
+          registry: () => store.registry(),
+          log: (msg, fields) => logger.info(fields, msg),
+        });
+  await historical?.ready();
   const port = Number(values['health-port']);
   let server: Server | undefined;
   if (port > 0) {
@@ -84,6 +95,7 @@ async function main(): Promise<void> {
     void (async () => {
       await worker.stop();
       await shards?.close();
+      await historical?.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await store.close();
       logger.info('materializer stopped');

@@ -4,6 +4,7 @@ import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from '.
 import type { MaterializeChecksOptions } from './materialize/validation/refuse-failed-computes.ts';
 import type { ViewFreshness } from './materialize/view-freshness.ts';
 import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.ts';
+import type { DistributedHistoricalOptions } from './offline/distributed-historical/historical-job-coordinator.ts';
 import type { DriftOptions, DriftReport } from './offline/drift/compute-drift.ts';
 import type { HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
@@ -362,19 +363,31 @@ export class FeatureStore {
    * CSV or Arrow IPC file (by extension) whose path, row count and manifest (SPEC §9, recorded in
    * the dataset catalog, optionally under `name`) are returned.
    */
-  async getHistoricalFeatures(request: HistoricalRequest & { out: string; name?: string }): Promise<Dataset>;
+  async getHistoricalFeatures(
+    request: HistoricalRequest & { out: string; name?: string; distributed?: DistributedHistoricalOptions },
+  ): Promise<Dataset>;
   async getHistoricalFeatures(request: HistoricalRequest & { out?: undefined }): Promise<Table>;
   async getHistoricalFeatures(
-    request: HistoricalRequest & { out?: string; name?: string },
+    request: HistoricalRequest & { out?: string; name?: string; distributed?: DistributedHistoricalOptions },
   ): Promise<Table | Dataset> {
-    const { out, name, ...rest } = request;
+    const { out, name, distributed, ...rest } = request;
     const registry = await this.registry();
     if (out === undefined) {
       const { historicalTable } = await import('./offline/historical-output.ts');
       return historicalTable(this.config, registry, rest);
     }
     const { writeDataset } = await import('./offline/lineage/build-dataset.ts');
-    return writeDataset(this.config, registry, rest, out, name === undefined ? {} : { name });
+    // Distributed: the file is written through the shard queue (distributed-historical/).
+    const write = distributed
+      ? (await import('./offline/distributed-historical/historical-job-coordinator.ts')).distributedWriter(
+          this.config,
+          distributed,
+        )
+      : undefined;
+    return writeDataset(this.config, registry, rest, out, {
+      ...(name === undefined ? {} : { name }),
+      ...(write ? { write } : {}),
+    });
   }
 
   /**

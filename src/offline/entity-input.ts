@@ -253,6 +253,18 @@ export async function loadEntityInput(
   );
 }
 
+/**
+ * One shard of a larger entity table (distributed-historical/): a Parquet file whose rows already
+ * carry `ENTITY_ROW`, their positions in the whole table, so the shard's output can be put back in
+ * the whole table's order.
+ */
+export async function loadNumberedEntityFile(connection: DuckDBConnection, file: string): Promise<void> {
+  await checkFile(file);
+  await connection.run(
+    `CREATE TEMP VIEW ${ENTITY_TABLE} AS SELECT * FROM read_parquet(${quoteString(file)})`,
+  );
+}
+
 /** Loads the rows into `LOADED_TABLE`; true when `ENTITY_TABLE` was made over a file instead. */
 async function loadEntityRows(
   connection: DuckDBConnection,

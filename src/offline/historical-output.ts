@@ -44,7 +44,7 @@ export function datasetFormatOf(file: string): DatasetFormat {
 }
 
 /** Fails early, before any work, when the output cannot be written where asked. */
-async function checkWritable(target: string): Promise<void> {
+export async function checkWritable(target: string): Promise<void> {
   const dir = path.dirname(target);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory())
@@ -57,6 +57,11 @@ async function checkWritable(target: string): Promise<void> {
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory())
     throw new TroveError('INVALID_OUTPUT', `cannot write ${target}: it is a folder`);
+}
+
+/** DuckDB's COPY options of a dataset file: every writer of one format writes the same bytes. */
+export function copyOptions(format: 'parquet' | 'csv'): string {
+  return format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : 'FORMAT csv, HEADER true';
 }
 
 /**
@@ -198,9 +203,8 @@ export async function writeHistoricalFile(
       await finished(file);
     } else if (query) {
       try {
-        const options = format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : 'FORMAT csv, HEADER true';
         const copied = await query.db.connection.runAndReadAll(
-          `COPY (${query.sql}) TO ${quoteString(temp)} (${options})`,
+          `COPY (${query.sql}) TO ${quoteString(temp)} (${copyOptions(format)})`,
         );
         rows = Number(copied.getColumns()[0]?.[0] ?? 0);
       } finally {

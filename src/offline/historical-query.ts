@@ -10,12 +10,14 @@ import { showName, showNames, showValue } from '../show-value.ts';
 import { requestedWindows } from './aggregation/requested-windows.ts';
 import { windowedView } from './aggregation/view-events.ts';
 import { windowAggregatesSql, windowedColumn } from './aggregation/window-aggregates-sql.ts';
+import { bucketSql, type HistoricalShard, sameKeySet } from './distributed-historical/entity-hash.ts';
 import {
   ENTITY_ROW,
   ENTITY_TABLE,
   type EntityInput,
   entityFilePath,
   loadEntityInput,
+  loadNumberedEntityFile,
 } from './entity-input.ts';
 import { finishPendingSwap } from './finish-pending-swap.ts';
 import type { HistoricalLineage, ViewFilesReader } from './lineage/dataset-reads.ts';
@@ -36,6 +38,12 @@ export interface HistoricalRequest {
   baseDir?: string;
   /** Records (or, rebuilding a dataset, replays) what the query reads (lineage/dataset-reads.ts). */
   lineage?: HistoricalLineage;
+  /**
+   * The entities are one shard of a larger table (distributed-historical/): a Parquet file whose
+   * rows carry `ENTITY_ROW`, their positions in the whole table, which the output keeps as its last
+   * column; views keyed by the shard's keys read only the shard's bucket of their rows.
+   */
+  shard?: HistoricalShard;
 }
 
 /** A prepared training-dataset query: run `sql` on `db.connection`, then `close()`. */
@@ -140,7 +148,8 @@ export async function prepareHistoricalQuery(
       typeof request.entities === 'object' && request.entities !== null && 'sql' in request.entities;
     const listFiles = request.lineage?.viewFiles ?? viewFiles;
     if (isSql) await registerStoredViews(connection, config, registry, listFiles);
-    await loadEntityInput(connection, request.entities, request.baseDir);
+    if (request.shard && entityFile) await loadNumberedEntityFile(connection, entityFile);
+    else await loadEntityInput(connection, request.entities, request.baseDir);
     if (request.lineage?.entityCopy) {
       await connection.run(
         `COPY (SELECT * EXCLUDE (${ENTITY_ROW}) FROM ${ENTITY_TABLE} ORDER BY ${ENTITY_ROW}) TO ${quoteString(request.lineage.entityCopy)} (FORMAT parquet, COMPRESSION zstd)`,
@@ -306,9 +315,16 @@ export async function prepareHistoricalQuery(
         // match, and one older than the first entity time less the ttl is one the ttl check refuses,
         // so a filter would change no answer and costs more to evaluate (about 12% of the join at 10M
         // rows) than the at most two boundary days it removes.
+        const keys = registry.joinKeysOf(view).map((k) => k.name);
+        const relation = storedRelation(registry, view, files);
+        // No entity of the shard matches a row of another bucket: only the shard's rows are joined.
+        const shard = request.shard;
         return {
-          relation: storedRelation(registry, view, files),
-          keys: registry.joinKeysOf(view).map((k) => k.name),
+          relation:
+            shard && sameKeySet(keys, shard.keys)
+              ? `(SELECT * FROM ${relation} WHERE ${bucketSql(shard.keys, shard.buckets)} = ${shard.bucket})`
+              : relation,
+          keys,
           ttlMicros,
           uniqueKeyTimes,
           features: features.map((f) => ({
@@ -334,7 +350,7 @@ export async function prepareHistoricalQuery(
         entities,
         timestampColumn,
         keyColumn,
-        passThrough: columns.map((c) => c.name),
+        passThrough: [...columns.map((c) => c.name), ...(request.shard ? [ENTITY_ROW] : [])],
         views,
         windowed,
       },

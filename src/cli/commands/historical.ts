@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
-import { openReporter } from '../output/reporter.ts';
+import type { DistributedHistoricalOptions } from '../../offline/distributed-historical/historical-job-coordinator.ts';
+import { openReporter, type ProgressBar, type Reporter } from '../output/reporter.ts';
 import { formatCount, formatRate, formatSeconds } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
@@ -11,6 +12,46 @@ interface HistoricalCliOptions extends RepoOptions {
   fullFeatureNames?: boolean;
   out: string;
   name?: string;
+  distributed?: boolean;
+  shards?: string;
+}
+
+/** `--distributed [--shards N]` as the library takes it, with progress shown by the reporter. */
+function distributedOptions(
+  options: HistoricalCliOptions,
+  reporter: Reporter,
+  bar: ProgressBar,
+): DistributedHistoricalOptions | undefined {
+  if (options.shards !== undefined && !options.distributed)
+    throw new TroveError('INVALID_ARGUMENT', '--shards: only with --distributed');
+  if (!options.distributed) return undefined;
+  const shards = options.shards === undefined ? undefined : Number(options.shards);
+  let done = 0;
+  return {
+    ...(shards === undefined ? {} : { shards }),
+    log: (message, fields) => reporter.log('info', message, fields),
+    progress: {
+      start({ shards: count, rows }) {
+        bar.setTotal(rows);
+        bar.update(0, `joining in ${count} shards`);
+      },
+      taken: (fields) =>
+        reporter.log('debug', 'shard taken', {
+          shard: `${fields.index + 1}/${fields.count}`,
+          attempt: fields.attempt,
+        }),
+      shard(fields) {
+        done += fields.rows;
+        bar.update(done);
+        reporter.log('info', 'shard done', {
+          shard: `${fields.index + 1}/${fields.count}`,
+          rows: fields.rows,
+          seconds: fields.seconds,
+        });
+      },
+      merging: () => bar.update(done, 'merging the shards'),
+    },
+  };
 }
 
 /**
@@ -27,7 +68,12 @@ export function registerHistoricalCommand(program: Command): void {
       .option('--service <name>', 'a feature service instead of --features')
       .option('--full-feature-names', 'name columns view__feature')
       .requiredOption('--out <file>', 'output file: .parquet, .csv or .arrow')
-      .option('--name <name>', 'a name to find the dataset by in the catalog (trove datasets)'),
+      .option('--name <name>', 'a name to find the dataset by in the catalog (trove datasets)')
+      .option(
+        '--distributed',
+        'split the entity table by entity hash into shards for `npm run materializer -- --mode shards` processes to join',
+      )
+      .option('--shards <n>', 'with --distributed: shards to split the entity table into (default 4)'),
   ).action(async (options: HistoricalCliOptions, command: Command) => {
     if ((options.features === undefined) === (options.service === undefined)) {
       throw new TroveError('INVALID_REQUEST', 'give either --features or --service');
@@ -39,6 +85,7 @@ export function registerHistoricalCommand(program: Command): void {
     // The join is one query: the bar shows its time running, then the rows written.
     const bar = reporter.bar({ label: 'training dataset', total: undefined, unit: 'rows' });
     try {
+      const distributed = distributedOptions(options, reporter, bar);
       const features = options.features
         ?.split(',')
         .map((f) => f.trim())
@@ -58,6 +105,7 @@ export function registerHistoricalCommand(program: Command): void {
         fullFeatureNames: options.fullFeatureNames ?? false,
         out: options.out,
         ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(distributed ? { distributed } : {}),
       });
       const ms = Date.now() - started;
       bar.update(result.rows);

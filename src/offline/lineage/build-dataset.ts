@@ -118,6 +118,8 @@ export async function writeDataset(
     name?: string;
     /** Filled with the time from the file being in place to the manifest being written (benchmarks). */
     timings?: { manifestMs?: number };
+    /** Writes the file in place of `writeHistoricalFile` (a distributed job), with the same hooks. */
+    write?: typeof writeHistoricalFile;
   } = {},
 ): Promise<Dataset> {
   const name = options.name === undefined ? null : checkDatasetName(options.name);
@@ -171,7 +173,7 @@ export async function writeDataset(
     return listed;
   };
   try {
-    const file = await writeHistoricalFile(
+    const file = await (options.write ?? writeHistoricalFile)(
       config,
       registry,
       { ...request, lineage: { viewFiles: listFiles, ...(entityCopy ? { entityCopy } : {}) } },

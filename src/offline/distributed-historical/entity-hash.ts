@@ -1,0 +1,32 @@
+/**
+ * The bucket of an entity for a distributed training dataset: DuckDB's `hash` of its join keys,
+ * each cast to the key's declared type, modulo the shard count. The entity table is split by it and
+ * each shard's workers read only the feature rows of the same bucket, so the same expression must
+ * be built on both sides (DuckDB's `hash` is the same in every process of one build).
+ */
+import { quoteIdentifier } from '../../duckdb/sql-literals.ts';
+
+/** A join key as the split sees it: its name and its declared DuckDB type. */
+export interface ShardKey {
+  name: string;
+  sqlType: string;
+}
+
+/** What one shard of a distributed training dataset is: the entities of `bucket` of `buckets`. */
+export interface HistoricalShard {
+  /** Join keys the entity table was split by, in hashing order. */
+  keys: readonly ShardKey[];
+  buckets: number;
+  bucket: number;
+}
+
+/** SQL of the bucket (0 to buckets − 1) of a row whose key columns are named as the keys are. */
+export function bucketSql(keys: readonly ShardKey[], buckets: number, column = quoteIdentifier): string {
+  const hashed = keys.map((k) => `CAST(${column(k.name)} AS ${k.sqlType})`).join(', ');
+  return `(hash(${hashed}) % ${buckets})`;
+}
+
+/** Whether a view keyed by `viewKeys` can be read for one bucket only: its keys are the split's. */
+export function sameKeySet(viewKeys: readonly string[], keys: readonly ShardKey[]): boolean {
+  return viewKeys.length === keys.length && keys.every((k) => viewKeys.includes(k.name));
+}
