@@ -87,6 +87,8 @@ export class RedisRegistryStore implements RegistryStore {
   /** The version key as last seen; undefined until the first poll or read. */
   private token: string | undefined;
   private readonly listeners = new Set<() => void>();
+  /** The connection's last error: what a command that gave up after a failed reconnect was waiting on. */
+  private connectionError: string | undefined;
 
   constructor(where: RedisRegistryLocation, project: string, options: RedisRegistryOptions = {}) {
     this.where = where;
@@ -105,6 +107,12 @@ export class RedisRegistryStore implements RegistryStore {
   private client(): RegistryRedisClient {
     if (!this.connection) {
       this.connection = createRegistryClient(this.where);
+      this.connection.on('error', (err: Error) => {
+        this.connectionError = err.message;
+      });
+      this.connection.on('ready', () => {
+        this.connectionError = undefined;
+      });
       this.connection.defineCommand('registryCompareAndSwap', { numberOfKeys: 3, lua: COMPARE_AND_SWAP });
     }
     return this.connection;
@@ -116,7 +124,9 @@ export class RedisRegistryStore implements RegistryStore {
       return await command(this.client());
     } catch (err) {
       if (err instanceof TroveError) throw err;
-      const message = err instanceof Error ? err.message : String(err);
+      let message = err instanceof Error ? err.message : String(err);
+      // ioredis says only that it gave up; why it could not connect is the useful part.
+      if (/max retries per request/i.test(message) && this.connectionError) message = this.connectionError;
       if (message.startsWith('REGISTRY_CORRUPT')) {
         throw new TroveError('REGISTRY_CORRUPT', `the ${this.location}: ${message.slice(17)}`, 503);
       }
