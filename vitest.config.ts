@@ -18,6 +18,8 @@ const CLUSTER_SUITES = [
   'tests/materialize/kill.test.ts',
   'tests/materialize/view-lock.test.ts',
   'tests/materialize/distributed/distributed.test.ts',
+  'tests/registry/redis-registry.test.ts',
+  'tests/server/redis-registry-reload.test.ts',
 ];
 
 /** The cluster's nodes: REDIS_CLUSTER_NODES, or those scripts/redis-cluster.sh starts. */

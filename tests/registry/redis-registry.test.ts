@@ -73,7 +73,10 @@ describe('a Redis registry', () => {
   it('holds after an apply what the file registry holds, in the same canonical JSON', async () => {
     const fileConfig = await loadConfig(repo.dir, { ...process.env, TROVE_REGISTRY_PATH: '' });
     const config = await redisConfig(repo);
-    expect(config.registryRedis).toBeDefined();
+    // The online store's connection, a cluster's too (the `cluster` project sets TROVE_REDIS_CLUSTER).
+    const clusterNodes = process.env.TROVE_REDIS_CLUSTER?.split(',');
+    expect(config.registryRedis?.cluster).toEqual(clusterNodes);
+    expect(config.registryRedis?.description).toMatch(clusterNodes ? /^Redis cluster / : /^redis:\/\//);
     const [onFile, inRedis] = [await applyRepo(fileConfig), await applyRepo(config)];
     expect(inRedis.changed).toBe(true);
     expect(inRedis.applied.version).toBe(1);
