@@ -6,13 +6,16 @@
  * TROVE_MATERIALIZER_HEALTH_HOST (default 0.0.0.0), TROVE_RECLAIM_EVERY (seconds, default 3600),
  * --mode / TROVE_MATERIALIZER_MODE: `schedule` (default: each run in this process), `distributed`
  * (each run through the shard queue, and shards taken) or `shards` (shards taken, no schedule).
+ * Shards of every kind are taken: materialization and compute.
  */
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { FeatureStore } from '../src/feature-store.ts';
-import { ShardWorker } from '../src/materialize/distributed/shard-worker.ts';
+import { MaterializeShards } from '../src/materialize/distributed/materialize-shard-handler.ts';
+import { ComputeShards } from '../src/offline/distributed/compute-shard-handler.ts';
 import { HistoricalShardWorker } from '../src/offline/distributed-historical/shard-join.ts';
+import { ShardWorker } from '../src/queue/shard-worker.ts';
 import { startHealthServer } from './health-server.ts';
 import { MaterializerWorker } from './worker.ts';
 
@@ -41,9 +44,16 @@ async function main(): Promise<void> {
     mode === 'schedule'
       ? undefined
       : new ShardWorker({
-          config: store.config,
-          online: store.online(),
-          registry: () => store.registry(),
+          redis: store.config.onlineStore,
+          keyBase: store.online().keys.base,
+          handlers: [
+            new MaterializeShards({
+              config: store.config,
+              online: store.online(),
+              registry: () => store.registry(),
+            }),
+            new ComputeShards({ config: store.config, registry: () => store.registry() }),
+          ],
           log: (msg, fields) => logger.info(fields, msg),
         });
   await shards?.ready();

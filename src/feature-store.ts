@@ -4,6 +4,7 @@ import type { LockWaitOptions, MaterializeContext, ViewMaterialization } from '.
 import type { MaterializeChecksOptions } from './materialize/validation/refuse-failed-computes.ts';
 import type { ViewFreshness } from './materialize/view-freshness.ts';
 import type { ComputeOptions, ViewComputeResult } from './offline/compute-views.ts';
+import type { DistributedComputeOptions } from './offline/distributed/compute-coordinator.ts';
 import type { DistributedHistoricalOptions } from './offline/distributed-historical/historical-job-coordinator.ts';
 import type { DriftOptions, DriftReport } from './offline/drift/compute-drift.ts';
 import type { HistoricalBatches } from './offline/historical-output.ts';
@@ -298,21 +299,34 @@ export class FeatureStore {
 
   /**
    * Computes feature views into the offline store. With `start`/`end` (ISO text without a zone is
-   * UTC), exactly the rows with event time in `[start, end)` are replaced.
+   * UTC), exactly the rows with event time in `[start, end)` are replaced. With `distributed`, each
+   * view's partition days are staged by the shard queue's workers (docs/distributed-materialization.md).
    */
   async compute(
-    options: Omit<ComputeOptions, 'start' | 'end'> & { start?: TimeInput; end?: TimeInput } = {},
+    options: Omit<ComputeOptions, 'start' | 'end'> & {
+      start?: TimeInput;
+      end?: TimeInput;
+      distributed?: DistributedComputeOptions;
+    } = {},
   ): Promise<ViewComputeResult[]> {
-    const { start, end, ...rest } = options;
+    const { start, end, distributed, ...rest } = options;
     const [{ computeViews }, { toInstant }] = await Promise.all([
       import('./offline/compute-views.ts'),
       import('./offline/parse-timestamp.ts'),
     ]);
-    const results = await computeViews(this.config, await this.registry(), {
+    const computeOptions: ComputeOptions = {
       ...rest,
       ...(start !== undefined ? { start: toInstant(start, 'start') } : {}),
       ...(end !== undefined ? { end: toInstant(end, 'end') } : {}),
-    });
+    };
+    const results = distributed
+      ? await (await import('./offline/distributed/compute-coordinator.ts')).computeViewsDistributed(
+          this.config,
+          await this.registry(),
+          computeOptions,
+          distributed,
+        )
+      : await computeViews(this.config, await this.registry(), computeOptions);
     // Partition versions this compute (or an earlier one) replaced expire here and in `trove gc`.
     // The views are computed either way: an expiry that cannot run (a catalog file it cannot read)
     // removes nothing, and `trove gc` reports why.

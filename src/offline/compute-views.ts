@@ -61,11 +61,27 @@ export interface ComputeOptions extends ComputeChecksOptions, ComputeStatisticsO
 
 export interface ComputeProgress {
   view: string;
-  step: 'start' | 'staged' | 'done';
+  step: 'start' | 'staged' | 'shard' | 'done';
   index: number;
   total: number;
   rows?: number;
   partitions?: number;
+  /** With step `shard` (a distributed compute, distributed/): the shard that finished. */
+  shard?: ComputeShardProgress;
+}
+
+/** A shard of a distributed compute that finished: one partition day of the view staged. */
+export interface ComputeShardProgress {
+  day: string;
+  /** Position of the shard in the view's run, from 0, and the run's shard count. */
+  index: number;
+  count: number;
+  /** Rows the shard staged, and seconds from queueing to its end. */
+  rows: number;
+  seconds: number;
+  /** Shards of the view finished so far, and the rows they staged. */
+  finished: number;
+  totalRows: number;
 }
 
 /** What one view's compute wrote. */
@@ -77,7 +93,8 @@ export interface ViewComputeResult {
   partitions: string[];
 }
 
-function rangeSql(column: string, start?: Instant, end?: Instant): string {
+/** SQL of `column` in `[start, end)`; `true` without bounds. */
+export function rangeSql(column: string, start?: Instant, end?: Instant): string {
   const parts: string[] = [];
   if (start) parts.push(`${column} >= ${instantSql(start)}`);
   if (end) parts.push(`${column} < ${instantSql(end)}`);
@@ -284,6 +301,99 @@ async function markUniqueness(
   }
 }
 
+/** The live partitions of a view a compute over `[start, end)` can change: all of them without a range. */
+export function touchedDates(live: readonly string[], start?: Instant, end?: Instant): Set<string> {
+  if (!start && !end) return new Set(live);
+  return new Set(
+    live.filter(
+      (d) => (!start || d >= utcDateOf(start)) && (!end || d <= utcDateOf({ micros: end.micros - 1n })),
+    ),
+  );
+}
+
+/** What to stage of a view's rows, and where. */
+export interface StageArgs {
+  /** A folder of the view's own, private until a swap commits it (see partition-swap.ts). */
+  staging: string;
+  start?: Instant;
+  end?: Instant;
+  /** Live partitions the range touches (touchedDates). */
+  touched: ReadonlySet<string>;
+  /** Only this UTC date's rows (a shard of a distributed compute); every date when absent. */
+  day?: string;
+}
+
+/** Micros of 00:00 UTC of a `YYYY-MM-DD` date. */
+function dayStart(day: string): Instant {
+  return { micros: BigInt(Date.parse(`${day}T00:00:00Z`)) * 1000n };
+}
+
+/**
+ * Writes a view's new rows into `staging`, one `date=D` folder per partition: the source's rows in
+ * the range, with the rows of touched partitions outside it kept; a batch view's repeated
+ * identities reduced and its partitions marked (see markUniqueness). Returns the rows written and
+ * the dates staged.
+ */
+export async function stageView(
+  connection: DuckDBConnection,
+  config: OfflineConfig,
+  registry: Registry,
+  view: StoredFeatureView,
+  args: StageArgs,
+): Promise<{ rows: number; staged: Set<string> }> {
+  const store = config.offlineStorePath;
+  const { staging, start, end, day } = args;
+  const touched = day === undefined ? [...args.touched] : args.touched.has(day) ? [day] : [];
+  const columns = canonicalColumnList(registry, view);
+  const keys = registry.joinKeysOf(view).map((k) => quoteIdentifier(k.name));
+  const inRange = rangeSql(EVENT_TIMESTAMP, start, end);
+  const inDay =
+    day === undefined
+      ? 'true'
+      : rangeSql(EVENT_TIMESTAMP, dayStart(day), { micros: dayStart(day).micros + 86_400_000_000n });
+  // Rows without an event time can never be joined and have no partition, so they are dropped.
+  let newRows = `SELECT * FROM (${canonicalRowsSql(registry, view)}) WHERE ${EVENT_TIMESTAMP} IS NOT NULL AND ${inRange} AND ${inDay}`;
+  // Rows of touched partitions outside the range are kept: a range edge inside a day must not
+  // drop the rest of that day.
+  const keptFiles = touched.map((d) => path.join(partitionFolder(store, view.name, d), '*.parquet'));
+  if (keptFiles.length > 0 && (start || end)) {
+    const kept = `read_parquet([${keptFiles.map(quoteString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+    newRows = `SELECT ${columns} FROM (${newRows}) UNION ALL BY NAME SELECT ${columns} FROM ${
+      view.kind === 'aggregation' ? `(${withPushId(kept)})` : kept
+    } WHERE NOT (${inRange})`;
+  }
+  const order = [...keys, EVENT_TIMESTAMP].join(', ');
+  let rows: number;
+  try {
+    const copied = await connection.runAndReadAll(
+      `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date FROM (${newRows}) ORDER BY ${order})
+       TO ${quoteString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+    );
+    rows = Number(copied.getColumns()[0]?.[0] ?? 0);
+  } catch (err) {
+    throw new TroveError(
+      'COMPUTE_FAILED',
+      `feature view ${view.name}: computing from source ${view.source} failed: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+  const staged = new Set(await partitionDates(staging));
+  // Every row of an aggregation view's source is an event, repeats included (SPEC §7): only a
+  // batch view reduces repeated identities, and only its joins use the markers.
+  if (staged.size > 0 && view.kind === 'batch') {
+    let repeats = await findRepeats(connection, staging, keys);
+    // Only a partition repeating (keys, event time) can repeat whole identities.
+    const tied = [...repeats].filter(([, r]) => r.times).map(([date]) => date);
+    const repeatedDates = await datesRepeatingIdentities(connection, staging, keys, tied);
+    if (repeatedDates.length > 0) {
+      for (const date of repeatedDates)
+        rows -= await dropRepeatedIdentities(connection, staging, date, view, columns, keys);
+      repeats = await findRepeats(connection, staging, keys);
+    }
+    await markUniqueness(repeats, staging, staged);
+  }
+  return { rows, staged };
+}
+
 async function computeView(
   connection: DuckDBConnection,
   config: OfflineConfig,
@@ -296,61 +406,16 @@ async function computeView(
   await recoverView(store, view.name);
   const live = await partitionDates(viewFolder(store, view.name));
   // Partitions the range touches; only these can change. Without a range, every partition can.
-  const touched = new Set(
-    options.start || options.end
-      ? live.filter(
-          (d) =>
-            (!options.start || d >= utcDateOf(options.start)) &&
-            (!options.end || d <= utcDateOf({ micros: options.end.micros - 1n })),
-        )
-      : live,
-  );
+  const touched = touchedDates(live, options.start, options.end);
   const id = newSwapId();
   const staging = stagingFolder(store, view.name, id);
-  const columns = canonicalColumnList(registry, view);
-  const keys = registry.joinKeysOf(view).map((k) => quoteIdentifier(k.name));
-  const inRange = rangeSql(EVENT_TIMESTAMP, options.start, options.end);
-  // Rows without an event time can never be joined and have no partition, so they are dropped.
-  let newRows = `SELECT * FROM (${canonicalRowsSql(registry, view)}) WHERE ${EVENT_TIMESTAMP} IS NOT NULL AND ${inRange}`;
-  // Rows of touched partitions outside the range are kept: a range edge inside a day must not
-  // drop the rest of that day.
-  const keptFiles = [...touched].map((d) => path.join(partitionFolder(store, view.name, d), '*.parquet'));
-  if (keptFiles.length > 0 && (options.start || options.end)) {
-    const kept = `read_parquet([${keptFiles.map(quoteString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
-    newRows = `SELECT ${columns} FROM (${newRows}) UNION ALL BY NAME SELECT ${columns} FROM ${
-      view.kind === 'aggregation' ? `(${withPushId(kept)})` : kept
-    } WHERE NOT (${inRange})`;
-  }
-  const order = [...keys, EVENT_TIMESTAMP].join(', ');
   try {
-    let rows: number;
-    try {
-      const copied = await connection.runAndReadAll(
-        `COPY (SELECT ${columns}, strftime(${EVENT_TIMESTAMP}, '%Y-%m-%d') AS date FROM (${newRows}) ORDER BY ${order})
-       TO ${quoteString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
-      );
-      rows = Number(copied.getColumns()[0]?.[0] ?? 0);
-    } catch (err) {
-      throw new TroveError(
-        'COMPUTE_FAILED',
-        `feature view ${view.name}: computing from source ${view.source} failed: ${(err as Error).message.split('\n')[0]}`,
-      );
-    }
-    const staged = new Set(await partitionDates(staging));
-    // Every row of an aggregation view's source is an event, repeats included (SPEC §7): only a
-    // batch view reduces repeated identities, and only its joins use the markers.
-    if (staged.size > 0 && view.kind === 'batch') {
-      let repeats = await findRepeats(connection, staging, keys);
-      // Only a partition repeating (keys, event time) can repeat whole identities.
-      const tied = [...repeats].filter(([, r]) => r.times).map(([date]) => date);
-      const repeatedDates = await datesRepeatingIdentities(connection, staging, keys, tied);
-      if (repeatedDates.length > 0) {
-        for (const date of repeatedDates)
-          rows -= await dropRepeatedIdentities(connection, staging, date, view, columns, keys);
-        repeats = await findRepeats(connection, staging, keys);
-      }
-      await markUniqueness(repeats, staging, staged);
-    }
+    const { rows, staged } = await stageView(connection, config, registry, view, {
+      staging,
+      touched,
+      ...(options.start ? { start: options.start } : {}),
+      ...(options.end ? { end: options.end } : {}),
+    });
     const dates = [...new Set([...touched, ...staged])].sort();
     options.onProgress?.({
       view: view.name,

@@ -10,6 +10,8 @@
  * - `…:lock:{<view>}`: the lock of a view's materialization, in the same slot as its watermarks
  *   so one script can check the lock and move the watermark.
  */
+import { projectKeyBase } from '../queue/project-key-base.ts';
+
 export const ONLINE_KEY_FORMAT = 'o1';
 
 export class OnlineKeys {
@@ -18,7 +20,7 @@ export class OnlineKeys {
   private readonly entityPrefix: string;
 
   constructor(keyPrefix: string, project: string) {
-    this.base = keyPrefix ? `${keyPrefix}:${project}` : project;
+    this.base = projectKeyBase(keyPrefix, project);
     this.entityPrefix = `${this.base}:${ONLINE_KEY_FORMAT}:{`;
   }
 

@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Cluster, Redis } from 'ioredis';
+import { hostPort } from '../config/host-port.ts';
 import type { TroveConfig } from '../config/trove-config.ts';
 import { TroveError, UnavailableError } from '../errors.ts';
 
@@ -38,11 +39,7 @@ export function describeTarget(config: OnlineStoreConfig): string {
   }
 }
 
-/** Splits `host:port` (the port last, so an IPv6 host keeps its colons). */
-export function hostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
-}
+export { hostPort };
 
 /** Opens a client (standalone, Sentinel-watched or cluster) for the online store. */
 export function createRedisClient(config: OnlineStoreConfig): RedisClient {

@@ -13,7 +13,12 @@ interface ComputeCliOptions extends RepoOptions {
   start?: string;
   end?: string;
   skipChecks?: boolean;
+  distributed?: boolean;
 }
+
+/** Help of `--distributed` of compute. */
+export const COMPUTE_DISTRIBUTED_HELP =
+  'stage each partition day through the shard queue in Redis, for `npm run materializer -- --mode shards` processes to take';
 
 /**
  * Follows compute's progress events: each goes out as a JSON line, and moves one bar over the
@@ -31,6 +36,17 @@ function followCompute(reporter: Reporter) {
       if (e.step === 'start') {
         startedAt.set(e.view, Date.now());
         bar.update(e.index, `${e.view}: reading source`);
+      } else if (e.step === 'shard' && e.shard) {
+        const s = e.shard;
+        bar.update(e.index, `${e.view}: ${s.finished}/${s.count} days, ${formatCount(s.totalRows)} rows`);
+        reporter.log('info', 'shard done', {
+          view: e.view,
+          day: s.day,
+          shard: `${s.index + 1}/${s.count}`,
+          rows: s.rows,
+          seconds: s.seconds,
+          totalRows: s.totalRows,
+        });
       } else if (e.step === 'staged') {
         bar.update(e.index, `${e.view}: swapping ${e.partitions} partitions`);
       } else {
@@ -89,7 +105,8 @@ export function registerComputeCommand(program: Command): void {
       .option('--views <names>', 'comma-separated views (default: all offline views)')
       .option('--start <time>', 'ISO 8601 start of the event-time range, inclusive (no zone: UTC)')
       .option('--end <time>', 'ISO 8601 end of the event-time range, exclusive (no zone: UTC)')
-      .option('--skip-checks', SKIP_CHECKS_HELP),
+      .option('--skip-checks', SKIP_CHECKS_HELP)
+      .option('--distributed', COMPUTE_DISTRIBUTED_HELP),
   ).action(async (options: ComputeCliOptions, command: Command) => {
     const reporter = await openReporter(command);
     const { FeatureStore } = await import('../../feature-store.ts');
@@ -115,6 +132,9 @@ export function registerComputeCommand(program: Command): void {
         onProgress: progress.onProgress,
         skipChecks: options.skipChecks === true,
         log: (message, { level: _warn, ...fields }) => reporter.log('warn', message, fields),
+        ...(options.distributed
+          ? { distributed: { log: (message, fields) => reporter.log('info', message, fields) } }
+          : {}),
       });
       progress.done();
       reporter.result({

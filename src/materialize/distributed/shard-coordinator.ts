@@ -6,7 +6,6 @@
  * last row; a shard that still fails after its retries fails the view and leaves its watermark.
  */
 import { randomUUID } from 'node:crypto';
-import { type Job, Queue, QueueEvents } from 'bullmq';
 import type { ResolvedConfig } from '../../config/trove-config.ts';
 import { TroveError } from '../../errors.ts';
 import { viewFolder } from '../../offline/offline-layout.ts';
@@ -14,18 +13,16 @@ import { utcDateOf } from '../../offline/parse-timestamp.ts';
 import { partitionDates } from '../../offline/partition-swap.ts';
 import type { OnlineStore } from '../../online/online-store.ts';
 import type { ViewCodec } from '../../online/view-codec.ts';
+import { SHARD_ATTEMPTS } from '../../queue/shard-queue.ts';
+import { ShardRunner } from '../../queue/shard-runner.ts';
 import type { ViewRunStats } from '../materialize-view.ts';
 import type { MicrosRange } from '../offline-rows.ts';
 import type { MaterializeLog, ProgressReporter } from '../progress.ts';
 import type { ViewLock } from '../view-lock.ts';
-import { planShards, type ShardData, type ShardResult } from './shard.ts';
-import { queueConnection, SHARD_JOB_OPTIONS, SHARD_QUEUE, shardQueuePrefix } from './shard-queue.ts';
+import { type MaterializeShardResult, planShards } from './shard.ts';
 
 /** Entity slices per partition day unless told otherwise. */
 export const DEFAULT_SLICES = 4;
-
-/** How often the coordinator looks whether it still holds the view's lock. */
-const LOCK_LOOK_MS = 500;
 
 export interface DistributedOptions {
   /** Entity slices per partition day (default 4): shards = days × slices. */
@@ -40,38 +37,12 @@ function invalid(slices: number): TroveError {
 }
 
 export class ShardCoordinator {
-  private readonly queue: Queue<ShardData, ShardResult>;
-  private readonly events: QueueEvents;
-  private readonly slices: number;
-  /** Rows reported so far by each shard job under way, for progress in total. */
-  private readonly reported = new Map<string, { rows: number; progress: ProgressReporter }>();
-
   private constructor(
     private readonly config: ResolvedConfig,
-    online: OnlineStore,
+    private readonly runner: ShardRunner,
     private readonly log: MaterializeLog,
-    options: DistributedOptions,
-  ) {
-    const slices = options.slices ?? DEFAULT_SLICES;
-    if (!Number.isInteger(slices) || slices < 1 || slices > 1024) throw invalid(slices);
-    this.slices = slices;
-    const prefix = shardQueuePrefix(online.keys);
-    this.queue = new Queue(SHARD_QUEUE, { connection: queueConnection(config.onlineStore), prefix });
-    this.queue.on('error', () => {});
-    // Each shard waited for listens for the queue's closing.
-    this.queue.setMaxListeners(0);
-    this.events = new QueueEvents(SHARD_QUEUE, { connection: queueConnection(config.onlineStore), prefix });
-    this.events.on('error', () => {});
-    this.events.on('progress', ({ jobId, data }) => {
-      const seen = this.reported.get(jobId);
-      const rows = typeof data === 'object' && data !== null && 'rows' in data ? Number(data.rows) : 0;
-      // A shard tried again starts counting from 0: only rows past its best report count.
-      if (seen && rows > seen.rows) {
-        seen.progress.advance(rows - seen.rows);
-        seen.rows = rows;
-      }
-    });
-  }
+    private readonly slices: number,
+  ) {}
 
   static async open(
     config: ResolvedConfig,
@@ -79,9 +50,10 @@ export class ShardCoordinator {
     log: MaterializeLog,
     options: DistributedOptions = {},
   ): Promise<ShardCoordinator> {
-    const c = new ShardCoordinator(config, online, log, options);
-    await Promise.all([c.queue.waitUntilReady(), c.events.waitUntilReady()]);
-    return c;
+    const slices = options.slices ?? DEFAULT_SLICES;
+    if (!Number.isInteger(slices) || slices < 1 || slices > 1024) throw invalid(slices);
+    const runner = await ShardRunner.open(config.onlineStore, online.keys.base);
+    return new ShardCoordinator(config, runner, log, slices);
   }
 
   /** Materializes a view's range through the queue; resolves when every shard has finished. */
@@ -112,82 +84,41 @@ export class ShardCoordinator {
       days,
       this.slices,
     );
-    if ((await this.queue.getWorkersCount()) === 0)
+    if ((await this.runner.workers()) === 0)
       this.log('no materializer takes shards yet; the run waits for one', { view, shards: shards.length });
-    const jobs = await this.queue.addBulk(
-      shards.map((data) => ({ name: view, data, opts: SHARD_JOB_OPTIONS })),
-    );
-    for (const job of jobs) this.reported.set(job.id!, { rows: 0, progress });
     this.log('queued shards', { view, shards: shards.length, days: days.length, slices: this.slices });
-
-    let lost: Error | undefined;
-    const lockLook = setInterval(() => {
-      try {
-        lock.check();
-      } catch (err) {
-        lost = err as Error;
-      }
-    }, LOCK_LOOK_MS);
-    try {
-      const settled = await Promise.allSettled(jobs.map((job) => this.waitFor(job, progress, () => lost)));
-      const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
-      if (lost) throw lost;
-      if (failures.length > 0)
-        throw new TroveError(
-          'SHARD_FAILED',
-          `feature view ${view}: ${failures.length} of ${jobs.length} shards failed after ${SHARD_JOB_OPTIONS.attempts} tries (first: ${failures[0]!.message}); watermark not moved`,
-        );
-      for (const s of settled) {
-        if (s.status !== 'fulfilled') continue;
-        stats.rows += s.value.rows;
-        stats.written += s.value.written;
-        if (s.value.newestEvent !== null) {
-          const e = BigInt(s.value.newestEvent);
-          if (stats.newestEvent === null || e > stats.newestEvent) stats.newestEvent = e;
-        }
-      }
-      return stats;
-    } finally {
-      clearInterval(lockLook);
-      for (const job of jobs) this.reported.delete(job.id!);
-    }
-  }
-
-  private async waitFor(
-    job: Job<ShardData, ShardResult>,
-    progress: ProgressReporter,
-    lost: () => Error | undefined,
-  ): Promise<ShardResult> {
-    const started = Date.now();
-    // Waits in rounds so a lost lock ends the wait (the shards left still run, harmlessly).
-    for (;;) {
-      try {
-        const result = (await job.waitUntilFinished(this.events, 5000)) as ShardResult;
-        const seen = this.reported.get(job.id!);
-        if (seen && result.rows > seen.rows) {
-          progress.advance(result.rows - seen.rows);
-          seen.rows = result.rows;
-        }
-        const { data } = job;
+    const { results, failures } = await this.runner.run<(typeof shards)[number], MaterializeShardResult>({
+      shards,
+      advance: (rows) => progress.advance(rows),
+      finished: (shard, result, seconds) =>
         progress.shard?.({
-          view: data.view,
-          day: data.day,
-          index: data.index,
-          count: data.count,
+          view,
+          day: shard.day,
+          index: shard.index,
+          count: shard.count,
           rows: result.rows,
           written: result.written,
-          seconds: (Date.now() - started) / 1000,
-        });
-        return result;
-      } catch (err) {
-        if (!(err instanceof Error) || !/timed out before finishing/.test(err.message)) throw err;
-        const l = lost();
-        if (l) throw l;
+          seconds,
+        }),
+      check: () => lock.check(),
+    });
+    if (failures.length > 0)
+      throw new TroveError(
+        'SHARD_FAILED',
+        `feature view ${view}: ${failures.length} of ${shards.length} shards failed after ${SHARD_ATTEMPTS} tries (first: ${failures[0]!.message}); watermark not moved`,
+      );
+    for (const r of results) {
+      stats.rows += r.rows;
+      stats.written += r.written;
+      if (r.newestEvent !== null) {
+        const e = BigInt(r.newestEvent);
+        if (stats.newestEvent === null || e > stats.newestEvent) stats.newestEvent = e;
       }
     }
+    return stats;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    await this.runner.close();
   }
 }

@@ -3,7 +3,8 @@
  * shard-worker-child.ts '<json>'` with { dir, prefix, holdMs }. Prints `ready`, then `take <view>
  * <day> <index> <attempt>` for each shard it starts and `done <index>` when it ends; stops on SIGTERM.
  */
-import { ShardWorker } from '../../../src/materialize/distributed/shard-worker.ts';
+import { MaterializeShards } from '../../../src/materialize/distributed/materialize-shard-handler.ts';
+import { ShardWorker } from '../../../src/queue/shard-worker.ts';
 import { onlineConfig, openStore } from '../../online/online-fixture.ts';
 import { killRegistry } from '../kill-fixture.ts';
 import { makeConfig } from '../offline-fixture.ts';
@@ -15,11 +16,11 @@ const config = {
   onlineStore: onlineConfig(args.prefix),
 };
 const worker = new ShardWorker({
-  config,
-  online: store,
-  registry: async () => killRegistry,
+  redis: config.onlineStore,
+  keyBase: store.keys.base,
+  handlers: [new MaterializeShards({ config, online: store, registry: async () => killRegistry })],
   log: (message, fields) => {
-    if (message === 'materialized shard') process.stdout.write(`done ${String(fields.shard)}\n`);
+    if (message === 'finished shard') process.stdout.write(`done ${String(fields.shard)}\n`);
   },
   holdMs: args.holdMs,
   onShard: (shard, attempt) =>
