@@ -3,7 +3,13 @@
  * each transform's module itself (through the same loader, checking the file for edits at most
  * every `recheckMs`), runs jobs one after another, and marks in the shared progress cells which
  * job runs and since when, so the server can stop one that runs past its limit.
+ *
+ * Jobs come through a shared ring (shared-ring.ts) and answers go back through another; a batch
+ * too large for a ring, or holding a value the wire does not carry, travels by `postMessage`.
+ * Between batches the worker sleeps in `Atomics.wait`, and lets its own event loop turn (module
+ * imports, file checks, posted batches) whenever it wakes to an empty ring and every IDLE_MS.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadTransform } from '../../definitions/on-demand/load-transform.ts';
 import type { TransformFunction } from '../../definitions/on-demand/transform-function.ts';
@@ -20,13 +26,22 @@ import {
   type WorkerAnswer,
   type WorkerRequest,
 } from './online-transform-job.ts';
+import { SharedRing } from './shared-ring.ts';
+import { NotOnWire, readRequest, WireWriter, writeAnswers } from './transform-wire.ts';
 
 /** What the server gives the worker when it starts it. */
 export interface TransformWorkerData {
   repoDir: string;
   recheckMs: number;
   progress: SharedArrayBuffer;
+  /** The ring jobs come through. */
+  requests: SharedArrayBuffer;
+  /** The ring answers go back through. */
+  answers: SharedArrayBuffer;
 }
+
+/** How long the worker sleeps, with nothing to do, before letting its event loop turn. */
+const IDLE_MS = 200;
 
 interface KnownStep {
   step: TransformStep;
@@ -40,6 +55,11 @@ const progress = new BigInt64Array(data.progress);
 const port = parentPort;
 if (port === null) throw new Error('transform-worker runs as a worker thread');
 const steps = new Map<number, KnownStep>();
+const requests = new SharedRing(data.requests);
+const answerRing = new SharedRing(data.answers);
+const wire = new WireWriter();
+/** Batches that came by `postMessage`, run in turn with the ring's. */
+const posted: WorkerRequest[] = [];
 
 function errorOf(err: unknown): { code: string; message: string; status: number } {
   if (err instanceof TroveError) return { code: err.code, message: err.message, status: err.status };
@@ -59,7 +79,8 @@ async function transformOf(known: KnownStep): Promise<TransformFunction> {
 }
 
 async function answer(request: WorkerRequest): Promise<WorkerAnswer[]> {
-  for (const [n, step] of request.steps) steps.set(n, { step, transform: undefined, loadedAt: 0 });
+  for (const [n, step] of request.steps)
+    if (!steps.has(n)) steps.set(n, { step, transform: undefined, loadedAt: 0 });
   const answers: WorkerAnswer[] = [];
   const { jobs } = request;
   for (let j = 0; j < jobs.length; j += 4) {
@@ -88,9 +109,53 @@ async function answer(request: WorkerRequest): Promise<WorkerAnswer[]> {
   return answers;
 }
 
+/** Sends answers through the ring, or by `postMessage` when they do not fit or do not go on the wire. */
+function reply(answers: WorkerAnswer[], ring: boolean): void {
+  if (ring) {
+    try {
+      const bytes = writeAnswers(wire, answers);
+      if (bytes.length <= answerRing.maxRecord && answerRing.put(bytes)) return;
+    } catch (err) {
+      if (!(err instanceof NotOnWire)) throw err;
+    }
+  }
+  port!.postMessage(answers);
+}
+
+async function serve(): Promise<never> {
+  let turned = performance.now();
+  for (;;) {
+    if (performance.now() - turned > IDLE_MS) {
+      // Busy all along: posted batches and timers still get their turn.
+      await nextTurn();
+      turned = performance.now();
+    }
+    const seen = requests.written();
+    const record = requests.peek();
+    if (record) {
+      const request = readRequest(record);
+      requests.release(record);
+      reply(await answer(request), true);
+      continue;
+    }
+    const request = posted.shift();
+    if (request) {
+      reply(await answer(request), false);
+      continue;
+    }
+    requests.waitSync(seen, IDLE_MS);
+    // Woken with no record (a batch was posted), or idle a while: let the event loop deliver it.
+    if (requests.peek() === undefined) {
+      await nextTurn();
+      turned = performance.now();
+    }
+  }
+}
+
 port.on('message', (request: WorkerRequest) => {
-  void answer(request).then((answers) => port.postMessage(answers));
+  posted.push(request);
 });
 
 // Its imports are loaded: from here on, a worker that dies was stopped by a transform.
 port.postMessage('ready');
+void serve();

@@ -7,7 +7,11 @@
  * under heavy load to stop calls that were nowhere near their limit). Here the server only posts
  * jobs and keeps serving; one timer looks at the worker's progress cells and, when a job has run
  * past its limit, terminates the worker, fails that job with a 422 and sends the jobs it had not
- * answered to a fresh worker. Jobs queued within one turn of the event loop go in one message.
+ * answered to a fresh worker. Jobs queued within one turn of the event loop go as one batch,
+ * through a shared ring (shared-ring.ts) rather than `postMessage`, whose structured clone and
+ * message event cost about as much as the read itself; answers come back through another ring,
+ * awaited with `Atomics.waitAsync`. A batch too large for a ring, or holding a value the ring's
+ * wire does not carry, goes by `postMessage`, as do its answers.
  */
 import { Worker } from 'node:worker_threads';
 import { TroveError } from '../../errors.ts';
@@ -24,6 +28,8 @@ import {
   type WorkerAnswer,
   type WorkerRequest,
 } from './online-transform-job.ts';
+import { SharedRing } from './shared-ring.ts';
+import { NotOnWire, readAnswers, WireWriter, writeRequest } from './transform-wire.ts';
 import type { TransformWorkerData } from './transform-worker.ts';
 
 // Compiled Trove runs from dist/ as JavaScript; under tsx or vitest the sources run, and a worker
@@ -40,6 +46,9 @@ const LOAD_LIMIT_MS = 30_000;
 
 /** Heap a worker may use: a transform that allocates without end fails, not the server. */
 const WORKER_HEAP_MB = 256;
+
+/** Bytes of each ring: batches of a few rows take hundreds; larger ones go by `postMessage`. */
+const RING_BYTES = 1 << 20;
 
 interface Pending {
   job: OnlineTransformJob;
@@ -66,6 +75,12 @@ export class WorkerTransformRunner {
   private readonly stepNumbers = new WeakMap<TransformStep, number>();
   private nextStep = 1;
   private sentSteps = new Set<number>();
+  /** The current worker's rings: jobs to it, answers from it. */
+  private requests: SharedRing | undefined;
+  private answers: SharedRing | undefined;
+  /** The answer ring a loop is waiting on, if any. */
+  private waitingOn: SharedRing | undefined;
+  private readonly wire = new WireWriter();
   private scheduled = false;
   private watch: NodeJS.Timeout | undefined;
   /** Whether the current worker has loaded its code: one that dies before would die again. */
@@ -101,7 +116,7 @@ export class WorkerTransformRunner {
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
-    this.worker = undefined;
+    this.retire();
     this.failAll(new TroveError('STORE_CLOSED', 'the feature store is closed', 503));
     if (worker) await worker.terminate();
   }
@@ -116,7 +131,9 @@ export class WorkerTransformRunner {
 
   private send(batch: { id: number; pending: Pending }[]): void {
     const worker = this.worker ?? this.start();
-    const request: WorkerRequest = { steps: [], jobs: [] };
+    const requests = this.requests!;
+    const needed = new Map<number, TransformStep>();
+    const jobs: WorkerRequest['jobs'] = [];
     for (const { id, pending } of batch) {
       this.inFlight.set(id, pending);
       const { step, columns, rows } = pending.job;
@@ -125,25 +142,91 @@ export class WorkerTransformRunner {
         n = this.nextStep++;
         this.stepNumbers.set(step, n);
       }
-      if (!this.sentSteps.has(n)) {
-        this.sentSteps.add(n);
-        request.steps.push([n, step]);
-      }
-      request.jobs.push(id, n, columns, rows);
+      needed.set(n, step);
+      jobs.push(id, n, columns, rows);
     }
     // A pending job keeps the process alive (a CLI read awaits it); an idle worker does not.
     worker.ref();
-    worker.postMessage(request);
+    const unsent = [...needed].filter(([n]) => !this.sentSteps.has(n));
+    if (this.putOnRing(requests, { steps: unsent, jobs })) {
+      for (const [n] of unsent) this.sentSteps.add(n);
+      this.awaitAnswers();
+    } else {
+      // Posted batches carry their steps, as they may arrive before the ring's batches do.
+      worker.postMessage({ steps: [...needed], jobs } satisfies WorkerRequest);
+      // The worker may be asleep on the ring: wake it to take the message.
+      requests.wake();
+    }
     this.watch ??= setTimeout(this.check, this.options.limitMs);
+  }
+
+  private putOnRing(ring: SharedRing, request: WorkerRequest): boolean {
+    try {
+      const bytes = writeRequest(this.wire, request);
+      return bytes.length <= ring.maxRecord && ring.put(bytes);
+    } catch (err) {
+      if (err instanceof NotOnWire) return false;
+      throw err;
+    }
+  }
+
+  /** Takes answers from the current worker's ring as they come, while any job is in flight. */
+  private awaitAnswers(): void {
+    const ring = this.answers!;
+    if (this.waitingOn === ring) return;
+    this.waitingOn = ring;
+    void this.takeAnswers(ring).finally(() => {
+      if (this.waitingOn === ring) this.waitingOn = undefined;
+    });
+  }
+
+  private async takeAnswers(ring: SharedRing): Promise<void> {
+    while (ring === this.answers && this.inFlight.size > 0) {
+      const seen = ring.written();
+      for (let record = ring.peek(); record; record = ring.peek()) {
+        const answers = readAnswers(record);
+        ring.release(record);
+        this.settle(answers);
+      }
+      if (ring !== this.answers || this.inFlight.size === 0) return;
+      await ring.waitAsync(seen);
+    }
+  }
+
+  private settle(answers: readonly WorkerAnswer[]): void {
+    for (const answer of answers) {
+      const pending = this.inFlight.get(answer.id);
+      if (!pending) continue;
+      this.inFlight.delete(answer.id);
+      if ('out' in answer) pending.resolve(answer.out);
+      else pending.reject(new TroveError(answer.error.code, answer.error.message, answer.error.status));
+    }
+    if (this.inFlight.size === 0) {
+      this.worker?.unref();
+      this.stopWatch();
+    }
+  }
+
+  /** Lets go of the current worker; a loop waiting on its answer ring wakes and ends. */
+  private retire(): void {
+    this.worker = undefined;
+    const answers = this.answers;
+    this.requests = undefined;
+    this.answers = undefined;
+    answers?.wake();
   }
 
   private start(): Worker {
     this.progress = new BigInt64Array(new SharedArrayBuffer(PROGRESS_CELLS * 8));
     this.sentSteps = new Set();
+    this.requests = new SharedRing(RING_BYTES);
+    this.answers = new SharedRing(RING_BYTES);
     const workerData: TransformWorkerData = {
       repoDir: this.options.repoDir,
       recheckMs: this.options.recheckMs,
       progress: this.progress.buffer as SharedArrayBuffer,
+      requests: this.requests.buffer,
+      answers: this.answers.buffer,
     };
     const worker = new Worker(WORKER_URL, {
       workerData,
@@ -158,17 +241,7 @@ export class WorkerTransformRunner {
         this.started = true;
         return;
       }
-      for (const answer of answers) {
-        const pending = this.inFlight.get(answer.id);
-        if (!pending) continue;
-        this.inFlight.delete(answer.id);
-        if ('out' in answer) pending.resolve(answer.out);
-        else pending.reject(new TroveError(answer.error.code, answer.error.message, answer.error.status));
-      }
-      if (this.inFlight.size === 0) {
-        worker.unref();
-        this.stopWatch();
-      }
+      this.settle(answers);
     });
     worker.on('error', (err) => this.lost(worker, err));
     worker.on('exit', (code) => this.lost(worker, new Error(`exited with code ${code}`)));
@@ -179,7 +252,7 @@ export class WorkerTransformRunner {
   /** The worker died on its own (out of memory, a transform that ended its thread): go on without it. */
   private lost(worker: Worker, err: Error): void {
     if (worker !== this.worker) return;
-    this.worker = undefined;
+    this.retire();
     if (!this.started) {
       // It died loading its own code: starting another would fail the same way.
       this.failAll(
@@ -231,7 +304,7 @@ export class WorkerTransformRunner {
       return;
     }
     this.inFlight.delete(running);
-    this.worker = undefined;
+    this.retire();
     void worker.terminate();
     const { view, location } = pending.job.step;
     pending.reject(
