@@ -1,61 +1,97 @@
 /**
- * Rows for the newest-wins write script, encoded into RESP script calls as they are added: no
- * object per row, and each value is copied once, from wherever it was encoded into the call. A
- * finished batch is a list of self-contained calls that can be sent, and re-sent, as they are.
+ * Rows for a newest-wins write, encoded as they are added into one buffer of `HSETNX` commands, with
+ * where each row's key and its field and value lie in it: no object per row, each value copied
+ * once. The batch goes to Redis either as those inserts (rows whose field is not set yet), or as
+ * script calls (write-newest-script.ts) assembled from the same bytes, for all rows or only those
+ * the inserts left. A finished batch can be sent, and sent again, either way.
  */
 import { RespWriter, respArgs } from './resp/resp-writer.ts';
 import type { WriteBatch } from './write-newest.ts';
 import { ROWS_PER_CALL, WRITE_NEWEST_SHA } from './write-newest-script.ts';
 
+const HSETNX_HEAD = Buffer.from('*4\r\n$6\r\nHSETNX\r\n', 'latin1');
 const EVALSHA_HEAD = respArgs('EVALSHA', WRITE_NEWEST_SHA);
 
 export class NewestWriteBatch implements WriteBatch {
-  /** Finished script calls, each a whole RESP command. */
-  readonly calls: Buffer[] = [];
   /** Rows added so far. */
   rows = 0;
-  private readonly keys = new RespWriter();
-  private readonly args = new RespWriter();
-  private callRows = 0;
+  private readonly writer = new RespWriter();
+  /** The commands once finished; adding a row after that is an error. */
+  private commands: Buffer | undefined;
+  /** Per row: where its key starts in the commands, where its field starts, where it ends. */
+  private bounds = new Int32Array(3 * 1024);
   private field = '';
   private fieldBytes: Buffer = Buffer.alloc(0);
-  /** Field → type signature of the rows of the call under way. */
-  private readonly callTypes = new Map<string, string>();
+  /** Field → type signature, for every field of the batch. */
+  private readonly types = new Map<string, string>();
 
   /**
    * Adds a row: the entity hash, the view's field and type signature (`tieTypes`), the encoded
    * value (copied here).
    */
   add(key: string, field: string, tieTypes: string, value: Uint8Array): void {
-    // Rows of one view share their field: it is encoded once per run of equal fields, and the
-    // call lists each field's type signature once, after its rows.
-    if (field !== this.field || this.callRows === 0) {
+    if (this.commands) throw new Error('a write batch was added to after it was finished');
+    // Rows of one view share their field: it is encoded once per run of equal fields.
+    if (field !== this.field || this.rows === 0) {
       this.field = field;
       this.fieldBytes = respArgs(field);
-      this.callTypes.set(field, tieTypes);
+      this.types.set(field, tieTypes);
     }
-    this.keys.string(key);
-    this.args.raw(this.fieldBytes).bytes(value);
+    const w = this.writer;
+    w.raw(HSETNX_HEAD);
+    const keyAt = w.length;
+    w.string(key);
+    const fieldAt = w.length;
+    w.raw(this.fieldBytes).bytes(value);
+    let at = 3 * this.rows;
+    if (at + 3 > this.bounds.length) {
+      const grown = new Int32Array(this.bounds.length * 2);
+      grown.set(this.bounds);
+      this.bounds = grown;
+    }
+    const bounds = this.bounds;
+    bounds[at++] = keyAt;
+    bounds[at++] = fieldAt;
+    bounds[at] = w.length;
     this.rows++;
-    if (++this.callRows === ROWS_PER_CALL) this.seal();
   }
 
-  /** Closes the call under way; `calls` then holds every row added. */
-  finish(): Buffer[] {
-    if (this.callRows > 0) this.seal();
-    return this.calls;
+  /** Every row as an `HSETNX` of its key, field and value, in order, in one buffer. */
+  inserts(): Buffer {
+    this.commands ??= this.writer.take();
+    return this.commands;
   }
 
-  private seal(): void {
-    const n = this.callRows;
-    const head = new RespWriter()
-      .begin(3 + 3 * n + 2 * this.callTypes.size)
-      .raw(EVALSHA_HEAD)
-      .string(String(n))
-      .take();
-    for (const [field, tieTypes] of this.callTypes) this.args.string(field).string(tieTypes);
-    this.calls.push(Buffer.concat([head, this.keys.take(), this.args.take()]));
-    this.callTypes.clear();
-    this.callRows = 0;
+  /**
+   * The rows at the indexes `only` (every row when absent), in order, as script calls of up to
+   * ROWS_PER_CALL rows each, each a whole RESP command.
+   */
+  scriptCalls(only?: ArrayLike<number>): Buffer[] {
+    const commands = this.inserts();
+    const bounds = this.bounds;
+    const count = only ? only.length : this.rows;
+    const calls: Buffer[] = [];
+    const w = new RespWriter();
+    for (let from = 0; from < count; from += ROWS_PER_CALL) {
+      const to = Math.min(from + ROWS_PER_CALL, count);
+      const n = to - from;
+      w.begin(3 + 3 * n + 2 * this.types.size)
+        .raw(EVALSHA_HEAD)
+        .string(String(n));
+      // KEYS: each row's key; then ARGV: each row's field and value; then each field's types.
+      for (let i = from; i < to; i++) {
+        const row = only ? only[i]! : i;
+        w.range(commands, bounds[3 * row]!, bounds[3 * row + 1]!);
+      }
+      for (let i = from; i < to; i++) {
+        const row = only ? only[i]! : i;
+        w.range(commands, bounds[3 * row + 1]!, bounds[3 * row + 2]!);
+      }
+      // Every field of the batch, whether or not this call has its rows: the script looks up only
+      // those it needs.
+      for (const [field, tieTypes] of this.types) w.string(field).string(tieTypes);
+      calls.push(w.take());
+    }
+    return calls;
   }
 }

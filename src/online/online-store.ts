@@ -10,6 +10,7 @@ import { UnavailableError } from '../errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { AggregationCodec } from './aggregation/aggregation-codec.ts';
 import { withSlotRefresh } from './cluster-redirects.ts';
+import { InsertFirst } from './insert-first.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
 import { OnlineKeys } from './online-keys.ts';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse } from './online-response.ts';
@@ -31,7 +32,7 @@ import { type WaitReplicas, waitOnClient, waitOnConnection } from './wait-replic
 import {
   type OnlineWrite,
   OnlineWriteList,
-  sendNewestCalls,
+  sendNewestBatch,
   type WriteBatch,
   writeNewest,
 } from './write-newest.ts';
@@ -128,6 +129,8 @@ export class OnlineStore {
    * reads on `fast`; opened on first use.
    */
   private bulk: RespConnection | undefined;
+  /** Whether materialization batches try plain inserts before the script (insert-first.ts). */
+  private readonly insertFirst = new InsertFirst();
   readonly keys: OnlineKeys;
   readonly target: string;
   private readonly config: OnlineStoreConfig;
@@ -314,7 +317,7 @@ export class OnlineStore {
     try {
       if (batch instanceof NewestWriteBatch && this.fast) {
         const connection = this.writes;
-        const written = await sendNewestCalls(connection, batch.finish());
+        const written = await sendNewestBatch(connection, batch, this.insertFirst);
         if (this.waitReplicas) await waitOnConnection(connection, this.waitReplicas, this.target);
         return written;
       }

@@ -4,6 +4,7 @@
  */
 import type { ChainableCommander } from 'ioredis';
 import { clusterScript, evalEach, type ScriptCall } from './cluster-script.ts';
+import type { InsertFirst } from './insert-first.ts';
 import { keySlot } from './key-slot.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
 import { isCluster, type RedisClient } from './redis-client.ts';
@@ -101,10 +102,42 @@ export async function sendNewestCalls(connection: RespConnection, calls: readonl
   return written;
 }
 
+/**
+ * Sends a batch on the store's own connection: as `HSETNX`es first when `insertFirst` says so (see
+ * insert-first.ts), then the rows those left through the script; otherwise all through the script.
+ */
+export async function sendNewestBatch(
+  connection: RespConnection,
+  batch: NewestWriteBatch,
+  insertFirst: InsertFirst,
+): Promise<number> {
+  if (batch.rows === 0) return 0;
+  if (!insertFirst.next()) return sendNewestCalls(connection, batch.scriptCalls());
+  const inserts = batch.inserts();
+  // The time the same rows would have as script calls, each of which may take the command timeout.
+  const calls = Math.ceil(batch.rows / ROWS_PER_CALL);
+  const replies = await connection.batch(
+    batch.rows,
+    (w) => w.raw(inserts),
+    connection.commandTimeoutMs * calls,
+  );
+  let inserted = 0;
+  const left: number[] = [];
+  for (let i = 0; i < replies.length; i++) {
+    const reply = replies[i];
+    if (reply === 1) inserted++;
+    else if (reply === 0) left.push(i);
+    else throw reply instanceof RespError ? reply : new RespError(`unexpected reply ${String(reply)}`);
+  }
+  insertFirst.observe(batch.rows, inserted);
+  if (left.length === 0) return inserted;
+  return inserted + (await sendNewestCalls(connection, batch.scriptCalls(left)));
+}
+
 function writeNewestResp(connection: RespConnection, writes: readonly OnlineWrite[]): Promise<number> {
   const batch = new NewestWriteBatch();
   for (const w of writes) batch.add(w.key, w.field, w.tieTypes, w.value);
-  return sendNewestCalls(connection, batch.finish());
+  return sendNewestCalls(connection, batch.scriptCalls());
 }
 
 /**

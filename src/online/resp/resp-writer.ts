@@ -94,6 +94,14 @@ export class RespWriter {
     return this;
   }
 
+  /** Bytes `[start, end)` of `src`, already in RESP form, without a view of them per call. */
+  range(src: Buffer, start: number, end: number): this {
+    this.reserve(end - start);
+    src.copy(this.buf, this.used, start, end);
+    this.used += end - start;
+    return this;
+  }
+
   /** One whole command from its arguments. */
   command(args: readonly (string | Uint8Array)[]): this {
     this.begin(args.length);
