@@ -4,20 +4,28 @@
  *
  * The low 10 bits of a hash choose the register. DuckDB keeps the smallest hash per register (a
  * `min`, which it aggregates far faster than the usual `max` of a leading-zero count per value);
- * the register's rank (leading zeros + 1 of the remaining 54 bits) follows from it. Merging keeps the greater rank per register, so a merged sketch is exactly the
- * sketch of the union of the values.
+ * the register's rank (leading zeros + 1 of the remaining 54 bits) follows from it. Merging keeps
+ * the greater rank per register, so a merged sketch is exactly the sketch of the union of the values.
  */
 export const HLL_BITS = 10;
 export const HLL_REGISTERS = 1 << HLL_BITS;
 /** Bits of the hash left after the register index. */
 const REST_BITS = 64 - HLL_BITS;
 
-/** SQL of the register of a value's hash, and of the smallest rest in a group (as text). */
-export function hllSql(valueSql: string): { register: string; smallestRest: string } {
-  return {
-    register: `(hash(${valueSql}) & ${HLL_REGISTERS - 1})::SMALLINT`,
-    smallestRest: `(min(hash(${valueSql})) >> ${HLL_BITS})::VARCHAR`,
-  };
+/** How a register and its rank are packed into one integer: register · 64 + rank (a rank is at most 55). */
+const RANK_SPAN = 64;
+
+/**
+ * SQL describing the hashes `h` of relation `hashed` (columns `g` and `h`, no nulls) as one row
+ * per group `g` with `entries`: a packed register and rank for each register reached. The rank is
+ * counted in DuckDB (a bit string's first set bit), so only about a thousand small integers per
+ * group reach JS.
+ */
+export function hllEntriesSql(hashed: string): string {
+  const rank = `CASE WHEN rest = 0 THEN ${REST_BITS + 1} ELSE bit_position('1'::BIT, rest::BIT) - ${HLL_BITS} END`;
+  return `SELECT g, list(r * ${RANK_SPAN} + ${rank}) AS entries FROM (
+      SELECT g, (h & ${HLL_REGISTERS - 1})::INTEGER AS r, min(h) >> ${HLL_BITS} AS rest FROM ${hashed} GROUP BY ALL)
+    GROUP BY g`;
 }
 
 /** Rank per register (0: no value reached it). */
@@ -27,10 +35,13 @@ export function emptyHll(): HllSketch {
   return new Uint8Array(HLL_REGISTERS);
 }
 
-/** Sets a register from the smallest rest of the hashes that reached it. */
-export function addSmallestRest(sketch: HllSketch, register: number, smallestRest: bigint): void {
-  const rank = smallestRest === 0n ? REST_BITS + 1 : REST_BITS - smallestRest.toString(2).length + 1;
-  if (rank > (sketch[register] ?? 0)) sketch[register] = rank;
+/** Sets the registers of packed entries (see `hllEntriesSql`) that raise them. */
+export function addEntries(sketch: HllSketch, entries: Iterable<number>): void {
+  for (const entry of entries) {
+    const register = Math.floor(entry / RANK_SPAN);
+    const rank = entry % RANK_SPAN;
+    if (rank > (sketch[register] ?? 0)) sketch[register] = rank;
+  }
 }
 
 export function mergeHll(into: HllSketch, from: HllSketch): HllSketch {

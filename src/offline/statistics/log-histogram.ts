@@ -16,13 +16,21 @@ export const ZERO_BIN_LIMIT = 2 ** -32;
 const OFFSET = 32 * BINS_PER_OCTAVE + 1;
 
 /**
- * SQL of the bin of `valueSql`, a finite number (the caller filters NaN and infinities out). One
- * expression without a CASE: below 2^-32, the bin number before the sign is at most 0, and
- * `greatest` makes it 0.
+ * SQL of a number's bin in two parts, cheap enough to evaluate for every value: its sign bit, and
+ * its octave step `k = floor(16 · log2|x|)` (below 2^-32 every k gives bin 0; NaN and infinities
+ * give a k that is not finite). `binOfPartsSql` turns them into the bin number, once per group of
+ * equal parts rather than once per value. `valueSql` must be a DOUBLE.
  */
-export function binSql(valueSql: string): string {
-  const d = `(${valueSql})::DOUBLE`;
-  return `(greatest(floor(log2(abs(${d}) + 1e-300) * ${BINS_PER_OCTAVE}) + ${OFFSET}, 0) * sign(${d}))::INTEGER`;
+export function binPartsSql(valueSql: string): { negative: string; step: string } {
+  return {
+    negative: `signbit(${valueSql})`,
+    step: `floor(log2(abs(${valueSql}) + 1e-300) * ${BINS_PER_OCTAVE})`,
+  };
+}
+
+/** SQL of the bin number of a finite value from `binPartsSql`'s parts. */
+export function binOfPartsSql(negative: string, step: string): string {
+  return `(CASE WHEN ${step} + ${OFFSET} <= 0 THEN 0 WHEN ${negative} THEN -(${step} + ${OFFSET}) ELSE ${step} + ${OFFSET} END)::INTEGER`;
 }
 
 /** The values a bin covers, `[lower, upper]` (open at one end; where does not matter here). */
