@@ -34,7 +34,7 @@ import { listElementType, type ScalarType, type ValueType } from '../../definiti
 import { TroveError } from '../../errors.ts';
 import { fullName, type OnDemandPlan } from '../../registry/on-demand-plan.ts';
 import { showName } from '../../show-value.ts';
-import type { TransformRunner } from './transform-runner.ts';
+import { isNumberColumn, type NumberColumn, type TransformRunner } from './transform-runner.ts';
 
 /** The Arrow type of a value type, as training datasets write on-demand features. */
 export function arrowTypeOfValue(type: ValueType): DataType {
@@ -113,6 +113,78 @@ function readColumn(
       into[i++] = bitmap && (bitmap[bit >> 3]! & (1 << (bit & 7))) === 0 ? null : present(values[bit]);
     }
   }
+}
+
+/**
+ * The unboxed array a row-form transform can read a column of `type` from, when the column's
+ * Arrow type holds exactly the numbers reading it value by value would present (int32 and float
+ * types; float32 only from float32): undefined for the rest.
+ */
+function numberArrayFor(type: ValueType, arrow: DataType, rows: number): NumberColumn['numbers'] | undefined {
+  const precision =
+    arrow.typeId === Type.Float ? (arrow as unknown as { precision: number }).precision : undefined;
+  const int32 =
+    arrow.typeId === Type.Int &&
+    (arrow as unknown as { bitWidth: number; isSigned: boolean }).bitWidth === 32 &&
+    (arrow as unknown as { isSigned: boolean }).isSigned;
+  if (type === 'float64' && (precision === 2 || precision === 1 || int32)) return new Float64Array(rows);
+  if (type === 'float32' && precision === 1) return new Float32Array(rows);
+  if (type === 'int32' && int32) return new Int32Array(rows);
+  return undefined;
+}
+
+/**
+ * A column of the group's batches as a NumberColumn (numbers copied from the Arrow buffers, null
+ * rows marked from the bitmaps), or undefined when `numberArrayFor` refuses its type.
+ */
+function readNumbers(group: readonly RecordBatch[], name: string, type: ValueType, rows: number) {
+  const first = group[0]?.getChild(name);
+  if (!first) return undefined;
+  const numbers = numberArrayFor(type, first.type, rows);
+  if (!numbers) return undefined;
+  let valid: Uint8Array | undefined;
+  let at = 0;
+  for (const batch of group) {
+    const child = batch.getChild(name);
+    if (!child || child.type.typeId !== first.type.typeId) return undefined;
+    for (const d of child.data) {
+      if (!plainNumeric(d.type) || numberArrayFor(type, d.type, 0) === undefined) return undefined;
+      const values = d.values as Float64Array | Float32Array | Int32Array;
+      numbers.set(values.subarray(d.offset, d.offset + d.length), at);
+      if (d.nullCount > 0) {
+        if (!valid) valid = new Uint8Array(rows).fill(1, 0, at);
+        const bitmap = d.nullBitmap!;
+        for (let r = 0; r < d.length; r++) {
+          const bit = d.offset + r;
+          valid[at + r] = (bitmap[bit >> 3]! >> (bit & 7)) & 1;
+        }
+      } else valid?.fill(1, at, at + d.length);
+      at += d.length;
+    }
+  }
+  return valid ? { numbers, valid } : { numbers };
+}
+
+/** A NumberColumn's values as a list, null where a row is null. */
+function numbersAsList(column: NumberColumn): unknown[] {
+  const { numbers, valid } = column;
+  const out = new Array<unknown>(numbers.length);
+  for (let r = 0; r < numbers.length; r++) out[r] = valid && valid[r] === 0 ? null : numbers[r];
+  return out;
+}
+
+/** Arrow data of rows [from, from + length) of a NumberColumn: its numbers as they are, a bitmap built. */
+function numberData(type: DataType, column: NumberColumn, from: number, length: number) {
+  const numbers = column.numbers.subarray(from, from + length);
+  const { valid } = column;
+  if (!valid) return makeData({ type, length, nullCount: 0, data: numbers } as never);
+  const bitmap = new Uint8Array((length + 7) >> 3);
+  let nullCount = 0;
+  for (let r = 0; r < length; r++) {
+    if (valid[from + r] === 0) nullCount++;
+    else bitmap[r >> 3]! |= 1 << (r & 7);
+  }
+  return makeData({ type, length, nullCount, data: numbers, nullBitmap: bitmap } as never);
 }
 
 /** The typed array a numeric output column is built in, or undefined for other types. */
@@ -218,22 +290,53 @@ export async function withOnDemandFeatures(
       }
       return values;
     };
-    const requested: Record<string, unknown[]> = {};
+    // Row-form transforms read number columns unboxed; column-form ones get lists.
+    const numberCache = new Map<string, NumberColumn | null>();
+    const numbersOf = (name: string, type: ValueType): NumberColumn | undefined => {
+      let column = numberCache.get(name);
+      if (column === undefined) {
+        column = readNumbers(group, name, type, rows) ?? null;
+        numberCache.set(name, column);
+      }
+      return column ?? undefined;
+    };
+    const requestedList = new Map<string, unknown[]>();
+    const requestedOf = (
+      f: OnDemandPlan['requestFields'][number],
+      row: boolean,
+    ): unknown[] | NumberColumn => {
+      const numbers = row ? numbersOf(f.name, f.type) : undefined;
+      if (numbers) return numbers;
+      let list = requestedList.get(f.name);
+      if (!list) {
+        list = valuesOf(f.name, f.type).map((v, r) =>
+          isPresented(f.type, v)
+            ? v
+            : presentValue(f.type, normalizeValue(f.type, v, `request field ${f.name}, row ${firstRow + r}`)),
+        );
+        requestedList.set(f.name, list);
+      }
+      return list;
+    };
+    // Every request field is checked, whether or not a transform reads it.
     for (const f of plan.requestFields)
-      requested[f.name] = valuesOf(f.name, f.type).map((v, r) =>
-        isPresented(f.type, v)
-          ? v
-          : presentValue(f.type, normalizeValue(f.type, v, `request field ${f.name}, row ${firstRow + r}`)),
-      );
-    const computed = new Map<string, { type: ValueType; values: unknown[] }>();
+      if (!plan.steps.some((s) => s.view.mode === 'row') || !numbersOf(f.name, f.type)) requestedOf(f, false);
+    const computed = new Map<string, { type: ValueType; values: unknown[] | NumberColumn }>();
     plan.steps.forEach((step, s) => {
-      const inputs: Record<string, unknown[]> = { ...requested };
+      const row = step.view.mode === 'row';
+      const inputs: Record<string, unknown[] | NumberColumn> = {};
+      for (const f of plan.requestFields) inputs[f.name] = requestedOf(f, row);
       for (const input of step.inputs) {
         const own = computed.get(input.column);
-        if (own) inputs[input.name] = own.values.map((v) => presentValue(own.type, v));
-        else {
+        if (own) {
+          const { type, values } = own;
+          if (isNumberColumn(values)) inputs[input.name] = row ? values : numbersAsList(values);
+          else inputs[input.name] = values.map((v) => presentValue(type, v));
+        } else {
           const ref = `${input.column.slice(0, input.column.indexOf('__'))}:${input.name}`;
-          inputs[input.name] = valuesOf(input.column, plan.storedTypes.get(ref)!);
+          const type = plan.storedTypes.get(ref)!;
+          inputs[input.name] =
+            (row ? numbersOf(input.column, type) : undefined) ?? valuesOf(input.column, type);
         }
       }
       const out = runner.runNow({
@@ -244,6 +347,7 @@ export async function withOnDemandFeatures(
         rows,
         outputs: step.view.features,
         firstRow,
+        numberOutputs: true,
       });
       step.view.features.forEach((f, o) => {
         computed.set(fullName(step.view.name, f.name), { type: f.type, values: out[o]! });
@@ -251,7 +355,8 @@ export async function withOnDemandFeatures(
     });
     const built = plan.outputs.map((o) => {
       const own = computed.get(o.column);
-      return own ? arrowValues(own.type, own.values) : undefined;
+      if (!own) return undefined;
+      return isNumberColumn(own.values) ? own.values : arrowValues(own.type, own.values);
     });
     let offset = 0;
     for (const batch of group) {
@@ -261,6 +366,7 @@ export async function withOnDemandFeatures(
         ...plan.outputs.map((o, i) => {
           const values = built[i];
           if (!values) return batch.getChild(o.column)!.data[0]!;
+          if (isNumberColumn(values)) return numberData(outputFields[i]!.type, values, offset, n);
           const part = group.length === 1 ? values : values.slice(offset, offset + n);
           return columnData(outputFields[i]!.type, part);
         }),

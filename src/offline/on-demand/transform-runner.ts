@@ -19,16 +19,43 @@ export type RowTransform = (row: Record<string, unknown>) => Record<string, unkn
 /** A transform's column form: whole input columns to whole output columns. */
 export type ColumnTransform = (columns: Record<string, unknown[]>, rows: number) => Record<string, unknown[]>;
 
+/**
+ * A column of numbers held unboxed: `valid[r]` is 0 where row r is null (no `valid`: no null).
+ * Training datasets pass float and int32 inputs of row-form transforms this way and take their
+ * outputs back this way, so a batch of rows allocates no number objects and no row arrays.
+ */
+export interface NumberColumn {
+  numbers: Float64Array | Float32Array | Int32Array;
+  valid?: Uint8Array;
+}
+
+/** Output columns, numeric ones unboxed where a job asked for `numberOutputs`. */
+export type OutputColumns = (unknown[] | NumberColumn)[];
+
 /** One call: a view's transform over some rows, given as input columns. */
 export interface TransformJob {
   view: string;
   mode: 'row' | 'columns';
   transform: RowTransform | ColumnTransform;
-  columns: Record<string, unknown[]>;
+  /** Input columns by name; NumberColumns only in row form. */
+  columns: Record<string, unknown[] | NumberColumn>;
   rows: number;
   outputs: readonly { name: string; type: ValueType }[];
   /** Added to row numbers in errors: the job's first row in the request or dataset. */
   firstRow?: number;
+  /** Row form: float64, float32 and int32 outputs come back as NumberColumns. */
+  numberOutputs?: boolean;
+}
+
+export const isNumberColumn = (column: unknown[] | NumberColumn): column is NumberColumn =>
+  !Array.isArray(column);
+
+/** The unboxed array a number output of `type` is written to, or undefined for other types. */
+function numberArrayOf(type: ValueType, rows: number): NumberColumn['numbers'] | undefined {
+  if (type === 'float64') return new Float64Array(rows);
+  if (type === 'float32') return new Float32Array(rows);
+  if (type === 'int32') return new Int32Array(rows);
+  return undefined;
 }
 
 /** Output columns of a job, in the order of its outputs, values in canonical form. */
@@ -56,7 +83,7 @@ function reasonOf(err: unknown): string {
   return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON)}…` : line;
 }
 
-type RowMaker = (columns: unknown[][], r: number) => Record<string, unknown>;
+type RowMaker = (columns: ArrayLike<unknown>[], r: number) => Record<string, unknown>;
 
 const rowMakers = new Map<string, RowMaker>();
 
@@ -66,17 +93,27 @@ const rowMakers = new Map<string, RowMaker>();
  * one by one (the larger share of a row-form call over a cheap transform). Names are identifiers
  * (definitions check them); `__proto__`, which a literal would take for the prototype, is built
  * the slow way.
+ *
+ * `columns` holds each input's values, and after a NumberColumn's numbers its `valid` bytes when
+ * it has them (`kinds`: 'a' for an array, 'n' for numbers without nulls, 'v' with).
  */
-function rowMaker(names: readonly string[]): RowMaker {
-  const key = names.join(',');
+function rowMaker(names: readonly string[], kinds: string): RowMaker {
+  const key = `${names.join(',')}/${kinds}`;
   let make = rowMakers.get(key);
   if (!make) {
-    if (names.some((n) => !/^[A-Za-z_$][\w$]*$/.test(n) || n === '__proto__'))
+    const slots: string[] = [];
+    let at = 0;
+    for (let i = 0; i < names.length; i++) {
+      slots.push(kinds[i] === 'v' ? `c[${at + 1}][r] === 0 ? null : c[${at}][r]` : `c[${at}][r]`);
+      at += kinds[i] === 'v' ? 2 : 1;
+    }
+    if (names.some((n) => !/^[A-Za-z_$][\w$]*$/.test(n) || n === '__proto__')) {
+      const read = slots.map((slot) => new Function('c', 'r', `return ${slot};`) as RowMaker);
       make = (columns, r) => {
         const row: Record<string, unknown> = {};
         names.forEach((n, i) => {
           Object.defineProperty(row, n, {
-            value: columns[i]![r],
+            value: read[i]!(columns, r),
             enumerable: true,
             writable: true,
             configurable: true,
@@ -84,11 +121,11 @@ function rowMaker(names: readonly string[]): RowMaker {
         });
         return row;
       };
-    else
+    } else
       make = new Function(
         'c',
         'r',
-        `return { ${names.map((n, i) => `${n}: c[${i}][r]`).join(', ')} };`,
+        `return { ${names.map((n, i) => `${n}: ${slots[i]}`).join(', ')} };`,
       ) as RowMaker;
     rowMakers.set(key, make);
   }
@@ -96,28 +133,63 @@ function rowMaker(names: readonly string[]): RowMaker {
 }
 
 /** Runs one job synchronously; throws a TransformError. */
-export function runJob(job: TransformJob): TransformOutput {
+export function runJob(job: TransformJob & { numberOutputs: true }): OutputColumns;
+export function runJob(job: TransformJob): TransformOutput;
+export function runJob(job: TransformJob): OutputColumns {
   const first = job.firstRow ?? 0;
-  const out: TransformOutput = job.outputs.map(() => new Array(job.rows));
+  const numbered = job.mode === 'row' && job.numberOutputs === true;
+  const out: unknown[][] = [];
+  const numbers: (NumberColumn['numbers'] | undefined)[] = [];
+  const valid: (Uint8Array | undefined)[] = [];
+  for (const f of job.outputs) {
+    const unboxed = numbered ? numberArrayOf(f.type, job.rows) : undefined;
+    numbers.push(unboxed);
+    valid.push(unboxed ? new Uint8Array(job.rows) : undefined);
+    out.push(unboxed ? [] : new Array(job.rows));
+  }
   const names = Object.keys(job.columns);
   const labels = job.outputs.map((f) => `feature ${f.name}`);
   const check = (o: number, r: number, value: unknown): void => {
     const f = job.outputs[o]!;
+    const into = numbers[o];
     // A float64 given as a number is already canonical: most outputs skip the general check.
     if (f.type === 'float64' && typeof value === 'number') {
-      out[o]![r] = value;
+      if (into) {
+        into[r] = value;
+        valid[o]![r] = 1;
+      } else out[o]![r] = value;
       return;
     }
+    let checked: unknown;
     try {
-      out[o]![r] = normalizeValue(f.type, value ?? null, labels[o]!);
+      checked = normalizeValue(f.type, value ?? null, labels[o]!);
     } catch (err) {
       throw new TransformError(job.view, first + r, (err as Error).message);
+    }
+    if (!into) out[o]![r] = checked;
+    else if (checked !== null) {
+      into[r] = checked as number;
+      valid[o]![r] = 1;
     }
   };
   if (job.mode === 'row') {
     const transform = job.transform as RowTransform;
-    const makeRow = rowMaker(names);
-    const columns = names.map((n) => job.columns[n]!);
+    const columns: ArrayLike<unknown>[] = [];
+    let kinds = '';
+    for (const n of names) {
+      const column = job.columns[n]!;
+      if (!isNumberColumn(column)) {
+        columns.push(column);
+        kinds += 'a';
+      } else if (column.valid) {
+        columns.push(column.numbers, column.valid);
+        kinds += 'v';
+      } else {
+        columns.push(column.numbers);
+        kinds += 'n';
+      }
+    }
+    const makeRow = rowMaker(names, kinds);
     for (let r = 0; r < job.rows; r++) {
       const row = makeRow(columns, r);
       let result: unknown;
@@ -132,11 +204,14 @@ export function runJob(job: TransformJob): TransformOutput {
       const values = result as Record<string, unknown>;
       for (let o = 0; o < job.outputs.length; o++) check(o, r, values[job.outputs[o]!.name]);
     }
-    return out;
+    return out.map((column, o) => {
+      const into = numbers[o];
+      return into ? { numbers: into, valid: valid[o]! } : column;
+    });
   }
   let result: unknown;
   try {
-    result = (job.transform as ColumnTransform)(job.columns, job.rows);
+    result = (job.transform as ColumnTransform)(job.columns as Record<string, unknown[]>, job.rows);
   } catch (err) {
     throw new TransformError(job.view, undefined, reasonOf(err));
   }
@@ -189,8 +264,8 @@ export class TransformRunner {
   }
 
   /** Runs one job at once under the limit (offline batches, which need no company). */
-  runNow(job: TransformJob): TransformOutput {
-    let out: TransformOutput | undefined;
+  runNow(job: TransformJob): OutputColumns {
+    let out: OutputColumns | undefined;
     let failure: unknown;
     let started = 0;
     (context as { __trove_run?: () => void }).__trove_run = () => {
