@@ -42,7 +42,8 @@ end
 if version ~= tonumber(ARGV[1]) then return {0, version} end
 redis.call('SET', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[4], ARGV[3])
+-- As with the file history, a snapshot already kept (the same version and hash) stays as it was.
+redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[3])
 if ARGV[6] == '1' then redis.call('PUBLISH', ARGV[5], ARGV[2]) end
 return {1, version}
 `;

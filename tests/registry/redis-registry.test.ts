@@ -264,6 +264,24 @@ describe('a Redis registry', () => {
     expect(missing.stderr).toMatch(/registry version 4 is not in the history of the registry in .*prefix/);
   });
 
+  it('refuses a registry key that holds no registry, for reads and applies alike, and writes nothing', async () => {
+    const config = await redisConfig(repo);
+    const store = openRegistryStore(config);
+    const client = createRegistryClient(config.registryRedis!);
+    const tag = `{${config.registryRedis!.prefix}}`;
+    try {
+      await client.set(`${tag}:current`, '{"formatVersion": 1, "version": "x"');
+      await expect(store.read()).rejects.toMatchObject({ code: 'REGISTRY_CORRUPT', status: 503 });
+      const err = await store.compareAndSwap(0, defs(['over'])).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'REGISTRY_CORRUPT' });
+      expect((err as Error).message).toMatch(/holds no readable registry/);
+      expect(await client.exists(`${tag}:version`, `${tag}:history`)).toBe(0);
+    } finally {
+      client.disconnect();
+      await store.close();
+    }
+  });
+
   it('keeps its keys in one hash slot, under the prefix as a hash tag', async () => {
     const config = await redisConfig(repo);
     const store = openRegistryStore(config);
