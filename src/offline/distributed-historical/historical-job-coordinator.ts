@@ -1,8 +1,8 @@
 /**
  * The coordinating side of a distributed training dataset (`trove historical --distributed`): it
  * checks the request and the entity table as a single process would, lists each view's files once,
- * splits the entity rows by entity hash into a job folder on the offline store, puts one shard per
- * non-empty bucket on the queue, reports each shard as workers take and finish it, and once every
+ * splits the entity rows by entity hash (per key group, shard-split.ts) into a job folder on the
+ * offline store, puts one shard per non-empty bucket of each group on the queue, reports each shard as workers take and finish it, and once every
  * shard is done merges the parts into the output file, identical to the single-process one. The job
  * folder is removed at the end, whether the job succeeded or failed.
  */
@@ -13,6 +13,7 @@ import { type Job, Queue, QueueEvents } from 'bullmq';
 import { TroveError } from '../../errors.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { resolveFeatures } from '../../registry/resolve-features.ts';
+import { ENTITY_ROW, ENTITY_TABLE } from '../entity-input.ts';
 import {
   checkWritable,
   type DatasetFile,
@@ -46,19 +47,29 @@ import {
   type QueueConfig,
 } from './historical-queue.ts';
 import { mergeParts } from './part-merge.ts';
-import { shardKeys, writeEntityShards } from './shard-split.ts';
+import { keyGroups, writeEntityShards } from './shard-split.ts';
 
 /** Shards the entity table is split into unless told otherwise. */
 export const DEFAULT_HISTORICAL_SHARDS = 4;
 
 /** Progress of a distributed training dataset, shard by shard and in total. */
 export interface HistoricalJobProgress {
-  /** The entity rows are split: `shards` non-empty shards holding `rows` entity rows in all. */
-  start?(fields: { job: string; shards: number; rows: number }): void;
+  /**
+   * The entity rows are split: `shards` non-empty shards, `groups` key groups (each entity row is
+   * in one shard per group), `rows` entity rows over all shards (the entity rows × groups).
+   */
+  start?(fields: { job: string; shards: number; groups: number; rows: number }): void;
   /** A worker took a shard (again, when `attempt` > 1). */
-  taken?(fields: { index: number; count: number; bucket: number; attempt: number }): void;
+  taken?(fields: { index: number; count: number; group: number; bucket: number; attempt: number }): void;
   /** A shard's part is written; `rows` of it, `seconds` from queueing. */
-  shard?(fields: { index: number; count: number; bucket: number; rows: number; seconds: number }): void;
+  shard?(fields: {
+    index: number;
+    count: number;
+    group: number;
+    bucket: number;
+    rows: number;
+    seconds: number;
+  }): void;
   /** The parts are being merged into the output. */
   merging?(fields: { rows: number }): void;
 }
@@ -111,7 +122,7 @@ export async function writeDistributedHistoricalFile(
     ...(request.features ? { features: request.features } : {}),
     ...(request.service !== undefined ? { service: request.service } : {}),
   });
-  const keys = shardKeys(registry, selections);
+  const groups = keyGroups(registry, selections, request.fullFeatureNames ?? false);
 
   const store = config.offlineStorePath;
   const id = randomUUID();
@@ -144,9 +155,15 @@ export async function writeDistributedHistoricalFile(
       ...request,
       lineage: { ...request.lineage, viewFiles: recording },
     });
-    let rows: number[];
+    let rows: number[][];
+    let columns: string[];
     try {
-      rows = await writeEntityShards(query.db.connection, folder, keys, buckets);
+      const described = await query.db.connection.runAndReadAll(`DESCRIBE ${ENTITY_TABLE}`);
+      columns = described
+        .getRowObjectsJS()
+        .map((r) => String(r.column_name))
+        .filter((c) => c !== ENTITY_ROW);
+      rows = await writeEntityShards(query.db.connection, folder, groups, buckets);
     } finally {
       query.close();
     }
@@ -154,12 +171,10 @@ export async function writeDistributedHistoricalFile(
       formatVersion: PLAN_FORMAT_VERSION,
       id,
       registryHash: registry.snapshot.hash,
-      request: {
-        features: request.features ? [...request.features] : null,
-        service: request.service ?? null,
-        fullFeatureNames: request.fullFeatureNames ?? false,
-      },
-      keys,
+      fullFeatureNames: request.fullFeatureNames ?? false,
+      columns,
+      outputs: query.outputs.map((o) => o.outputName),
+      groups,
       buckets,
       listings,
       rows,
@@ -167,20 +182,22 @@ export async function writeDistributedHistoricalFile(
     await writePlan(folder, plan);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
 
-    const filled = rows.flatMap((n, bucket) => (n > 0 ? [bucket] : []));
-    const total = rows.reduce((a, b) => a + b, 0);
-    progress.start?.({ job: id, shards: filled.length, rows: total });
+    const filled = rows.flatMap((counts, group) =>
+      counts.flatMap((n, bucket) => (n > 0 ? [{ group, bucket }] : [])),
+    );
+    const total = rows.flat().reduce((a, b) => a + b, 0);
+    progress.start?.({ job: id, shards: filled.length, groups: groups.length, rows: total });
     if ((await queue.getWorkersCount()) === 0)
       log('no worker takes training-dataset shards yet; the job waits for one', { job: id });
     const queuedAt = Date.now();
     jobs = await queue.addBulk(
-      filled.map((bucket, index) => ({
+      filled.map(({ group, bucket }, index) => ({
         name: id,
-        data: { jobId: id, bucket, index, count: filled.length },
+        data: { jobId: id, group, bucket, index, count: filled.length },
         opts: HISTORICAL_JOB_OPTIONS,
       })),
     );
-    log('queued training-dataset shards', { job: id, shards: filled.length, rows: total, buckets });
+    log('queued training-dataset shards', { job: id, shards: filled.length, groups: groups.length, buckets });
     const byJobId = new Map(jobs.map((j) => [j.id!, j]));
     const attempts = new Map<string, number>();
     events.on('active', ({ jobId }) => {
@@ -188,7 +205,8 @@ export async function writeDistributedHistoricalFile(
       if (!job) return;
       const attempt = (attempts.get(jobId) ?? 0) + 1;
       attempts.set(jobId, attempt);
-      progress.taken?.({ index: job.data.index, count: job.data.count, bucket: job.data.bucket, attempt });
+      const { index, count, group, bucket } = job.data;
+      progress.taken?.({ index, count, group, bucket, attempt });
     });
     const settled = await Promise.allSettled(
       jobs.map(async (job) => {
@@ -196,6 +214,7 @@ export async function writeDistributedHistoricalFile(
         progress.shard?.({
           index: job.data.index,
           count: job.data.count,
+          group: job.data.group,
           bucket: job.data.bucket,
           rows: result.rows,
           seconds: (Date.now() - queuedAt) / 1000,
@@ -210,12 +229,10 @@ export async function writeDistributedHistoricalFile(
         `training dataset: ${failures.length} of ${jobs.length} shards failed (first: ${failures[0]!.message}); nothing written`,
       );
     progress.merging?.({ rows: total });
-    const written = await mergeParts(
-      config,
-      filled.map((bucket) => partFile(folder, bucket)),
-      temp,
-      format,
+    const parts = groups.map((_, g) =>
+      filled.filter((s) => s.group === g).map((s) => partFile(folder, g, s.bucket)),
     );
+    const written = await mergeParts(config, plan, parts, temp, format);
     await rename(temp, target);
     log('merged training dataset', { job: id, rows: written, path: target });
     return { path: target, rows: written, format };

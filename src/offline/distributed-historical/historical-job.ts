@@ -1,9 +1,10 @@
 /**
  * A distributed training-dataset job as it lies in the offline store, which every worker sees:
  *
- *   <offlineStorePath>/jobs/historical/<id>/job.json            the plan (plan below)
- *                                           entities-<b>.parquet the entity rows of bucket b
- *                                           part-<b>.parquet     bucket b's training rows
+ *   <offlineStorePath>/jobs/historical/<id>/job.json                the plan (plan below)
+ *                                           entities-<g>-<b>.parquet entity rows of bucket b by
+ *                                                                    key group g's hash
+ *                                           part-<g>-<b>.parquet     their rows of group g's features
  *
  * The plan carries the coordinator's listing of each view's files: every shard reads exactly those
  * files (a compute that lands mid-job changes no shard's answer), and the dataset's manifest names
@@ -15,7 +16,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ViewFilesReader } from '../lineage/dataset-reads.ts';
 import type { ViewFiles } from '../view-files.ts';
-import type { ShardKey } from './entity-hash.ts';
+import type { KeyGroup } from './shard-split.ts';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -36,24 +37,28 @@ export interface HistoricalJobPlan {
   id: string;
   /** The registry the job was planned with; a worker seeing another refuses the shard. */
   registryHash: string;
-  request: { features: string[] | null; service: string | null; fullFeatureNames: boolean };
-  keys: ShardKey[];
+  fullFeatureNames: boolean;
+  /** The entity table's own columns, in order. */
+  columns: string[];
+  /** Output names of the requested features, in request order. */
+  outputs: string[];
+  groups: KeyGroup[];
   buckets: number;
   listings: PlannedListing[];
-  /** Entity rows per bucket, in bucket order. */
-  rows: number[];
+  /** Entity rows per bucket, in bucket order, per group. */
+  rows: number[][];
 }
 
 export function jobFolder(store: string, id: string): string {
   return path.join(store, 'jobs', 'historical', id);
 }
 
-export function entityShardFile(folder: string, bucket: number): string {
-  return path.join(folder, `entities-${bucket}.parquet`);
+export function entityShardFile(folder: string, group: number, bucket: number): string {
+  return path.join(folder, `entities-${group}-${bucket}.parquet`);
 }
 
-export function partFile(folder: string, bucket: number): string {
-  return path.join(folder, `part-${bucket}.parquet`);
+export function partFile(folder: string, group: number, bucket: number): string {
+  return path.join(folder, `part-${group}-${bucket}.parquet`);
 }
 
 /** A temporary name beside `file`, unique to one writer: renamed into place when complete. */

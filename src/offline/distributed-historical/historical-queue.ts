@@ -19,7 +19,8 @@ export type QueueConfig = Pick<ResolvedConfig, 'project' | 'onlineStore'>;
 /** What a queued shard carries (JSON): the job, found in the offline store, and which shard. */
 export interface HistoricalShardData {
   jobId: string;
-  /** The shard's bucket; the job's shard count is in its plan. */
+  /** The shard's key group and bucket (historical-job.ts). */
+  group: number;
   bucket: number;
   /** Position among the job's non-empty shards, from 0, and their count (for logs). */
   index: number;

@@ -8,8 +8,9 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { quoteString } from '../../duckdb/sql-literals.ts';
+import { quoteIdentifier, quoteString } from '../../duckdb/sql-literals.ts';
 import type { Registry } from '../../registry/registry.ts';
+import { ENTITY_ROW } from '../entity-input.ts';
 import { prepareHistoricalQuery } from '../historical-query.ts';
 import type { OfflineConfig } from '../offline-duckdb.ts';
 import {
@@ -91,26 +92,33 @@ export class HistoricalShardWorker {
       throw new UnrecoverableError(
         `the registry changed since training-dataset job ${plan.id} was planned (hash ${registry.snapshot.hash}, expected ${plan.registryHash})`,
       );
-    const target = partFile(folder, shard.bucket);
+    const group = plan.groups[shard.group];
+    if (!group)
+      throw new UnrecoverableError(`training-dataset job ${plan.id} has no key group ${shard.group}`);
+    const target = partFile(folder, shard.group, shard.bucket);
     const temp = tempBeside(target);
     const query = await prepareHistoricalQuery(
       config,
       registry,
       {
-        entities: entityShardFile(folder, shard.bucket),
-        ...(plan.request.features ? { features: plan.request.features } : {}),
-        ...(plan.request.service !== null ? { service: plan.request.service } : {}),
-        fullFeatureNames: plan.request.fullFeatureNames,
-        shard: { keys: plan.keys, buckets: plan.buckets, bucket: shard.bucket },
+        entities: entityShardFile(folder, shard.group, shard.bucket),
+        features: group.features,
+        fullFeatureNames: plan.fullFeatureNames,
+        shard: { keys: group.keys, buckets: plan.buckets, bucket: shard.bucket },
         lineage: { viewFiles: plannedReader(store, plan) },
       },
       temp,
     );
     let rows: number;
     try {
+      // The first group's parts carry the entity columns; the others only their features.
+      const sql =
+        shard.group === 0
+          ? query.sql
+          : `SELECT ${[ENTITY_ROW, ...group.outputs.map(quoteIdentifier)].join(', ')} FROM (${query.sql})`;
       // A part is read once, by the merge on the same store: fast to write matters more than small.
       const copied = await query.db.connection.runAndReadAll(
-        `COPY (${query.sql}) TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION snappy)`,
+        `COPY (${sql}) TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION snappy)`,
       );
       rows = Number(copied.getColumns()[0]?.[0] ?? 0);
       await rename(temp, target);
@@ -124,6 +132,7 @@ export class HistoricalShardWorker {
     log('joined training-dataset shard', {
       job: plan.id,
       shard: `${shard.index + 1}/${shard.count}`,
+      group: shard.group,
       bucket: shard.bucket,
       attempt: job.attemptsMade + 1,
       rows,

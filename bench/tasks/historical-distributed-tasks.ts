@@ -1,0 +1,119 @@
+/**
+ * Work measured by the historical.distributed scenario, run in child processes (see measure.ts):
+ * the single-process training dataset of offline.pit's data, and the same dataset through the
+ * shard queue with N worker processes (bench/tasks/historical-shard-worker-process.ts), started
+ * and listening before the timing. Each returns its time and the sha256 of its output, so the
+ * scenario checks that every run wrote the same bytes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { troveConfigSchema } from '../../src/config/trove-config.ts';
+import {
+  type DistributedHistoricalConfig,
+  writeDistributedHistoricalFile,
+} from '../../src/offline/distributed-historical/historical-job-coordinator.ts';
+import { writeHistoricalFile } from '../../src/offline/historical-output.ts';
+import { OnlineStore } from '../../src/online/online-store.ts';
+import { REDIS_URL } from '../online-bench-common.ts';
+import { benchConfig, benchRegistry, FEATURES } from './offline-pit-tasks.ts';
+
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'historical-shard-worker-process.ts');
+const PROJECT = 'bench';
+
+/** What a run reports: the seconds of the dataset's writing and its output's sha256. */
+export interface DatasetRun {
+  rows: number;
+  seconds: number;
+  sha256: string;
+}
+
+export function distributedBenchConfig(dir: string, keyPrefix: string): DistributedHistoricalConfig {
+  return {
+    ...benchConfig(dir),
+    project: PROJECT,
+    onlineStore: {
+      ...troveConfigSchema.parse({ project: PROJECT }).onlineStore,
+      redis: REDIS_URL,
+      keyPrefix,
+    },
+  };
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The single-process dataset (`trove historical` without --distributed, less the manifest). */
+export async function singleDataset(args: {
+  dir: string;
+  entities: string;
+  out: string;
+}): Promise<DatasetRun> {
+  const started = performance.now();
+  const file = await writeHistoricalFile(
+    benchConfig(args.dir),
+    benchRegistry(args.dir),
+    { entities: args.entities, features: FEATURES },
+    args.out,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { rows: file.rows, seconds, sha256: await sha256Of(file.path) };
+}
+
+function startWorker(dir: string, keyPrefix: string): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify({ dir, keyPrefix })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`shard worker exited with ${code}`)));
+  });
+  return { child, ready };
+}
+
+/** The same dataset through the queue, split into `shards`, joined by `workers` processes. */
+export async function distributedDataset(args: {
+  dir: string;
+  entities: string;
+  out: string;
+  workers: number;
+  shards: number;
+}): Promise<DatasetRun> {
+  const keyPrefix = `trove-bench-${randomUUID().slice(0, 8)}`;
+  const config = distributedBenchConfig(args.dir, keyPrefix);
+  const store = new OnlineStore(config.onlineStore, config.project);
+  const workers = Array.from({ length: args.workers }, () => startWorker(args.dir, keyPrefix));
+  try {
+    await Promise.all(workers.map((w) => w.ready));
+    const started = performance.now();
+    const file = await writeDistributedHistoricalFile(
+      config,
+      benchRegistry(args.dir),
+      { entities: args.entities, features: FEATURES },
+      args.out,
+      { shards: args.shards },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { rows: file.rows, seconds, sha256: await sha256Of(file.path) };
+  } finally {
+    await Promise.all(
+      workers.map(async ({ child }) => {
+        if (child.exitCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }),
+    );
+    await store.teardown();
+    await store.close();
+  }
+}
