@@ -80,7 +80,7 @@ describe('row-form jobs over number columns', () => {
     const job: TransformJob = {
       view: 'v',
       mode: 'row',
-      transform: (row) => ({ count: (row.n as number) > 1 ? 1.5 : 1 }),
+      transform: (row: Record<string, unknown>) => ({ count: (row.n as number) > 1 ? 1.5 : 1 }),
       columns: { n: asNumbers([1, 2], (n) => new Float64Array(n)) },
       rows: 2,
       outputs: [{ name: 'count', type: 'int32' }],
