@@ -31,6 +31,11 @@ export interface StatisticsInput {
   /** SQL of the group, read as text; one group ('') when absent. */
   group?: string;
   columns: readonly StatisticsColumn[];
+  /**
+   * Names of numeric columns with few distinct values per group (fewValueColumns): described from
+   * their distinct values, which costs less. The statistics are the same either way.
+   */
+  fewValues?: ReadonlySet<string>;
 }
 
 interface Column extends StatisticsColumn {
@@ -77,18 +82,49 @@ function emptyFeature(column: StatisticsColumn): StoredFeatureStatistics {
   return f;
 }
 
-/** Per group of a number's values: rows, non-null values, range, and its bins of finite values. */
-function numericSql(c: Column, g: string, relation: string): string {
+/**
+ * Per group of a number's values: rows, non-null values, range, and the count, sum and sum of
+ * squares of each bin of finite values, from `rows` with the group `g`, the value `v` and it as a
+ * DOUBLE `d`: a row per value, or with `counted`, a row per distinct value with `n`, the rows
+ * holding it.
+ */
+function binnedSql(rows: string, counted: boolean): string {
   const { negative, step } = binPartsSql('d');
-  return `SELECT ${c.index} AS i, g, sum(n) AS total, sum(n) FILTER (WHERE negative IS NOT NULL) AS present,
+  const sums = counted
+    ? 'sum(n) AS n, sum(n * d) AS s, sum(n * d * d) AS s2'
+    : 'count(*) AS n, sum(d) AS s, sum(d * d) AS s2';
+  return `SELECT g, sum(n) AS total, sum(n) FILTER (WHERE negative IS NOT NULL) AS present,
       min(low)::VARCHAR AS low, max(high)::VARCHAR AS high,
       list({'bin': ${binOfPartsSql('negative', 'step')}, 'n': n, 's': s, 's2': s2}) FILTER (WHERE isfinite(step)) AS bins
     FROM (
-      SELECT g, negative, step, count(*) AS n, min(v) AS low, max(v) AS high, sum(d) AS s, sum(d * d) AS s2
-      FROM (SELECT g, v, d, ${negative} AS negative, ${step} AS step
-        FROM (SELECT ${g} AS g, ${c.sql} AS v, ${c.sql}::DOUBLE AS d FROM ${relation}))
-      GROUP BY ALL)
+      SELECT g, negative, step, ${sums}, min(v) AS low, max(v) AS high
+      FROM (SELECT *, ${negative} AS negative, ${step} AS step FROM ${rows})
+      GROUP BY g, negative, step)
     GROUP BY g`;
+}
+
+/**
+ * Per group of a number's values, its statistics (see `binnedSql`) and, for a column with few
+ * distinct values, its sketch. Such a column is grouped by value first, and its bins and sketch
+ * are taken from the distinct values; any other is binned value by value, its sketch left to
+ * `registersSql`.
+ */
+function numericSql(c: Column, g: string, relation: string, fewValues: boolean): string {
+  if (!fewValues)
+    return `SELECT ${c.index} AS i, b.*, NULL::INTEGER[] AS entries FROM (${binnedSql(
+      `(SELECT ${g} AS g, ${c.sql} AS v, ${c.sql}::DOUBLE AS d FROM ${relation})`,
+      false,
+    )}) b`;
+  return `WITH vals AS MATERIALIZED (SELECT ${g} AS g, ${c.sql} AS v, count(*) AS n FROM ${relation} GROUP BY ALL)
+    SELECT ${c.index} AS i, b.*, h.entries FROM (${binnedSql('(SELECT *, v::DOUBLE AS d FROM vals)', true)}) b
+    LEFT JOIN (${hllEntriesSql('(SELECT g, hash(v) AS h FROM vals WHERE v IS NOT NULL)')}) h ON b.g = h.g`;
+}
+
+/** Per group, the sketch of a column's values, one by one. */
+function registersSql(c: Column, g: string, relation: string): string {
+  return `SELECT ${c.index} AS i, g, entries FROM (${hllEntriesSql(
+    `(SELECT ${g} AS g, hash(${c.sql}) AS h FROM ${relation} WHERE ${c.sql} IS NOT NULL)`,
+  )})`;
 }
 
 /**
@@ -155,9 +191,10 @@ export async function computeStatistics(
   const categorical = columns.filter((c) => c.kind === 'categorical');
   const counted = columns.filter((c) => c.kind === 'timestamp' || c.kind === 'other');
 
-  const numbers = unionOf(numeric.map((c) => numericSql(c, g, relation)));
+  const few = (c: Column) => input.fewValues?.has(c.name) ?? false;
+  const numbers = unionOf(numeric.map((c) => numericSql(c, g, relation, few(c))));
   if (numbers) {
-    for (const [i, group, total, present, low, high, bins] of await rows(connection, numbers)) {
+    for (const [i, group, total, present, low, high, bins, entries] of await rows(connection, numbers)) {
       const f = featureOf(i, group, total);
       f.count = asNumber(present);
       f.min = (low as string | null) ?? null;
@@ -185,6 +222,7 @@ export async function computeStatistics(
         };
       }
       f.histogram = histogram;
+      if (entries) addEntries(sketchOf(f), entries as number[]);
       if (moments) {
         f.mean = Number.isFinite(moments.mean) ? moments.mean : null;
         f.m2 = Number.isFinite(moments.m2) ? moments.m2 : null;
@@ -220,12 +258,7 @@ export async function computeStatistics(
   }
 
   const registers = unionOf(
-    [...numeric, ...counted].map(
-      (c) =>
-        `SELECT ${c.index} AS i, g, entries FROM (${hllEntriesSql(
-          `(SELECT ${g} AS g, hash(${c.sql}) AS h FROM ${relation} WHERE ${c.sql} IS NOT NULL)`,
-        )})`,
-    ),
+    [...numeric.filter((c) => !few(c)), ...counted].map((c) => registersSql(c, g, relation)),
   );
   if (registers) {
     for (const [i, group, entries] of await rows(connection, registers)) {

@@ -9,7 +9,8 @@ import { quoteIdentifier, quoteString } from '../../duckdb/sql-literals.ts';
 import { TroveError } from '../../errors.ts';
 import { type OfflineConfig, openOfflineDuckDb } from '../offline-duckdb.ts';
 import { computeStatistics } from './compute-statistics.ts';
-import type { StatisticsColumn, StatisticsSummary } from './feature-statistics.ts';
+import { type StatisticsColumn, type StatisticsSummary, statisticsKindOf } from './feature-statistics.ts';
+import { fewValueColumns } from './few-values.ts';
 import { emptyGroup, summarize } from './merge-statistics.ts';
 
 const TYPES: Record<string, ValueType> = {
@@ -74,9 +75,13 @@ export async function datasetStatistics(
         );
       return { name, type };
     });
+    const numeric = typed.filter((c) => statisticsKindOf(c.type) === 'numeric').map((c) => c.name);
     const groups = await computeStatistics(db.connection, {
       relation: `(SELECT ${typed.map((c) => quoteIdentifier(c.name)).join(', ') || '1 AS none'} FROM ${relation})`,
       columns: typed,
+      fewValues: /\.parquet$/i.test(file)
+        ? await fewValueColumns(db.connection, quoteString(file), numeric)
+        : new Set(),
     });
     return { file, ...summarize(typed, groups.get('') ?? emptyGroup(typed)) };
   } finally {

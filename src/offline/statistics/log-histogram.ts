@@ -28,9 +28,9 @@ export function binPartsSql(valueSql: string): { negative: string; step: string 
   };
 }
 
-/** SQL of the bin number of a finite value from `binPartsSql`'s parts. */
+/** SQL of the bin number from `binPartsSql`'s parts; null for NaN and infinities. */
 export function binOfPartsSql(negative: string, step: string): string {
-  return `(CASE WHEN ${step} + ${OFFSET} <= 0 THEN 0 WHEN ${negative} THEN -(${step} + ${OFFSET}) ELSE ${step} + ${OFFSET} END)::INTEGER`;
+  return `(CASE WHEN NOT isfinite(${step}) THEN NULL WHEN ${step} + ${OFFSET} <= 0 THEN 0 WHEN ${negative} THEN -(${step} + ${OFFSET}) ELSE ${step} + ${OFFSET} END)::INTEGER`;
 }
 
 /** The values a bin covers, `[lower, upper]` (open at one end; where does not matter here). */

@@ -29,7 +29,9 @@ import {
   groupStatisticsSchema,
   type StatisticsColumn,
   type StatisticsSummary,
+  statisticsKindOf,
 } from './feature-statistics.ts';
+import { fewValueColumns } from './few-values.ts';
 import { emptyGroup, mergeGroups, summarize } from './merge-statistics.ts';
 
 /** The file in a partition folder holding its statistics (not `*.parquet`, so no reader sees it). */
@@ -56,12 +58,34 @@ async function parquetNames(folder: string): Promise<string[]> {
   return (await readdir(folder).catch(() => [] as string[])).filter((n) => n.endsWith('.parquet')).sort();
 }
 
-/** The rows of partitions `dates` of `folder` with their date; `union_by_name` for files older than a feature. */
-function partitionsRelation(folder: string, dates: readonly string[] | '*', unionByName: boolean): string {
+/** SQL of the list of files of partitions `dates` of `folder`. */
+function partitionFiles(folder: string, dates: readonly string[] | '*'): string {
   const globs = (dates === '*' ? ['*'] : dates).map((d) =>
     quoteString(path.join(folder, `date=${d}`, '*.parquet')),
   );
-  return `read_parquet([${globs.join(', ')}], hive_partitioning = true, hive_types = {'date': VARCHAR}${unionByName ? ', union_by_name = true' : ''})`;
+  return `[${globs.join(', ')}]`;
+}
+
+/** The rows of partitions `dates` of `folder` with their date; `union_by_name` for files older than a feature. */
+function partitionsRelation(folder: string, dates: readonly string[] | '*', unionByName: boolean): string {
+  return `read_parquet(${partitionFiles(folder, dates)}, hive_partitioning = true, hive_types = {'date': VARCHAR}${unionByName ? ', union_by_name = true' : ''})`;
+}
+
+/** Statistics of partitions `dates` of `folder`, by date. */
+async function describePartitions(
+  connection: DuckDBConnection,
+  folder: string,
+  dates: readonly string[] | '*',
+  columns: readonly StatisticsColumn[],
+  unionByName: boolean,
+): Promise<Map<string, GroupStatistics>> {
+  const numeric = columns.filter((c) => statisticsKindOf(c.type) === 'numeric').map((c) => c.name);
+  return computeStatistics(connection, {
+    relation: partitionsRelation(folder, dates, unionByName),
+    group: 'date',
+    columns,
+    fewValues: await fewValueColumns(connection, partitionFiles(folder, dates), numeric),
+  });
 }
 
 /**
@@ -77,11 +101,7 @@ export async function recordStagedStatistics(
 ): Promise<void> {
   if (options.statistics === false || staged.size === 0) return;
   const columns = statisticsColumns(view);
-  const groups = await computeStatistics(connection, {
-    relation: partitionsRelation(staging, '*', false),
-    group: 'date',
-    columns,
-  });
+  const groups = await describePartitions(connection, staging, '*', columns, false);
   for (const date of staged) {
     const folder = path.join(staging, `date=${date}`);
     const stats = groups.get(date);
@@ -169,11 +189,13 @@ export async function viewStatistics(
   if (withFiles.length > 0) {
     const db = await openOfflineDuckDb(config);
     try {
-      const fresh = await computeStatistics(db.connection, {
-        relation: partitionsRelation(viewFolder(store, viewName), withFiles, true),
-        group: 'date',
+      const fresh = await describePartitions(
+        db.connection,
+        viewFolder(store, viewName),
+        withFiles,
         columns,
-      });
+        true,
+      );
       groups.push(...fresh.values());
     } finally {
       db.close();
