@@ -110,7 +110,7 @@ export async function materializeViewRange(options: ViewRunOptions): Promise<Vie
       const event = rows.eventMicros(row);
       if (event > newest) newest = event;
       rows.encode(row, value);
-      batch.add(store.keys.entity(rows.entityText(row)), field, tieTypes, value.view());
+      batch.addEntity(rows.entityText(row), field, tieTypes, value.view());
     }
     if (batch.rows >= batchSize) await send();
   }

@@ -5,12 +5,15 @@
  * script calls (write-newest-script.ts) assembled from the same bytes, for all rows or only those
  * the inserts left. A finished batch can be sent, and sent again, either way.
  */
+import type { OnlineKeys } from './online-keys.ts';
 import { RespWriter, respArgs } from './resp/resp-writer.ts';
 import type { WriteBatch } from './write-newest.ts';
 import { ROWS_PER_CALL, WRITE_NEWEST_SHA } from './write-newest-script.ts';
 
 const HSETNX_HEAD = Buffer.from('*4\r\n$6\r\nHSETNX\r\n', 'latin1');
 const EVALSHA_HEAD = respArgs('EVALSHA', WRITE_NEWEST_SHA);
+/** What ends an entity hash's name after the entity text (online-keys.ts). */
+const ENTITY_TAIL = Buffer.from('}', 'latin1');
 
 export class NewestWriteBatch implements WriteBatch {
   /** Rows added so far. */
@@ -25,11 +28,35 @@ export class NewestWriteBatch implements WriteBatch {
   /** Field → type signature, for every field of the batch. */
   private readonly types = new Map<string, string>();
 
+  /** The start of every entity hash's name, and its end, as bytes (for `addEntity`). */
+  private readonly entityHead: Buffer;
+
+  /** `keys`: the names of the entity hashes `addEntity` writes to (writing a new writer's own). */
+  constructor(keys?: OnlineKeys) {
+    this.entityHead = Buffer.from(keys?.entityPrefix ?? '', 'utf8');
+  }
+
   /**
    * Adds a row: the entity hash, the view's field and type signature (`tieTypes`), the encoded
    * value (copied here).
    */
   add(key: string, field: string, tieTypes: string, value: Uint8Array): void {
+    this.startRow(field, tieTypes);
+    const keyAt = this.writer.length;
+    this.writer.string(key);
+    this.endRow(keyAt, value);
+  }
+
+  /** Adds a row as `add` does, its key being the entity hash of `entityText`, written as bytes. */
+  addEntity(entityText: string, field: string, tieTypes: string, value: Uint8Array): void {
+    if (this.entityHead.length === 0) throw new Error('a write batch made without keys has no entity hashes');
+    this.startRow(field, tieTypes);
+    const keyAt = this.writer.length;
+    this.writer.joined(this.entityHead, entityText, ENTITY_TAIL);
+    this.endRow(keyAt, value);
+  }
+
+  private startRow(field: string, tieTypes: string): void {
     if (this.commands) throw new Error('a write batch was added to after it was finished');
     // Rows of one view share their field: it is encoded once per run of equal fields.
     if (field !== this.field || this.rows === 0) {
@@ -37,10 +64,11 @@ export class NewestWriteBatch implements WriteBatch {
       this.fieldBytes = respArgs(field);
       this.types.set(field, tieTypes);
     }
+    this.writer.raw(HSETNX_HEAD);
+  }
+
+  private endRow(keyAt: number, value: Uint8Array): void {
     const w = this.writer;
-    w.raw(HSETNX_HEAD);
-    const keyAt = w.length;
-    w.string(key);
     const fieldAt = w.length;
     w.raw(this.fieldBytes).bytes(value);
     let at = 3 * this.rows;

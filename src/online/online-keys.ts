@@ -17,7 +17,8 @@ export const ONLINE_KEY_FORMAT = 'o1';
 export class OnlineKeys {
   /** `<keyPrefix>:<project>`, the root of every key of the project. */
   readonly base: string;
-  private readonly entityPrefix: string;
+  /** What every entity hash's name starts with; `}` ends it after the entity text. */
+  readonly entityPrefix: string;
 
   constructor(keyPrefix: string, project: string) {
     this.base = projectKeyBase(keyPrefix, project);

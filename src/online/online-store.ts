@@ -309,7 +309,7 @@ export class OnlineStore {
 
   /** An empty batch of rows for `writeBatch`, in the form this store's connection sends fastest. */
   createWriteBatch(): WriteBatch {
-    return this.fast ? new NewestWriteBatch() : new OnlineWriteList();
+    return this.fast ? new NewestWriteBatch(this.keys) : new OnlineWriteList(this.keys);
   }
 
   /** Writes a batch from `createWriteBatch` under the newest-wins rule; resolves to rows replaced. */

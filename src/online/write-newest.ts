@@ -7,6 +7,7 @@ import { clusterScript, evalEach, type ScriptCall } from './cluster-script.ts';
 import type { InsertFirst } from './insert-first.ts';
 import { keySlot } from './key-slot.ts';
 import { NewestWriteBatch } from './newest-write-batch.ts';
+import type { OnlineKeys } from './online-keys.ts';
 import { isCluster, type RedisClient } from './redis-client.ts';
 import { RespConnection } from './resp/resp-connection.ts';
 import { RespError } from './resp/resp-reply.ts';
@@ -30,6 +31,8 @@ export interface OnlineWrite {
 export interface WriteBatch {
   /** Adds a row; `value` is copied, so the caller may reuse its bytes. */
   add(key: string, field: string, tieTypes: string, value: Uint8Array): void;
+  /** Adds a row of the entity hash of `entityText` (see online-keys.ts), as `add` does. */
+  addEntity(entityText: string, field: string, tieTypes: string, value: Uint8Array): void;
   readonly rows: number;
 }
 
@@ -37,12 +40,18 @@ export interface WriteBatch {
 export class OnlineWriteList implements WriteBatch {
   readonly writes: OnlineWrite[] = [];
 
+  constructor(private readonly keys: OnlineKeys) {}
+
   get rows(): number {
     return this.writes.length;
   }
 
   add(key: string, field: string, tieTypes: string, value: Uint8Array): void {
     this.writes.push({ key, field, tieTypes, value: Buffer.from(value) });
+  }
+
+  addEntity(entityText: string, field: string, tieTypes: string, value: Uint8Array): void {
+    this.add(this.keys.entity(entityText), field, tieTypes, value);
   }
 }
 

@@ -76,6 +76,33 @@ export class RespWriter {
     return this;
   }
 
+  /**
+   * One bulk string: the bytes of `head`, then `text`, then the bytes of `tail`. A key under a fixed
+   * prefix, written without building its string; `text` is ASCII in the hot case (entity texts
+   * are), anything else takes a general copy.
+   */
+  joined(head: Uint8Array, text: string, tail: Uint8Array): this {
+    const length = text.length;
+    const start = this.used;
+    this.header(DOLLAR, head.length + length + tail.length);
+    this.reserve(head.length + length + tail.length + 2);
+    const buf = this.buf;
+    buf.set(head, this.used);
+    let at = this.used + head.length;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        this.used = start;
+        return this.bytes(Buffer.concat([head, Buffer.from(text, 'utf8'), tail]));
+      }
+      buf[at++] = c;
+    }
+    for (let i = 0; i < tail.length; i++) buf[at++] = tail[i]!;
+    buf.writeUInt16LE(CRLF, at);
+    this.used = at + 2;
+    return this;
+  }
+
   bytes(b: Uint8Array): this {
     this.header(DOLLAR, b.length);
     this.reserve(b.length + 2);
