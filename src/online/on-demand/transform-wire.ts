@@ -181,8 +181,9 @@ export class WireReader {
         return false;
       case BYTES: {
         const n = this.u32();
-        // A copy: the ring's bytes are written over once released.
-        const v = this.bytes.slice(this.at, this.at + n);
+        // A copy, and a plain Uint8Array whatever `bytes` is: the ring's bytes are written over once released.
+        const v = new Uint8Array(n);
+        v.set(this.bytes.subarray(this.at, this.at + n));
         this.at += n;
         return v;
       }
