@@ -37,6 +37,61 @@ const STRING_CELL = 16;
 const INLINE_STRING = 12;
 
 /**
+ * Strings of a chunk that lie one after the other in memory (as a Parquet page's do) are read in
+ * one copy: each starts less than this many bytes past the end of the one before. Every byte read
+ * then lies between two bytes of strings less than a page apart, so on memory DuckDB has mapped.
+ */
+const RUN_GAP = 16;
+/** Longest run read at once. */
+const MAX_RUN = 1 << 24;
+
+/**
+ * Where the long (not inline) strings of a VARCHAR column's chunk are: runs of them copied out of
+ * DuckDB's memory one call each (a call per string costs about 1 µs), and each row's run and
+ * offset in it.
+ */
+interface StringHeap {
+  runs: Uint8Array[];
+  run: Int32Array;
+  offset: Int32Array;
+}
+
+function stringHeap(raw: RawColumn, view: DataView, rows: number): StringHeap {
+  const heap: StringHeap = { runs: [], run: new Int32Array(rows), offset: new Int32Array(rows) };
+  let first = -1;
+  let start = 0;
+  let end = 0;
+  const close = () => {
+    if (first < 0) return;
+    heap.runs.push(
+      duckdbBindings.get_data_from_pointer(
+        raw.bytes.buffer as ArrayBuffer,
+        raw.bytes.byteOffset + first * STRING_CELL + 8,
+        end - start,
+      ),
+    );
+  };
+  for (let row = 0; row < rows; row++) {
+    const at = row * STRING_CELL;
+    const length = view.getUint32(at, true);
+    if (length <= INLINE_STRING || !rawValid(raw, row)) continue;
+    // User-space addresses are below 2^53: exact as numbers.
+    const pointer = view.getUint32(at + 12, true) * 0x1_0000_0000 + view.getUint32(at + 8, true);
+    const gap = pointer - end;
+    if (first < 0 || gap < 0 || gap >= RUN_GAP || pointer + length - start > MAX_RUN) {
+      close();
+      first = row;
+      start = pointer;
+    }
+    end = pointer + length;
+    heap.run[row] = heap.runs.length;
+    heap.offset[row] = pointer - start;
+  }
+  close();
+  return heap;
+}
+
+/**
  * A VARCHAR column written as the UTF-8 bytes DuckDB holds, which is what the online value keeps:
  * no JS string per cell decoded only to be encoded back.
  */
@@ -45,6 +100,7 @@ function stringCellWriter(vector: DuckDBVector, rows: number): CellWriter | unde
   if (!raw) return undefined;
   const bytes = raw.bytes;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const heap = stringHeap(raw, view, rows);
   return (w, row) => {
     if (!rawValid(raw, row)) {
       w.u8(0);
@@ -53,11 +109,8 @@ function stringCellWriter(vector: DuckDBVector, rows: number): CellWriter | unde
     w.u8(1);
     const at = row * STRING_CELL;
     const length = view.getUint32(at, true);
-    if (length <= INLINE_STRING) w.bytes(bytes.subarray(at + 4, at + 4 + length));
-    else
-      w.bytes(
-        duckdbBindings.get_data_from_pointer(bytes.buffer as ArrayBuffer, bytes.byteOffset + at + 8, length),
-      );
+    if (length <= INLINE_STRING) w.bytesAt(bytes, at + 4, length);
+    else w.bytesAt(heap.runs[heap.run[row]!]!, heap.offset[row]!, length);
   };
 }
 

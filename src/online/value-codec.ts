@@ -89,6 +89,17 @@ export class ByteWriter {
     this.pos += bytes.length;
   }
 
+  /** `n` bytes of `src` from `at`, length first, as `bytes` writes them; no view of them made. */
+  bytesAt(src: Uint8Array, at: number, n: number): void {
+    this.varint(n);
+    if (n <= 64) this.copy(src, at, n);
+    else {
+      this.ensure(n);
+      this.buf.set(src.subarray(at, at + n), this.pos);
+      this.pos += n;
+    }
+  }
+
   /** `n` bytes of `src` from `at`, as they are (a fixed-width value already in this layout). */
   copy(src: Uint8Array, at: number, n: number): void {
     this.ensure(n);

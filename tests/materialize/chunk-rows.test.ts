@@ -4,6 +4,9 @@
  * the same bytes, under the same entity text, as the general per-value path does.
  */
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +136,38 @@ describe('materialization chunk encoding', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('reads strings lying back to back in memory (a Parquet page) in runs, to the same bytes', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'trove-chunk-rows-'));
+    try {
+      const file = path.join(dir, 'rows.parquet');
+      // Lengths from 0 to 80 (inline up to 12, longer ones by pointer), nulls, multi-byte text.
+      await connection.run(`COPY (SELECT i::BIGINT AS k, i::BIGINT AS ev, NULL::BIGINT AS cr,
+          NULL::INTEGER, NULL::BIGINT, NULL::FLOAT, NULL::DOUBLE, NULL::BOOLEAN,
+          CASE WHEN i % 7 = 3 THEN NULL ELSE repeat(CASE WHEN i % 5 = 0 THEN 'ü' ELSE 'x' END, i % 81) || i::VARCHAR END AS s,
+          NULL::BIGINT, NULL::BLOB, NULL::BIGINT[]
+        FROM range(5000) t(i)) TO ${quoteString(file)} (FORMAT parquet)`);
+      const result = await connection.stream(`SELECT * FROM read_parquet(${quoteString(file)})`);
+      const w = new ByteWriter();
+      let rows = 0;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const fast = new ChunkRows(chunk, codec);
+        const vectors = Array.from({ length: chunk.columnCount }, (_, c) => chunk.getColumnVector(c));
+        for (let i = 0; i < chunk.rowCount; i++) {
+          fast.encode(i, w);
+          const expected = codec.encode(vectors[1]!.getItem(i) as bigint, null, (f) =>
+            vectors[3 + f]!.getItem(i),
+          );
+          expect(Buffer.from(w.view()).toString('hex')).toBe(expected.toString('hex'));
+        }
+        rows += chunk.rowCount;
+      }
+      expect(rows).toBe(5000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
