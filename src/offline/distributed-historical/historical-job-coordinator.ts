@@ -129,14 +129,16 @@ export async function writeDistributedHistoricalFile(
   const folder = jobFolder(store, id);
   await checkStoreFolder(store, folder);
   await mkdir(folder, { recursive: true });
+  // BullMQ leaves connections it is given open when it closes: they are closed here at the end.
+  const connections = [historicalQueueConnection(config), historicalQueueConnection(config)];
   const queue = new Queue<HistoricalShardData, HistoricalShardResult>(HISTORICAL_QUEUE, {
-    connection: historicalQueueConnection(config),
+    connection: connections[0]!,
     prefix: historicalQueuePrefix(config),
   });
   queue.on('error', () => {});
   queue.setMaxListeners(0);
   const events = new QueueEvents(HISTORICAL_QUEUE, {
-    connection: historicalQueueConnection(config),
+    connection: connections[1]!,
     prefix: historicalQueuePrefix(config),
   });
   events.on('error', () => {});
@@ -244,6 +246,7 @@ export async function writeDistributedHistoricalFile(
   } finally {
     await removeJobFolder(folder);
     await Promise.allSettled([events.close(), queue.close()]);
+    for (const c of connections) c.disconnect();
   }
 }
 

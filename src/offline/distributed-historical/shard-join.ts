@@ -49,14 +49,17 @@ export interface HistoricalShardWorkerOptions {
 /** A worker process's consumer of the training-dataset shard queue. */
 export class HistoricalShardWorker {
   private readonly worker: Worker<HistoricalShardData, HistoricalShardResult>;
+  /** Closed by `close`: BullMQ leaves a connection it is given open. */
+  private readonly connection: ReturnType<typeof historicalQueueConnection>;
 
   constructor(private readonly options: HistoricalShardWorkerOptions) {
     const holdMs = options.holdMs ?? (Number(process.env.TROVE_SHARD_LOCK_MS) || 30_000);
+    this.connection = historicalQueueConnection(options.config);
     this.worker = new Worker<HistoricalShardData, HistoricalShardResult>(
       HISTORICAL_QUEUE,
       (job) => this.process(job),
       {
-        connection: historicalQueueConnection(options.config),
+        connection: this.connection,
         prefix: historicalQueuePrefix(options.config),
         concurrency: options.concurrency ?? 1,
         lockDuration: holdMs,
@@ -144,5 +147,6 @@ export class HistoricalShardWorker {
   /** Stops taking shards, lets the one under way finish, and closes the worker's connections. */
   async close(): Promise<void> {
     await this.worker.close();
+    this.connection.disconnect();
   }
 }
