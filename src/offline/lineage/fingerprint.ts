@@ -12,7 +12,7 @@
  * checking out a repo changes it without changing the content.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
@@ -76,9 +76,11 @@ function sampledRanges(size: number): [offset: number, length: number][] {
 }
 
 function fingerprintFileSync(file: string): FileFingerprint {
-  const fd = openSync(file, 'r');
+  // Non-blocking: opening a named pipe given as a source would otherwise wait, holding the event loop.
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`cannot fingerprint ${file}: not a regular file`);
     const hash = createHash('sha256');
     let fingerprint: string;
     if (st.size <= FULL_LIMIT) {

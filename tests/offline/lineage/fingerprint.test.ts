@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,9 +67,12 @@ describe('file fingerprints', () => {
     expect(await sameFingerprint(file, before)).toBe(true);
   });
 
-  it('reject for a missing file or a folder', async () => {
+  it('reject for a missing file, a folder or a named pipe, without waiting on the pipe', async () => {
     await expect(fingerprintFile(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
-    await expect(fingerprintFile(dir)).rejects.toThrow(/EISDIR/);
+    await expect(fingerprintFile(dir)).rejects.toThrow(/not a regular file/);
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    await expect(fingerprintFile(fifo)).rejects.toThrow(/not a regular file/);
     expect(await sameFingerprint(path.join(dir, 'missing'), { size: 0, fingerprint: 'x' })).toBe(false);
   });
 });
