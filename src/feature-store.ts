@@ -355,7 +355,10 @@ export class FeatureStore {
     return viewStatistics(this.config, await this.registry(), view, range);
   }
 
-  /** The statistics of a training dataset's feature columns, the dataset found by id or name. */
+  /**
+   * The statistics of a training dataset's feature columns, the dataset found by id or name: as
+   * its manifest records them, or computed from its file for a manifest written before they were.
+   */
   async datasetStatistics(idOrName: string): Promise<DatasetStatistics & { dataset: string }> {
     const [{ datasetStatistics }, { resolve }, datasets] = await Promise.all([
       import('./offline/statistics/dataset-statistics.ts'),
@@ -364,6 +367,7 @@ export class FeatureStore {
     ]);
     const manifest = await datasets.get(idOrName);
     const file = resolve(this.config.repoDir, manifest.output.path);
+    if (manifest.statistics) return { dataset: manifest.id, file, ...manifest.statistics };
     const stats = await datasetStatistics(
       this.config,
       file,

@@ -5,6 +5,7 @@ import type { ReproduceResult, VerifyReport } from '../../offline/lineage/datase
 import { openReporter } from '../output/reporter.ts';
 import { formatCount, formatRate, formatSeconds } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
+import { summaryLines } from './stats.ts';
 
 interface ListOptions extends RepoOptions {
   json?: boolean;
@@ -43,6 +44,11 @@ function printManifest(m: DatasetManifest): void {
     'sources:',
     ...m.sources.map((s) => `  ${s.source} (${s.kind}) ${s.path} ${s.size} bytes ${s.fingerprint}`),
     `output: ${m.output.path}, ${m.output.format}, ${m.output.rows} rows, sha256 ${m.output.sha256}`,
+    ...(m.statistics
+      ? [`statistics: ${m.statistics.rows} rows`, ...summaryLines(m.statistics)]
+      : m.statistics === null
+        ? ['statistics: none (an Arrow file)']
+        : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { FeatureSummary } from '../../offline/statistics/feature-statistics.ts';
+import type { FeatureSummary, StatisticsSummary } from '../../offline/statistics/feature-statistics.ts';
 import type { ViewStatistics } from '../../offline/statistics/view-statistics.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
 
@@ -51,11 +51,8 @@ function detail(f: FeatureSummary): string | undefined {
   return undefined;
 }
 
-/** The statistics for people: one line per feature, then quantiles and histograms or top values. */
-export function statisticsText(stats: ViewStatistics): string {
-  const range = stats.from
-    ? `partitions ${stats.from} to ${stats.to} (${stats.partitions})`
-    : 'no partitions';
+/** Statistics for people: one line per feature, then quantiles and histograms or top values. */
+export function summaryLines(stats: StatisticsSummary): string[] {
   const header = ['feature', 'type', 'count', 'nulls', 'null %', 'distinct', 'min', 'max', 'mean', 'stddev'];
   const rows = stats.features.map((f) => [
     f.name,
@@ -71,9 +68,19 @@ export function statisticsText(stats: ViewStatistics): string {
   ]);
   const details = stats.features.map(detail).filter((d): d is string => d !== undefined);
   return [
-    `Statistics of ${stats.view}: ${stats.rows} rows, ${range}`,
     ...columns(header, rows, new Set([2, 3, 4, 5, 8, 9])).map((l) => `  ${l}`),
     ...(details.length > 0 ? ['', ...details.map((d) => `  ${d}`)] : []),
+  ];
+}
+
+/** A view's statistics for people. */
+export function statisticsText(stats: ViewStatistics): string {
+  const range = stats.from
+    ? `partitions ${stats.from} to ${stats.to} (${stats.partitions})`
+    : 'no partitions';
+  return [
+    `Statistics of ${stats.view}: ${stats.rows} rows, ${range}`,
+    ...summaryLines(stats),
     ...(stats.describedOnRead.length > 0
       ? [`(${stats.describedOnRead.length} partitions had no up-to-date statistics and were read now)`]
       : []),

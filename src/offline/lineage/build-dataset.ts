@@ -2,8 +2,8 @@
  * Writing a training dataset with its manifest (SPEC §9): the dataset is written as
  * `writeHistoricalFile` writes it, while a hook records every partition file the query lists; the
  * fingerprints of those files, of the entity input and of the source files are taken while DuckDB
- * runs the join, so the manifest adds little more than the sha256 of the output to the dataset's
- * time (bench scenario offline.manifest).
+ * runs the join, so the manifest adds little more than the sha256 and the statistics of the output
+ * to the dataset's time (bench scenario offline.manifest).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { entityFilePath } from '../entity-input.ts';
 import { type DatasetFile, writeHistoricalFile } from '../historical-output.ts';
 import type { HistoricalRequest } from '../historical-query.ts';
 import type { OfflineConfig } from '../offline-duckdb.ts';
+import { datasetStatistics } from '../statistics/dataset-statistics.ts';
+import type { StatisticsSummary } from '../statistics/feature-statistics.ts';
 import { checkStoreFolder } from '../store-folder.ts';
 import { codeVersion, troveVersion } from './code-version.ts';
 import {
@@ -104,6 +106,22 @@ async function fingerprintPartitions(
 }
 
 /**
+ * Statistics of the dataset's feature columns, computed by DuckDB from the file as written, beside
+ * its sha256 (`offline.manifest` bench); none for an Arrow file, which DuckDB does not read.
+ */
+async function outputStatistics(
+  config: OfflineConfig,
+  file: DatasetFile,
+  features: readonly string[],
+): Promise<StatisticsSummary | null> {
+  if (file.format === 'arrow') return null;
+  const { file: _, ...summary } = await datasetStatistics(config, file.path, features, {
+    skipUndescribed: true,
+  });
+  return summary;
+}
+
+/**
  * Writes a training dataset to `out` and records its manifest in the catalog. The manifest is
  * written after the file is in place: a crash in between leaves a dataset without a manifest, never
  * a manifest without its dataset.
@@ -180,8 +198,13 @@ export async function writeDataset(
       target,
     );
     const written = performance.now();
-    const [outputHash, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
+    const [outputHash, statistics, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
       sha256File(file.path),
+      outputStatistics(
+        config,
+        file,
+        outputs.map((o) => o.outputName),
+      ),
       fingerprintPartitions(recorder.reads, prints),
       sources,
       entityPrint ?? fingerprintFile(entityCopy!),
@@ -226,6 +249,7 @@ export async function writeDataset(
       })),
       sources: sourcePrints,
       output: { path: file.path, format: file.format, rows: file.rows, sha256: outputHash },
+      statistics,
     };
     await writeManifest(store, manifest);
     if (options.timings) options.timings.manifestMs = performance.now() - written;

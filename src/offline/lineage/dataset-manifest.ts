@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { identifierSchema } from '../../definitions/identifier.ts';
+import { statisticsSummarySchema } from '../statistics/feature-statistics.ts';
 
 export const MANIFEST_FORMAT_VERSION = 1;
 
@@ -84,6 +85,12 @@ export const datasetManifestSchema = z.strictObject({
     rows: z.number().int().nonnegative(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   }),
+  /**
+   * Statistics of the output's feature columns, computed from the file as written (SPEC §10); null
+   * for an Arrow file, which DuckDB does not read. Absent from manifests written before datasets
+   * recorded them.
+   */
+  statistics: statisticsSummarySchema.nullable().optional(),
 });
 
 export type DatasetManifest = z.infer<typeof datasetManifestSchema>;

@@ -4,7 +4,7 @@
  * `GET /datasets/:id/stats` answers.
  */
 
-import type { ValueType } from '../../definitions/value-type.ts';
+import type { ScalarType, ValueType } from '../../definitions/value-type.ts';
 import { quoteIdentifier, quoteString } from '../../duckdb/sql-literals.ts';
 import { TroveError } from '../../errors.ts';
 import { type OfflineConfig, openOfflineDuckDb } from '../offline-duckdb.ts';
@@ -13,7 +13,7 @@ import { type StatisticsColumn, type StatisticsSummary, statisticsKindOf } from 
 import { fewValueColumns } from './few-values.ts';
 import { emptyGroup, summarize } from './merge-statistics.ts';
 
-const TYPES: Record<string, ValueType> = {
+const TYPES: Record<string, ScalarType> = {
   INTEGER: 'int32',
   BIGINT: 'int64',
   FLOAT: 'float32',
@@ -22,7 +22,14 @@ const TYPES: Record<string, ValueType> = {
   BOOLEAN: 'bool',
   BLOB: 'bytes',
   'TIMESTAMP WITH TIME ZONE': 'timestamp',
+  TIMESTAMP: 'timestamp',
 };
+
+/** The value type of a column as DuckDB reads it from the file, lists of scalars included. */
+function typeOf(duckdbType: string): ValueType | undefined {
+  const element = duckdbType.endsWith('[]') ? TYPES[duckdbType.slice(0, -2)] : undefined;
+  return element ? `list<${element}>` : TYPES[duckdbType];
+}
 
 function relationOf(file: string): string {
   if (/\.parquet$/i.test(file)) return `read_parquet(${quoteString(file)})`;
@@ -38,12 +45,14 @@ export type DatasetStatistics = StatisticsSummary & { file: string };
 
 /**
  * Statistics of `columns` of the dataset `file` (.parquet or .csv), typed as the file stores them;
- * every column of a type statistics describe when `columns` is absent.
+ * every column of a type statistics describe when `columns` is absent. With `skipUndescribed`, a
+ * column of another type is left out rather than refused.
  */
 export async function datasetStatistics(
   config: OfflineConfig,
   file: string,
   columns?: readonly string[],
+  options: { skipUndescribed?: boolean } = {},
 ): Promise<DatasetStatistics> {
   const relation = relationOf(file);
   const db = await openOfflineDuckDb(config, [file]);
@@ -58,8 +67,9 @@ export async function datasetStatistics(
         `${file}: cannot be read: ${(err as Error).message.split('\n')[0]}`,
       );
     }
-    const wanted =
-      columns ?? [...described.keys()].filter((name) => TYPES[described.get(name) ?? ''] !== undefined);
+    const describable = (name: string) => typeOf(described.get(name) ?? '') !== undefined;
+    const skip = columns === undefined || options.skipUndescribed === true;
+    const wanted = (columns ?? [...described.keys()]).filter((name) => !skip || describable(name));
     const typed: StatisticsColumn[] = wanted.map((name) => {
       const duckdbType = described.get(name);
       if (duckdbType === undefined)
@@ -67,7 +77,7 @@ export async function datasetStatistics(
           'UNKNOWN_COLUMN',
           `${file}: no column ${name}; it has ${[...described.keys()].join(', ')}`,
         );
-      const type = TYPES[duckdbType];
+      const type = typeOf(duckdbType);
       if (type === undefined)
         throw new TroveError(
           'UNSUPPORTED_COLUMN_TYPE',

@@ -75,38 +75,54 @@ export const QUANTILES = [
 ] as const;
 export type QuantileName = (typeof QUANTILES)[number][0];
 
-/** One feature's statistics as shown: merged over every group asked for. */
-export interface FeatureSummary {
-  name: string;
-  type: ValueType;
+const extremeSchema = z.union([z.number(), z.string()]).nullable();
+
+/**
+ * One feature's statistics as shown: merged over every group asked for. A schema too, since a
+ * training dataset's manifest records them and is checked when read.
+ */
+export const featureSummarySchema = z.strictObject({
+  name: z.string(),
+  type: valueTypeSchema,
   /** Non-null values. */
-  count: number;
-  nulls: number;
+  count: z.number().int().nonnegative(),
+  nulls: z.number().int().nonnegative(),
   /** nulls / rows; null when there are no rows. */
-  nullFraction: number | null;
+  nullFraction: z.number().nullable(),
   /** Approximate distinct non-null values (HyperLogLog, about 3% standard error). */
-  distinct: number;
+  distinct: z.number().int().nonnegative(),
   /**
    * Smallest and greatest value: numbers, except int64 (decimal text with every digit) and
    * timestamps (ISO 8601 text); null when there is no value or the type has no order kept.
    */
-  min: number | string | null;
-  max: number | string | null;
-  mean: number | null;
+  min: extremeSchema,
+  max: extremeSchema,
+  mean: z.number().nullable(),
   /** Sample standard deviation (n − 1). */
-  stddev: number | null;
+  stddev: z.number().nullable(),
   /** Read from the log-scale histogram: within 4.4% of the exact value. */
-  quantiles: Record<QuantileName, number | null> | null;
+  quantiles: z
+    .strictObject(
+      Object.fromEntries(QUANTILES.map(([key]) => [key, z.number().nullable()])) as Record<
+        QuantileName,
+        z.ZodNullable<z.ZodNumber>
+      >,
+    )
+    .nullable(),
   /** Equal-width bins over [min, max] (numeric features). */
-  histogram: { lower: number; upper: number; count: number }[] | null;
+  histogram: z
+    .array(z.strictObject({ lower: z.number(), upper: z.number(), count: z.number().int().nonnegative() }))
+    .nullable(),
   /** Most frequent values with their counts (string and bool features). */
-  topValues: { value: string; count: number }[] | null;
+  topValues: z.array(z.strictObject({ value: z.string(), count: z.number().int().positive() })).nullable(),
   /** Whether `topValues` counts are exact: false when a value may have been cut from a group's list. */
-  topValuesExact: boolean | null;
-}
+  topValuesExact: z.boolean().nullable(),
+});
+export type FeatureSummary = z.infer<typeof featureSummarySchema>;
 
 /** Statistics of a set of rows: the row count and each feature's summary. */
-export interface StatisticsSummary {
-  rows: number;
-  features: FeatureSummary[];
-}
+export const statisticsSummarySchema = z.strictObject({
+  rows: z.number().int().nonnegative(),
+  features: z.array(featureSummarySchema),
+});
+export type StatisticsSummary = z.infer<typeof statisticsSummarySchema>;

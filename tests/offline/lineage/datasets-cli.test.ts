@@ -52,8 +52,15 @@ describe('trove datasets, historical --name, registry-dump --version, gc', () =>
     expect(shown.stdout).toContain(
       `output: ${path.join(repo.dir, 'a.parquet')}, parquet, 5000 rows, sha256 ${m![2]}`,
     );
-    const json = JSON.parse((await trove('datasets', 'show', id, '--json')).stdout) as { id: string };
+    // The statistics the manifest records, one line per feature column.
+    expect(shown.stdout).toContain('statistics: 5000 rows');
+    expect(shown.stdout).toMatch(/^ {2}rate +float64 +\d+/m);
+    const json = JSON.parse((await trove('datasets', 'show', id, '--json')).stdout) as {
+      id: string;
+      statistics: { rows: number; features: { name: string }[] };
+    };
     expect(json.id).toBe(id);
+    expect(json.statistics.rows).toBe(5000);
     const verified = await trove('datasets', 'verify', 'cli-train');
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('everything it read is unchanged');
