@@ -27,7 +27,14 @@ const PROJECT = 'bench';
 export interface DatasetRun {
   rows: number;
   seconds: number;
+  /** CPU time of every process of the run (coordinator and workers, all threads) over the writing. */
+  cpuSeconds: number;
   sha256: string;
+}
+
+function cpuSince(cpu0: NodeJS.CpuUsage): number {
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / 1e6;
 }
 
 export function distributedBenchConfig(dir: string, keyPrefix: string): DistributedHistoricalConfig {
@@ -54,6 +61,7 @@ export async function singleDataset(args: {
   entities: string;
   out: string;
 }): Promise<DatasetRun> {
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const file = await writeHistoricalFile(
     benchConfig(args.dir),
@@ -62,22 +70,45 @@ export async function singleDataset(args: {
     args.out,
   );
   const seconds = (performance.now() - started) / 1000;
-  return { rows: file.rows, seconds, sha256: await sha256Of(file.path) };
+  return { rows: file.rows, seconds, cpuSeconds: cpuSince(cpu0), sha256: await sha256Of(file.path) };
 }
 
-function startWorker(dir: string, keyPrefix: string): { child: ChildProcess; ready: Promise<void> } {
+interface WorkerProcess {
+  child: ChildProcess;
+  ready: Promise<void>;
+  /** Its CPU time in ms from listening to its stop, once stopped. */
+  cpuMs: Promise<number>;
+}
+
+function startWorker(dir: string, keyPrefix: string): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify({ dir, keyPrefix })], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const ready = new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
+    child.stdout!.on('data', () => {
       if (out.includes('ready\n')) resolve();
     });
     child.on('exit', (code) => reject(new Error(`shard worker exited with ${code}`)));
   });
-  return { child, ready };
+  const cpuMs = new Promise<number>((resolve) =>
+    child.on('exit', () => resolve(Number(/^cpu ([\d.]+)$/m.exec(out)?.[1] ?? Number.NaN))),
+  );
+  return { child, ready, cpuMs };
+}
+
+async function stopWorkers(workers: readonly WorkerProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }),
+  );
 }
 
 /** The same dataset through the queue, split into `shards`, joined by `workers` processes. */
@@ -94,6 +125,7 @@ export async function distributedDataset(args: {
   const workers = Array.from({ length: args.workers }, () => startWorker(args.dir, keyPrefix));
   try {
     await Promise.all(workers.map((w) => w.ready));
+    const cpu0 = process.cpuUsage();
     const started = performance.now();
     const file = await writeDistributedHistoricalFile(
       config,
@@ -103,16 +135,17 @@ export async function distributedDataset(args: {
       { shards: args.shards },
     );
     const seconds = (performance.now() - started) / 1000;
-    return { rows: file.rows, seconds, sha256: await sha256Of(file.path) };
+    const coordinatorCpu = cpuSince(cpu0);
+    await stopWorkers(workers);
+    const workerCpu = (await Promise.all(workers.map((w) => w.cpuMs))).reduce((a, b) => a + b, 0) / 1000;
+    return {
+      rows: file.rows,
+      seconds,
+      cpuSeconds: coordinatorCpu + workerCpu,
+      sha256: await sha256Of(file.path),
+    };
   } finally {
-    await Promise.all(
-      workers.map(async ({ child }) => {
-        if (child.exitCode !== null) return;
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }),
-    );
+    await stopWorkers(workers);
     await store.teardown();
     await store.close();
   }

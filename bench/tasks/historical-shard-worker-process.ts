@@ -1,7 +1,7 @@
 /**
  * A training-dataset shard worker for the historical.distributed bench: `node --import tsx
  * historical-shard-worker-process.ts '<json>'` with { dir, keyPrefix }. Prints `ready` once it
- * listens; stops on SIGTERM.
+ * listens; on SIGTERM prints `cpu <ms>`, its CPU time since, and stops.
  */
 import { HistoricalShardWorker } from '../../src/offline/distributed-historical/shard-join.ts';
 import { distributedBenchConfig } from './historical-distributed-tasks.ts';
@@ -15,7 +15,11 @@ const worker = new HistoricalShardWorker({
   log: () => {},
 });
 await worker.ready();
+const cpu0 = process.cpuUsage();
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
+  // CPU time (all threads) spent since listening: the shards' share of the run's CPU.
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`cpu ${(cpu.user + cpu.system) / 1000}\n`);
   void worker.close().then(() => process.exit(0));
 });
