@@ -1,6 +1,6 @@
 /**
  * Materialization throughput: offline rows × 10 features (one row per entity, so every row is
- * written) through DuckDB, the codec and the newest-wins script, against a bare ioredis writer
+ * written) through DuckDB, the codec and the newest-wins write, against a bare ioredis writer
  * issuing pipelined HSETs of the same encoded rows already in memory. Target: at least 2× the
  * bare writer's rows/s. Each run is a fresh child process; the two alternate and medians are
  * reported, with the peak RSS of Trove's runs and the CPU time per row of writer and Redis together

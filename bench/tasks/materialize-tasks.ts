@@ -139,7 +139,7 @@ export async function generateMaterializeData(args: { dir: string; rows: number 
   return 'generated';
 }
 
-/** Trove's pipeline: Parquet read by DuckDB, encoded, written by the newest-wins script. */
+/** Trove's pipeline: Parquet read by DuckDB, encoded, written under the newest-wins rule. */
 export async function troveMaterialize(args: { dir: string }): Promise<WriteRun> {
   const store = benchStore(PROJECT);
   try {
