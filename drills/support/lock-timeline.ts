@@ -211,6 +211,13 @@ export class LockTimeline {
       for (const key of args.slice(1)) this.holders.delete(key);
       return;
     }
+    if (name === 'hsetnx') {
+      // A materialization batch's insert of a value not set yet: key, field `<view>#<fingerprint>`.
+      const entity = /^(.*:)o1:\{/.exec(args[1] ?? '');
+      const view = args[2]?.split('#')[0];
+      if (entity && view) this.write(entity[1] ?? '', view, client, now);
+      return;
+    }
     if (name !== 'eval' && name !== 'evalsha') return;
     // As kept by keep(): name, script kind, key count, first key, first three arguments.
     const script = args[1] ?? '';
@@ -248,11 +255,13 @@ export class LockTimeline {
 
 /**
  * The part of a command the replay needs, or undefined for commands it ignores: SET in full (it
- * is short), scripts as name, script kind, key count, first key and first three arguments.
+ * is short), HSETNX as name, key and field, scripts as name, script kind, key count, first key and
+ * first three arguments.
  */
 function keep(args: string[]): string[] | undefined {
   const name = args[0]?.toLowerCase();
   if (name === 'set' || name === 'del' || name === 'unlink') return args;
+  if (name === 'hsetnx') return args.slice(0, 3);
   if (name !== 'eval' && name !== 'evalsha') return undefined;
   const script = args[1] ?? '';
   const kind =
