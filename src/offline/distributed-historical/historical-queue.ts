@@ -5,8 +5,10 @@
  * shard queue: a shard here is a join of an entity slice, not work on a view's partition day.
  */
 import type { JobsOptions } from 'bullmq';
-import { Cluster, Redis } from 'ioredis';
 import type { ResolvedConfig } from '../../config/trove-config.ts';
+import { projectKeyBase } from '../../queue/project-key-base.ts';
+import { type QueueRedis, queueConnection } from '../../queue/queue-connection.ts';
+import { shardQueuePrefix } from '../../queue/shard-queue.ts';
 
 export const HISTORICAL_QUEUE = 'historical-shards';
 
@@ -41,38 +43,11 @@ export const HISTORICAL_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 24 * 3600 },
 };
 
-/** `<keyPrefix>:<project>:q:{<keyPrefix>:<project>}`: under the project's keys, one hash tag. */
 export function historicalQueuePrefix(config: QueueConfig): string {
-  const { keyPrefix } = config.onlineStore;
-  const base = keyPrefix ? `${keyPrefix}:${config.project}` : config.project;
-  return `${base}:q:{${base}}`;
+  return shardQueuePrefix(projectKeyBase(config.onlineStore.keyPrefix, config.project));
 }
 
-function hostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
-}
-
-/**
- * A connection for BullMQ to the online store's Redis (standalone, Sentinel-watched or cluster):
- * no command timeout and no limit on retries, as BullMQ requires.
- */
-export function historicalQueueConnection(config: QueueConfig): Redis | Cluster {
-  const store = config.onlineStore;
-  const common = { maxRetriesPerRequest: null, connectTimeout: store.connectTimeoutMs };
-  let client: Redis | Cluster;
-  if (store.cluster && store.cluster.length > 0)
-    client = new Cluster(store.cluster, { redisOptions: common });
-  else if (store.sentinel)
-    client = new Redis({
-      ...common,
-      sentinels: store.sentinel.sentinels.map(hostPort),
-      name: store.sentinel.name,
-      password: store.sentinel.password,
-      sentinelPassword: store.sentinel.sentinelPassword,
-      failoverDetector: true,
-    });
-  else client = new Redis(store.redis, common);
-  client.on('error', () => {});
-  return client;
+/** A connection for BullMQ to the online store's Redis (queue-connection.ts). */
+export function historicalQueueConnection(config: QueueConfig): QueueRedis {
+  return queueConnection(config.onlineStore);
 }
