@@ -254,14 +254,20 @@ export async function loadEntityInput(
 }
 
 /**
- * One shard of a larger entity table (distributed-historical/): a Parquet file whose rows already
- * carry `ENTITY_ROW`, their positions in the whole table, so the shard's output can be put back in
- * the whole table's order.
+ * One shard of a larger entity table (distributed-historical/): the rows of a Parquet file that
+ * pass `where`, which already carry `ENTITY_ROW`, their positions in the whole table, so the
+ * shard's output can be put back in the whole table's order; `columns` and `ENTITY_ROW` are kept.
  */
-export async function loadNumberedEntityFile(connection: DuckDBConnection, file: string): Promise<void> {
+export async function loadNumberedEntityFile(
+  connection: DuckDBConnection,
+  file: string,
+  columns: readonly string[],
+  where: string,
+): Promise<void> {
   await checkFile(file);
+  const select = [...columns.map(quoteIdentifier), ENTITY_ROW].join(', ');
   await connection.run(
-    `CREATE TEMP VIEW ${ENTITY_TABLE} AS SELECT * FROM read_parquet(${quoteString(file)})`,
+    `CREATE TEMP VIEW ${ENTITY_TABLE} AS SELECT ${select} FROM read_parquet(${quoteString(file)}) WHERE ${where}`,
   );
 }
 

@@ -148,7 +148,14 @@ export async function prepareHistoricalQuery(
       typeof request.entities === 'object' && request.entities !== null && 'sql' in request.entities;
     const listFiles = request.lineage?.viewFiles ?? viewFiles;
     if (isSql) await registerStoredViews(connection, config, registry, listFiles);
-    if (request.shard && entityFile) await loadNumberedEntityFile(connection, entityFile);
+    const shard = request.shard;
+    if (shard && entityFile)
+      await loadNumberedEntityFile(
+        connection,
+        entityFile,
+        shard.columns,
+        `${quoteIdentifier(shard.bucketColumn)} = ${shard.bucket}`,
+      );
     else await loadEntityInput(connection, request.entities, request.baseDir);
     if (request.lineage?.entityCopy) {
       await connection.run(
@@ -162,8 +169,12 @@ export async function prepareHistoricalQuery(
       .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }))
       .filter((c) => c.name !== ENTITY_ROW);
     const typeOf = new Map(columns.map((c) => [c.name, c.type]));
-    const rowCount = Number(await firstValue(connection, `SELECT count(*) FROM ${ENTITY_TABLE}`));
-    if (rowCount === 0) throw invalid('the entity table is empty');
+    // A shard of a checked table is one bucket the coordinator counted non-empty, its rows checked.
+    const checked = shard?.checked === true;
+    if (!checked) {
+      const rowCount = Number(await firstValue(connection, `SELECT count(*) FROM ${ENTITY_TABLE}`));
+      if (rowCount === 0) throw invalid('the entity table is empty');
+    }
     for (const c of columns) {
       if (c.name.startsWith('__trove_'))
         throw invalid(`entity column ${showName(c.name)}: names starting with __trove_ are reserved`);
@@ -201,10 +212,13 @@ export async function prepareHistoricalQuery(
         : tsType === 'VARCHAR'
           ? `TRY_CAST(${tsQuoted} AS TIMESTAMPTZ)`
           : `CAST(${tsQuoted} AS TIMESTAMPTZ)`;
-    const badTs = await connection.runAndReadAll(
-      `SELECT ${ENTITY_ROW}, ${tsQuoted}::VARCHAR FROM ${ENTITY_TABLE} WHERE ${tsExpr} IS NULL ORDER BY ${ENTITY_ROW} LIMIT 1`,
-    );
-    const badRow = badTs.getRowsJS()[0];
+    const badRow = checked
+      ? undefined
+      : (
+          await connection.runAndReadAll(
+            `SELECT ${ENTITY_ROW}, ${tsQuoted}::VARCHAR FROM ${ENTITY_TABLE} WHERE ${tsExpr} IS NULL ORDER BY ${ENTITY_ROW} LIMIT 1`,
+          )
+        ).getRowsJS()[0];
     if (badRow) {
       throw invalid(
         badRow[1] === null
@@ -227,7 +241,7 @@ export async function prepareHistoricalQuery(
         }
         const sqlType = duckdbTypeOf(key.type);
         const col = quoteIdentifier(key.name);
-        if (type !== sqlType) {
+        if (type !== sqlType && !checked) {
           const bad = await connection.runAndReadAll(
             `SELECT ${col}::VARCHAR FROM ${ENTITY_TABLE} WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${sqlType}) IS NULL LIMIT 1`,
           );
@@ -318,7 +332,6 @@ export async function prepareHistoricalQuery(
         const keys = registry.joinKeysOf(view).map((k) => k.name);
         const relation = storedRelation(registry, view, files);
         // No entity of the shard matches a row of another bucket: only the shard's rows are joined.
-        const shard = request.shard;
         return {
           relation:
             shard && sameKeySet(keys, shard.keys)
@@ -350,7 +363,7 @@ export async function prepareHistoricalQuery(
         entities,
         timestampColumn,
         keyColumn,
-        passThrough: [...columns.map((c) => c.name), ...(request.shard ? [ENTITY_ROW] : [])],
+        passThrough: [...columns.map((c) => c.name), ...(shard ? [ENTITY_ROW] : [])],
         views,
         windowed,
       },

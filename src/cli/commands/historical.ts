@@ -73,7 +73,10 @@ export function registerHistoricalCommand(program: Command): void {
         '--distributed',
         'split the entity table by entity hash into shards for `npm run materializer -- --mode shards` processes to join',
       )
-      .option('--shards <n>', 'with --distributed: shards to split the entity table into (default 4)'),
+      .option(
+        '--shards <n>',
+        'with --distributed: buckets to split the entity table into (default: one per listening worker, up to 16)',
+      ),
   ).action(async (options: HistoricalCliOptions, command: Command) => {
     if ((options.features === undefined) === (options.service === undefined)) {
       throw new TroveError('INVALID_REQUEST', 'give either --features or --service');

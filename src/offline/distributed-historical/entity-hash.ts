@@ -18,6 +18,22 @@ export interface HistoricalShard {
   keys: readonly ShardKey[];
   buckets: number;
   bucket: number;
+  /**
+   * The entity file holds the whole table (its own columns, `ENTITY_ROW` and every key group's
+   * bucket): the shard's rows are those whose `bucketColumn` is `bucket`, read as `columns`.
+   */
+  bucketColumn: string;
+  columns: readonly string[];
+  /**
+   * The whole entity table passed the single-process checks before the job was planned: the
+   * shard's rows are not checked again (each check is a scan of the entity file).
+   */
+  checked: boolean;
+}
+
+/** The entity file's column holding a row's bucket by key group `group`'s keys. */
+export function bucketColumn(group: number): string {
+  return `__trove_bucket${group}`;
 }
 
 /** SQL of the bucket (0 to buckets − 1) of a row whose key columns are named as the keys are. */

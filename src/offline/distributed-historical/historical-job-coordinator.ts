@@ -1,8 +1,8 @@
 /**
  * The coordinating side of a distributed training dataset (`trove historical --distributed`): it
  * checks the request and the entity table as a single process would, lists each view's files once,
- * splits the entity rows by entity hash (per key group, shard-split.ts) into a job folder on the
- * offline store, puts one shard per non-empty bucket of each group on the queue, reports each shard as workers take and finish it, and once every
+ * writes the entity rows with their buckets by entity hash (per key group, shard-split.ts) into a
+ * job folder on the offline store, puts one shard per non-empty bucket of each group on the queue, reports each shard as workers take and finish it, and once every
  * shard is done merges the parts into the output file, identical to the single-process one. The job
  * folder is removed at the end, whether the job succeeded or failed.
  */
@@ -47,10 +47,15 @@ import {
   type QueueConfig,
 } from './historical-queue.ts';
 import { mergeParts } from './part-merge.ts';
-import { keyGroups, writeEntityShards } from './shard-split.ts';
+import { keyGroups, writeEntityFile } from './shard-split.ts';
 
-/** Shards the entity table is split into unless told otherwise. */
-export const DEFAULT_HISTORICAL_SHARDS = 4;
+/**
+ * Buckets the entity table is split into unless told otherwise: one per worker listening when the
+ * job is planned, from 1 to this. Each key group is already one shard per bucket, so one worker
+ * gets one shard per group; more buckets would only add fixed costs (a DuckDB per shard, and a
+ * merge that must join and sort instead of putting one part per group side by side).
+ */
+export const MAX_DEFAULT_HISTORICAL_SHARDS = 16;
 
 /** Progress of a distributed training dataset, shard by shard and in total. */
 export interface HistoricalJobProgress {
@@ -75,7 +80,7 @@ export interface HistoricalJobProgress {
 }
 
 export interface DistributedHistoricalOptions {
-  /** Shards to split the entity table into (default 4, at most 1024). */
+  /** Buckets to split the entity table into (at most 1024; default: one per listening worker, up to 16). */
   shards?: number;
   progress?: HistoricalJobProgress;
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -102,7 +107,7 @@ export async function writeDistributedHistoricalFile(
   out: string,
   options: DistributedHistoricalOptions = {},
 ): Promise<DatasetFile> {
-  const buckets = checkShards(options.shards ?? DEFAULT_HISTORICAL_SHARDS);
+  if (options.shards !== undefined) checkShards(options.shards);
   const log = options.log ?? (() => {});
   const progress = options.progress ?? {};
   const target = path.resolve(out);
@@ -145,6 +150,9 @@ export async function writeDistributedHistoricalFile(
   let jobs: Job<HistoricalShardData, HistoricalShardResult>[] = [];
   const temp = tempBeside(target);
   try {
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    const listening = await queue.getWorkersCount();
+    const buckets = options.shards ?? Math.min(MAX_DEFAULT_HISTORICAL_SHARDS, Math.max(1, listening));
     // Listed once, here: every shard reads these files, and the lineage hook sees these listings.
     const listings: PlannedListing[] = [];
     const listFiles = request.lineage?.viewFiles ?? viewFiles;
@@ -165,7 +173,7 @@ export async function writeDistributedHistoricalFile(
         .getRowObjectsJS()
         .map((r) => String(r.column_name))
         .filter((c) => c !== ENTITY_ROW);
-      rows = await writeEntityShards(query.db.connection, folder, groups, buckets);
+      rows = await writeEntityFile(query.db.connection, folder, groups, buckets);
     } finally {
       query.close();
     }
@@ -182,14 +190,13 @@ export async function writeDistributedHistoricalFile(
       rows,
     };
     await writePlan(folder, plan);
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
 
     const filled = rows.flatMap((counts, group) =>
       counts.flatMap((n, bucket) => (n > 0 ? [{ group, bucket }] : [])),
     );
     const total = rows.flat().reduce((a, b) => a + b, 0);
     progress.start?.({ job: id, shards: filled.length, groups: groups.length, rows: total });
-    if ((await queue.getWorkersCount()) === 0)
+    if (listening === 0)
       log('no worker takes training-dataset shards yet; the job waits for one', { job: id });
     const queuedAt = Date.now();
     jobs = await queue.addBulk(
@@ -234,7 +241,8 @@ export async function writeDistributedHistoricalFile(
     const parts = groups.map((_, g) =>
       filled.filter((s) => s.group === g).map((s) => partFile(folder, g, s.bucket)),
     );
-    const written = await mergeParts(config, plan, parts, temp, format);
+    const entityRows = rows[0]!.reduce((a, b) => a + b, 0);
+    const written = await mergeParts(config, plan, parts, temp, format, entityRows);
     await rename(temp, target);
     log('merged training dataset', { job: id, rows: written, path: target });
     return { path: target, rows: written, format };

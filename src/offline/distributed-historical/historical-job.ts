@@ -1,10 +1,14 @@
 /**
  * A distributed training-dataset job as it lies in the offline store, which every worker sees:
  *
- *   <offlineStorePath>/jobs/historical/<id>/job.json                the plan (plan below)
- *                                           entities-<g>-<b>.parquet entity rows of bucket b by
- *                                                                    key group g's hash
- *                                           part-<g>-<b>.parquet     their rows of group g's features
+ *   <offlineStorePath>/jobs/historical/<id>/job.json              the plan (plan below)
+ *                                           entities.parquet      the entity rows, each with its
+ *                                                                 row number and its bucket by
+ *                                                                 each key group's hash
+ *                                           part-<g>-<b>.parquet  group g's features of bucket b
+ *
+ * The plan is written only after the coordinator checked the whole entity table: a shard of it
+ * skips the single-process checks of its rows.
  *
  * The plan carries the coordinator's listing of each view's files: every shard reads exactly those
  * files (a compute that lands mid-job changes no shard's answer), and the dataset's manifest names
@@ -18,7 +22,7 @@ import type { ViewFilesReader } from '../lineage/dataset-reads.ts';
 import type { ViewFiles } from '../view-files.ts';
 import type { KeyGroup } from './shard-split.ts';
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
 /** One listing of a view's files the coordinator made, files relative to the store. */
 export interface PlannedListing {
@@ -49,12 +53,19 @@ export interface HistoricalJobPlan {
   rows: number[][];
 }
 
+/**
+ * COPY options of the job's Parquet files (the entity file, the parts): each is read once or a few
+ * times on the same store and removed with the job, so written fast (no compression) rather than
+ * small, in large row groups.
+ */
+export const TEMPORARY_PARQUET = 'FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE 1000000';
+
 export function jobFolder(store: string, id: string): string {
   return path.join(store, 'jobs', 'historical', id);
 }
 
-export function entityShardFile(folder: string, group: number, bucket: number): string {
-  return path.join(folder, `entities-${group}-${bucket}.parquet`);
+export function entityFile(folder: string): string {
+  return path.join(folder, 'entities.parquet');
 }
 
 export function partFile(folder: string, group: number, bucket: number): string {

@@ -13,12 +13,14 @@ import type { Registry } from '../../registry/registry.ts';
 import { ENTITY_ROW } from '../entity-input.ts';
 import { prepareHistoricalQuery } from '../historical-query.ts';
 import type { OfflineConfig } from '../offline-duckdb.ts';
+import { bucketColumn } from './entity-hash.ts';
 import {
-  entityShardFile,
+  entityFile,
   jobFolder,
   partFile,
   plannedReader,
   readPlan,
+  TEMPORARY_PARQUET,
   tempBeside,
 } from './historical-job.ts';
 import {
@@ -104,10 +106,18 @@ export class HistoricalShardWorker {
       config,
       registry,
       {
-        entities: entityShardFile(folder, shard.group, shard.bucket),
+        entities: entityFile(folder),
         features: group.features,
         fullFeatureNames: plan.fullFeatureNames,
-        shard: { keys: group.keys, buckets: plan.buckets, bucket: shard.bucket },
+        shard: {
+          keys: group.keys,
+          buckets: plan.buckets,
+          bucket: shard.bucket,
+          bucketColumn: bucketColumn(shard.group),
+          columns: plan.columns,
+          // The plan exists only once the coordinator checked the whole entity table.
+          checked: true,
+        },
         lineage: { viewFiles: plannedReader(store, plan) },
       },
       temp,
@@ -119,9 +129,9 @@ export class HistoricalShardWorker {
         shard.group === 0
           ? query.sql
           : `SELECT ${[ENTITY_ROW, ...group.outputs.map(quoteIdentifier)].join(', ')} FROM (${query.sql})`;
-      // A part is read once, by the merge on the same store: fast to write matters more than small.
+      // A part is read once, by the merge on the same store, in the order written (by row number).
       const copied = await query.db.connection.runAndReadAll(
-        `COPY (${sql}) TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION snappy)`,
+        `COPY (${sql}) TO ${quoteString(temp)} (${TEMPORARY_PARQUET})`,
       );
       rows = Number(copied.getColumns()[0]?.[0] ?? 0);
       await rename(temp, target);

@@ -3,7 +3,9 @@
  * set (`driver`; `customer`; `driver, customer`), and each group splits the entity rows by the
  * hash of its own keys: a shard is one group's features for one bucket of entity rows, and joins
  * only the feature rows of that bucket, so across all shards every feature row is read and joined
- * once, as in a single process. The merge puts a row's groups back together by its row number.
+ * once, as in a single process. The entity table is written once, with every group's bucket beside
+ * each row, and each shard reads its rows of it. The merge puts a row's groups back together by
+ * its row number.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbTypeOf } from '../../definitions/value-type.ts';
@@ -11,8 +13,8 @@ import { quoteString } from '../../duckdb/sql-literals.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { type OutputFeature, outputFeatures, type ViewSelection } from '../../registry/resolve-features.ts';
 import { ENTITY_TABLE } from '../entity-input.ts';
-import { bucketSql, type ShardKey } from './entity-hash.ts';
-import { entityShardFile } from './historical-job.ts';
+import { bucketColumn, bucketSql, type ShardKey } from './entity-hash.ts';
+import { entityFile, TEMPORARY_PARQUET } from './historical-job.ts';
 
 /** Views sharing one key set, with the features requested of them. */
 export interface KeyGroup {
@@ -45,37 +47,38 @@ export function keyGroups(
 }
 
 /**
- * Writes the entity rows of each group's buckets, with their row numbers in the whole table, to the
- * job's folder from `ENTITY_TABLE` on `connection` (checked and loaded by the point-in-time query's
- * preparation). Returns the rows of each bucket, per group.
+ * Writes the entity table, each row with its row number in the whole table and its bucket by each
+ * group's keys, to the job's one entity file, from `ENTITY_TABLE` on `connection` (checked and
+ * loaded by the point-in-time query's preparation); each shard reads its bucket's rows of it.
+ * Returns the rows of each bucket, per group.
  */
-export async function writeEntityShards(
+export async function writeEntityFile(
   connection: DuckDBConnection,
   folder: string,
   groups: readonly KeyGroup[],
   buckets: number,
 ): Promise<number[][]> {
-  // One pass computes every row's bucket in every group; each shard's file is a scan of that table.
-  const bucketColumns = groups.map((_, g) => `__trove_bucket${g}`);
-  await connection.run(
-    `CREATE TEMP TABLE __trove_buckets AS SELECT *, ${groups
-      .map(
-        (group, g) =>
-          `${group.keys.length === 0 ? '0' : bucketSql(group.keys, buckets)}::INTEGER AS ${bucketColumns[g]}`,
-      )
-      .join(', ')} FROM ${ENTITY_TABLE}`,
+  const file = entityFile(folder);
+  const columns = groups.map((group, g) =>
+    group.keys.length === 0 || buckets === 1
+      ? `0::USMALLINT AS ${bucketColumn(g)}`
+      : `${bucketSql(group.keys, buckets)}::USMALLINT AS ${bucketColumn(g)}`,
   );
-  const rows: number[][] = [];
-  for (let g = 0; g < groups.length; g++) {
-    const counts: number[] = [];
-    for (let b = 0; b < buckets; b++) {
-      const copied = await connection.runAndReadAll(
-        `COPY (SELECT * EXCLUDE (${bucketColumns.join(', ')}) FROM __trove_buckets WHERE ${bucketColumns[g]} = ${b}) TO ${quoteString(entityShardFile(folder, g, b))} (FORMAT parquet)`,
-      );
-      counts.push(Number(copied.getColumns()[0]?.[0] ?? 0));
-    }
-    rows.push(counts);
+  // Read once by each shard and removed with the job: written fast rather than small.
+  await connection.run(
+    `COPY (SELECT *, ${columns.join(', ')} FROM ${ENTITY_TABLE}) TO ${quoteString(file)} (${TEMPORARY_PARQUET})`,
+  );
+  // Every group's counts in one pass over the (narrow) bucket columns.
+  const names = groups.map((_, g) => bucketColumn(g));
+  const counted = await connection.runAndReadAll(
+    `SELECT ${names.map((n) => `GROUPING(${n})::INTEGER, ${n}::INTEGER`).join(', ')}, count(*)::BIGINT
+     FROM read_parquet(${quoteString(file)}) GROUP BY GROUPING SETS (${names.map((n) => `(${n})`).join(', ')})`,
+  );
+  const rows = groups.map(() => new Array<number>(buckets).fill(0));
+  for (const row of counted.getRowsJS()) {
+    // Each result row is one group's bucket: the one whose GROUPING() is 0.
+    const g = names.findIndex((_, i) => row[2 * i] === 0);
+    rows[g]![Number(row[2 * g + 1])] = Number(row[2 * names.length]);
   }
-  await connection.run('DROP TABLE __trove_buckets');
   return rows;
 }

@@ -75,10 +75,18 @@ async function jobFolders(): Promise<string[]> {
   return readdir(path.join(dir.dir, 'offline', 'jobs', 'historical')).catch(() => []);
 }
 
-function distributed(prefix: string, out: string, shards: number, progress?: HistoricalJobProgress) {
+function distributed(
+  prefix: string,
+  out: string,
+  shards: number | undefined,
+  progress?: HistoricalJobProgress,
+) {
   const config = fixtureConfig(dir.dir, prefix);
   return writeDataset(config, fixtureRegistry(dir.dir), { entities, features: FEATURES }, out, {
-    write: distributedWriter(config, { shards, ...(progress ? { progress } : {}) }),
+    write: distributedWriter(config, {
+      ...(shards === undefined ? {} : { shards }),
+      ...(progress ? { progress } : {}),
+    }),
   });
 }
 
@@ -152,6 +160,23 @@ describe('distributed training datasets', () => {
     await distributed(prefix, csv, 3);
     expect((await readFile(csv)).equals(single.csv)).toBe(true);
     await Promise.all(workers.map(stopWorker));
+    expect(await jobFolders()).toEqual([]);
+  }, 120_000);
+
+  it('with one worker and the default split takes one shard per key group and puts the parts side by side: the same bytes', async () => {
+    const prefix = freshPrefix();
+    const worker = startWorker(prefix);
+    await worker.ready;
+    const started: { shards: number; groups: number; rows: number }[] = [];
+    const out = path.join(dir.dir, 'one-worker.parquet');
+    const dataset = await distributed(prefix, out, undefined, { start: (f) => started.push(f) });
+    expect(started).toEqual([{ job: expect.any(String), shards: 3, groups: 3, rows: 3 * ENTITY_ROWS }]);
+    expect(dataset.rows).toBe(ENTITY_ROWS);
+    expect((await readFile(out)).equals(single.parquet)).toBe(true);
+    const csv = path.join(dir.dir, 'one-worker.csv');
+    await distributed(prefix, csv, undefined);
+    expect((await readFile(csv)).equals(single.csv)).toBe(true);
+    await stopWorker(worker);
     expect(await jobFolders()).toEqual([]);
   }, 120_000);
 
