@@ -111,13 +111,14 @@ async function stopWorkers(workers: readonly WorkerProcess[]): Promise<void> {
   );
 }
 
-/** The same dataset through the queue, split into `shards`, joined by `workers` processes. */
+/** The same dataset through the queue, split into `shards` buckets, joined by `workers` processes. */
 export async function distributedDataset(args: {
   dir: string;
   entities: string;
   out: string;
   workers: number;
-  shards: number;
+  /** Buckets; the library's default (one per listening worker) when absent. */
+  shards?: number;
 }): Promise<DatasetRun> {
   const keyPrefix = `trove-bench-${randomUUID().slice(0, 8)}`;
   const config = distributedBenchConfig(args.dir, keyPrefix);
@@ -132,7 +133,7 @@ export async function distributedDataset(args: {
       benchRegistry(args.dir),
       { entities: args.entities, features: FEATURES },
       args.out,
-      { shards: args.shards },
+      args.shards === undefined ? {} : { shards: args.shards },
     );
     const seconds = (performance.now() - started) / 1000;
     const coordinatorCpu = cpuSince(cpu0);
