@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { materialize } from '../../../src/materialize/materialize.ts';
 import type { ShardProgressEnd } from '../../../src/materialize/progress.ts';
 import { readWatermark } from '../../../src/materialize/watermarks.ts';
 import type { OnlineStore } from '../../../src/online/online-store.ts';
+import { type WorkerProcess, WorkerProcesses } from '../../helpers/worker-process.ts';
 import { onlineConfig, openStore, uniquePrefix } from '../../online/online-fixture.ts';
 import { KILL_END, KILL_START, killRegistry, writeKillData } from '../kill-fixture.ts';
 import { dumpOnline, makeConfig, makeContext, tempDir } from '../offline-fixture.ts';
@@ -24,7 +24,7 @@ const CHILD = path.join(import.meta.dirname, 'shard-worker-child.ts');
 
 let dir: { dir: string; remove: () => Promise<void> };
 const stores: OnlineStore[] = [];
-const children = new Set<ChildProcess>();
+const workers = new WorkerProcesses(CHILD);
 let clean: { store: OnlineStore; state: Map<string, Record<string, string>>; watermark: bigint | undefined };
 
 function rekey(
@@ -58,39 +58,6 @@ function context(prefix: string, store: OnlineStore, slices: number, shards?: Sh
   };
 }
 
-/** A shard worker process and the lines it printed. */
-function startWorker(prefix: string): { child: ChildProcess; lines: string[]; ready: Promise<void> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify({ dir: dir.dir, prefix, holdMs: HOLD_MS })],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const lines: string[] = [];
-  let buffered = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        if (line === 'ready') resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
-  return { child, lines, ready };
-}
-
-async function stopWorker(w: { child: ChildProcess }): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  const exited = new Promise((r) => w.child.once('exit', r));
-  w.child.kill('SIGTERM');
-  await exited;
-}
-
 function freshStore(): { prefix: string; store: OnlineStore } {
   const prefix = uniquePrefix();
   const store = openStore(prefix);
@@ -114,8 +81,13 @@ beforeAll(async () => {
   expect(clean.state.size).toBeGreaterThan(DRIVERS * 0.9);
 }, 120_000);
 
+/** A worker process on this suite's queue; it prints `ready` once it takes shards. */
+function startWorker(prefix: string): WorkerProcess {
+  return workers.start({ dir: dir.dir, prefix, holdMs: HOLD_MS });
+}
+
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  workers.killAll();
   for (const s of stores) {
     await s.teardown();
     await s.close();
@@ -126,12 +98,12 @@ afterAll(async () => {
 describe('distributed materialization', () => {
   it('with two workers equals a single-process run: same online state and watermark; progress per shard and in total', async () => {
     const { prefix, store } = freshStore();
-    const workers = [startWorker(prefix), startWorker(prefix)];
-    await Promise.all(workers.map((w) => w.ready));
+    const running = [startWorker(prefix), startWorker(prefix)];
+    await Promise.all(running.map((w) => w.ready));
     const shards: ShardProgressEnd[] = [];
     const { ctx, advanced } = context(prefix, store, 3, shards);
     const [stats] = await materialize(ctx, { start: new Date(KILL_START), end: new Date(KILL_END) });
-    await Promise.all(workers.map(stopWorker));
+    await Promise.all(running.map((w) => workers.stop(w)));
 
     expect(await readWatermark(store, store.codec(killRegistry, 'big'))).toBe(clean.watermark);
     expect(await dumpOnline(store)).toEqual(rekey(clean.state, clean.store, store));
@@ -145,7 +117,7 @@ describe('distributed materialization', () => {
     expect(shards.reduce((n, s) => n + s.rows, 0)).toBe(stats?.rows);
     expect(advanced()).toBe(stats?.rows);
     // Both workers took shards.
-    for (const w of workers) expect(w.lines.some((l) => l.startsWith('take '))).toBe(true);
+    for (const w of running) expect(w.lines.some((l) => l.startsWith('take '))).toBe(true);
   }, 120_000);
 
   it('loses nothing when a worker is killed with SIGKILL mid-shard: its shard is taken again', async () => {
@@ -172,7 +144,7 @@ describe('distributed materialization', () => {
       } else await new Promise((r) => setTimeout(r, 10));
     }
     await run;
-    await stopWorker(other);
+    await workers.stop(other);
     // The shard the victim died in was taken again by the other worker, and finished there.
     expect(other.lines.some((l) => l.startsWith('take ') && l.split(' ')[3] === killedShard)).toBe(true);
     expect(other.lines).toContain(`done ${killedShard}`);
@@ -225,7 +197,7 @@ describe('distributed materialization', () => {
     } finally {
       await copyFile(saved, file);
     }
-    await stopWorker(worker);
+    await workers.stop(worker);
     expect(await readWatermark(store, store.codec(killRegistry, 'big'))).toBe(clean.watermark);
     expect(await dumpOnline(store)).toEqual(rekey(clean.state, clean.store, store));
   }, 120_000);

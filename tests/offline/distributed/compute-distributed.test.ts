@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { ValidationError } from '../../../src/offline/validation/check-failure.t
 import { readValidationRecord } from '../../../src/offline/validation/validation-record.ts';
 import type { OnlineStore } from '../../../src/online/online-store.ts';
 import { lockConnection } from '../../../src/queue/queue-connection.ts';
+import { type WorkerProcess, WorkerProcesses } from '../../helpers/worker-process.ts';
 import { openStore, uniquePrefix } from '../../online/online-fixture.ts';
 import { queryRows, tempDir } from '../offline-test-kit.ts';
 import { computeConfig, computeRegistry, DAY, DAY1, writeComputeSource } from './compute-fixture.ts';
@@ -34,7 +34,7 @@ const CHILD = path.join(import.meta.dirname, 'compute-worker-child.ts');
 
 const cleanups: (() => Promise<void>)[] = [];
 const stores: OnlineStore[] = [];
-const children = new Set<ChildProcess>();
+const workers = new WorkerProcesses(CHILD);
 /** The source every test's repo copies, written once. */
 let source: string;
 
@@ -49,44 +49,6 @@ function freshPrefix(): string {
   const prefix = uniquePrefix();
   stores.push(openStore(prefix));
   return prefix;
-}
-
-/** A worker process and the lines it printed. */
-function startWorker(
-  dir: string,
-  prefix: string,
-): { child: ChildProcess; lines: string[]; ready: Promise<void> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify({ dir, prefix, holdMs: HOLD_MS })],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const lines: string[] = [];
-  let buffered = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        if (line === 'ready') resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
-  return { child, lines, ready };
-}
-
-async function stopWorker(w: { child: ChildProcess }): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  const exited = new Promise((r) => w.child.once('exit', r));
-  w.child.kill('SIGTERM');
-  await exited;
 }
 
 /**
@@ -170,8 +132,13 @@ beforeAll(async () => {
   source = path.join(t.dir, 'src.parquet');
 }, 60_000);
 
+/** A worker process on this suite's queue; it prints `ready` once it takes shards. */
+function startWorker(dir: string, prefix: string): WorkerProcess {
+  return workers.start({ dir, prefix, holdMs: HOLD_MS });
+}
+
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  workers.killAll();
   for (const s of stores) {
     await s.teardown();
     await s.close();
@@ -183,8 +150,8 @@ describe('distributed compute', () => {
   it('with two workers equals a single-process compute: partitions, statistics, checks; whole and over a range', async () => {
     const dirs = { single: await repo(), distributed: await repo() };
     const prefix = freshPrefix();
-    const workers = [startWorker(dirs.distributed, prefix), startWorker(dirs.distributed, prefix)];
-    await Promise.all(workers.map((w) => w.ready));
+    const running = [startWorker(dirs.distributed, prefix), startWorker(dirs.distributed, prefix)];
+    await Promise.all(running.map((w) => w.ready));
 
     // `strict` fails its check in every partition: refused (nothing committed) in both runs alike.
     const { single, progress } = await compareRuns({}, dirs, prefix);
@@ -200,7 +167,7 @@ describe('distributed compute', () => {
     const staged = progress.find((e) => e.step === 'staged' && e.view === 'stats');
     expect(shards.at(-1)!.shard!.totalRows).toBe(staged!.rows);
     // Both workers took shards.
-    for (const w of workers) expect(w.lines.some((l) => l.startsWith('take '))).toBe(true);
+    for (const w of running) expect(w.lines.some((l) => l.startsWith('take '))).toBe(true);
 
     // A new source, and a range whose edges fall inside days: the rows beside it are kept.
     for (const dir of Object.values(dirs)) await writeComputeSource(dir, ROWS - 30_000, DRIVERS);
@@ -211,7 +178,7 @@ describe('distributed compute', () => {
     };
     await compareRuns(range, dirs, prefix);
     expect(await snapshot(dirs.distributed, 'stats')).not.toEqual(stats);
-    await Promise.all(workers.map(stopWorker));
+    await Promise.all(running.map((w) => workers.stop(w)));
   }, 300_000);
 
   it('loses nothing when a worker is killed with SIGKILL mid-shard: its shard is taken again', async () => {
@@ -237,7 +204,7 @@ describe('distributed compute', () => {
       } else await new Promise((r) => setTimeout(r, 5));
     }
     const results = await run;
-    await stopWorker(other);
+    await workers.stop(other);
     expect(other.lines.some((l) => l.startsWith('take ') && l.split(' ')[3] === killedShard)).toBe(true);
     expect(other.lines).toContain(`done ${killedShard}`);
     const single = await computeViews(computeConfig(dirs.single, prefix), computeRegistry(dirs.single), {
