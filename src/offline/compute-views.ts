@@ -394,6 +394,55 @@ export async function stageView(
   return { rows, staged };
 }
 
+/** A view's rows staged by a compute, single-process or distributed, waiting to be committed. */
+export interface StagedView {
+  /** The swap's id (partition-swap.ts). */
+  id: string;
+  staging: string;
+  /** Dates staged. */
+  staged: ReadonlySet<string>;
+  /** Dates the swap replaces: the staged ones and live ones the range touched. */
+  dates: readonly string[];
+  rows: number;
+}
+
+/**
+ * The end of every compute of a view: the data-quality checks over all its staged days at once,
+ * then `beforeCommit` (statistics, a lease's confirmation), then the swap that commits. A refused
+ * view leaves nothing in the store but its validation record; the caller abandons the swap.
+ */
+export async function checkAndCommit(
+  connection: DuckDBConnection,
+  store: string,
+  registry: Registry,
+  view: StoredFeatureView,
+  { id, staging, staged, dates, rows }: StagedView,
+  options: ComputeOptions,
+  beforeCommit: () => Promise<void>,
+): Promise<ViewComputeResult> {
+  const recordChecks = await checkBeforeCommit(
+    connection,
+    store,
+    registry,
+    view,
+    staging,
+    staged,
+    rows,
+    options,
+  );
+  await beforeCommit();
+  await commitSwap(
+    store,
+    view.name,
+    { id, dates: dates.map((date) => ({ date, staged: staged.has(date) })) },
+    options.failpoint,
+  );
+  if (view.kind === 'aggregation')
+    await refreshEventIndex(connection, store, view, registry.joinKeysOf(view));
+  await recordChecks();
+  return { view: view.name, rows, partitions: [...dates] };
+}
+
 async function computeView(
   connection: DuckDBConnection,
   config: OfflineConfig,
@@ -426,29 +475,15 @@ async function computeView(
       partitions: dates.length,
     });
     options.failpoint?.('staged');
-    // Data-quality checks, just before the commit point: a refused view leaves nothing in the
-    // store but its validation record (its staging folder is removed by abandonSwap below).
-    const recordChecks = await checkBeforeCommit(
+    return await checkAndCommit(
       connection,
       store,
       registry,
       view,
-      staging,
-      staged,
-      rows,
+      { id, staging, staged, dates, rows },
       options,
+      () => recordStagedStatistics(connection, view, staging, staged, options),
     );
-    await recordStagedStatistics(connection, view, staging, staged, options);
-    await commitSwap(
-      store,
-      view.name,
-      { id, dates: dates.map((date) => ({ date, staged: staged.has(date) })) },
-      options.failpoint,
-    );
-    if (view.kind === 'aggregation')
-      await refreshEventIndex(connection, store, view, registry.joinKeysOf(view));
-    await recordChecks();
-    return { view: view.name, rows, partitions: dates };
   } catch (err) {
     await abandonSwap(store, view.name, id);
     throw err;

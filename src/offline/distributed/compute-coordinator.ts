@@ -21,12 +21,12 @@ import type { RedisLease } from '../../queue/redis-lease.ts';
 import { SHARD_ATTEMPTS } from '../../queue/shard-queue.ts';
 import { ShardRunner } from '../../queue/shard-runner.ts';
 import type { Registry } from '../../registry/registry.ts';
-import { refreshEventIndex } from '../aggregation/event-index.ts';
 import { lockView } from '../compute-lock.ts';
 import {
   type ComputeOptions,
   type ComputeProgress,
   canonicalRowsSql,
+  checkAndCommit,
   checkTransformation,
   offlineSourceContext,
   rangeSql,
@@ -36,17 +36,10 @@ import {
 } from '../compute-views.ts';
 import { type OfflineConfig, openOfflineDuckDb } from '../offline-duckdb.ts';
 import { EVENT_TIMESTAMP, viewFolder } from '../offline-layout.ts';
-import {
-  abandonSwap,
-  commitSwap,
-  newSwapId,
-  partitionDates,
-  recoverView,
-  stagingFolder,
-} from '../partition-swap.ts';
+import { abandonSwap, newSwapId, partitionDates, recoverView, stagingFolder } from '../partition-swap.ts';
 import { ValidationError, type ViewValidation } from '../validation/check-failure.ts';
 import { logSkippedChecks } from '../validation/skipped-checks.ts';
-import { checkBeforeCommit, collectRefusal } from '../validation/validate-compute.ts';
+import { collectRefusal } from '../validation/validate-compute.ts';
 import { acquireComputeLease } from './compute-lease.ts';
 import {
   COMPUTE_SHARD,
@@ -173,29 +166,17 @@ async function computeViewDistributed(
     const dates = [...new Set([...touched, ...staged])].sort();
     report({ view: view.name, step: 'staged', rows, partitions: dates.length });
     options.failpoint?.('staged');
-    // The checks see every staged day at once, as a single-process compute's do.
-    const recordChecks = await checkBeforeCommit(
+    // The checks see every staged day at once, as a single-process compute's do. Only while the
+    // lock is surely held: a coordinator whose lease lapsed commits nothing.
+    return await checkAndCommit(
       connection,
       store,
       registry,
       view,
-      staging,
-      staged,
-      rows,
+      { id, staging, staged, dates, rows },
       options,
+      () => lease.confirm(),
     );
-    // Only while the lock is surely held: a coordinator whose lease lapsed commits nothing.
-    await lease.confirm();
-    await commitSwap(
-      store,
-      view.name,
-      { id, dates: dates.map((date) => ({ date, staged: staged.has(date) })) },
-      options.failpoint,
-    );
-    if (view.kind === 'aggregation')
-      await refreshEventIndex(connection, store, view, registry.joinKeysOf(view));
-    await recordChecks();
-    return { view: view.name, rows, partitions: dates };
   } catch (err) {
     await abandonSwap(store, view.name, id);
     throw err;
