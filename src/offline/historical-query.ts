@@ -363,7 +363,9 @@ export async function prepareHistoricalQuery(
         entities,
         timestampColumn,
         keyColumn,
-        passThrough: [...columns.map((c) => c.name), ...(shard ? [ENTITY_ROW] : [])],
+        passThrough: shard
+          ? [...(shard.withColumns ? columns.map((c) => c.name) : []), ...(shard.withRow ? [ENTITY_ROW] : [])]
+          : columns.map((c) => c.name),
         views,
         windowed,
       },

@@ -29,6 +29,13 @@ export interface HistoricalShard {
    * shard's rows are not checked again (each check is a scan of the entity file).
    */
   checked: boolean;
+  /**
+   * Whether the shard's rows carry the entity table's own columns (the merge takes them from one
+   * group's parts) and `ENTITY_ROW` (not when the shard writes the output itself), besides the
+   * features.
+   */
+  withColumns: boolean;
+  withRow: boolean;
 }
 
 /** The entity file's column holding a row's bucket by key group `group`'s keys. */

@@ -7,7 +7,7 @@
  * folder is removed at the end, whether the job succeeded or failed.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { TroveError } from '../../errors.ts';
@@ -35,6 +35,7 @@ import {
   plannedListing,
   removeJobFolder,
   tempBeside,
+  wholeFile,
   writePlan,
 } from './historical-job.ts';
 import {
@@ -184,17 +185,21 @@ export async function writeDistributedHistoricalFile(
       fullFeatureNames: request.fullFeatureNames ?? false,
       columns,
       outputs: query.outputs.map((o) => o.outputName),
+      features: query.outputs.map((o) => `${o.view.name}:${o.feature.name}`),
       groups,
+      whole: buckets === 1,
+      format,
       buckets,
       listings,
       rows,
     };
     await writePlan(folder, plan);
 
-    const filled = rows.flatMap((counts, group) =>
-      counts.flatMap((n, bucket) => (n > 0 ? [{ group, bucket }] : [])),
-    );
-    const total = rows.flat().reduce((a, b) => a + b, 0);
+    const entityRows = rows[0]!.reduce((a, b) => a + b, 0);
+    const filled = plan.whole
+      ? [{ group: 0, bucket: 0 }]
+      : rows.flatMap((counts, group) => counts.flatMap((n, bucket) => (n > 0 ? [{ group, bucket }] : [])));
+    const total = plan.whole ? entityRows : rows.flat().reduce((a, b) => a + b, 0);
     progress.start?.({ job: id, shards: filled.length, groups: groups.length, rows: total });
     if (listening === 0)
       log('no worker takes training-dataset shards yet; the job waits for one', { job: id });
@@ -238,11 +243,19 @@ export async function writeDistributedHistoricalFile(
         `training dataset: ${failures.length} of ${jobs.length} shards failed (first: ${failures[0]!.message}); nothing written`,
       );
     progress.merging?.({ rows: total });
-    const parts = groups.map((_, g) =>
-      filled.filter((s) => s.group === g).map((s) => partFile(folder, g, s.bucket)),
-    );
-    const entityRows = rows[0]!.reduce((a, b) => a + b, 0);
-    const written = await mergeParts(config, plan, parts, temp, format, entityRows);
+    let written: number;
+    if (plan.whole) {
+      // The shard wrote the output as `trove historical` does: it only has to be moved into place.
+      written = (settled[0] as PromiseFulfilledResult<HistoricalShardResult>).value.rows;
+      await moveFile(wholeFile(folder, format), temp);
+    } else {
+      const parts = groups.map((_, g) =>
+        filled.filter((s) => s.group === g).map((s) => partFile(folder, g, s.bucket)),
+      );
+      written = await mergeParts(config, plan, parts, temp, format);
+    }
+    if (written !== entityRows)
+      throw new Error(`training dataset: ${written} rows written of ${entityRows} entity rows`);
     await rename(temp, target);
     log('merged training dataset', { job: id, rows: written, path: target });
     return { path: target, rows: written, format };
@@ -255,6 +268,16 @@ export async function writeDistributedHistoricalFile(
     await removeJobFolder(folder);
     await Promise.allSettled([events.close(), queue.close()]);
     for (const c of connections) c.disconnect();
+  }
+}
+
+/** Renames `from` to `to`, or copies it when they lie on different file systems. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(from, to);
   }
 }
 

@@ -6,6 +6,8 @@
  *                                                                 row number and its bucket by
  *                                                                 each key group's hash
  *                                           part-<g>-<b>.parquet  group g's features of bucket b
+ *                                           output.<format>       with one bucket, the one shard's
+ *                                                                 output file
  *
  * The plan is written only after the coordinator checked the whole entity table: a shard of it
  * skips the single-process checks of its rows.
@@ -46,7 +48,15 @@ export interface HistoricalJobPlan {
   columns: string[];
   /** Output names of the requested features, in request order. */
   outputs: string[];
+  /** The requested features (`view:feature`), in request order. */
+  features: string[];
   groups: KeyGroup[];
+  /**
+   * One bucket: the job is one shard, which joins every group's features with the single-process
+   * query and writes the output file (in `format`) itself; the coordinator only moves it into place.
+   */
+  whole: boolean;
+  format: 'parquet' | 'csv';
   buckets: number;
   listings: PlannedListing[];
   /** Entity rows per bucket, in bucket order, per group. */
@@ -70,6 +80,11 @@ export function entityFile(folder: string): string {
 
 export function partFile(folder: string, group: number, bucket: number): string {
   return path.join(folder, `part-${group}-${bucket}.parquet`);
+}
+
+/** The output file a job of one shard (`whole`) writes. */
+export function wholeFile(folder: string, format: 'parquet' | 'csv'): string {
+  return path.join(folder, `output.${format}`);
 }
 
 /** A temporary name beside `file`, unique to one writer: renamed into place when complete. */

@@ -8,9 +8,9 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { quoteIdentifier, quoteString } from '../../duckdb/sql-literals.ts';
+import { quoteString } from '../../duckdb/sql-literals.ts';
 import type { Registry } from '../../registry/registry.ts';
-import { ENTITY_ROW } from '../entity-input.ts';
+import { copyOptions } from '../historical-output.ts';
 import { prepareHistoricalQuery } from '../historical-query.ts';
 import type { OfflineConfig } from '../offline-duckdb.ts';
 import { bucketColumn } from './entity-hash.ts';
@@ -22,6 +22,7 @@ import {
   readPlan,
   TEMPORARY_PARQUET,
   tempBeside,
+  wholeFile,
 } from './historical-job.ts';
 import {
   HISTORICAL_QUEUE,
@@ -100,14 +101,15 @@ export class HistoricalShardWorker {
     const group = plan.groups[shard.group];
     if (!group)
       throw new UnrecoverableError(`training-dataset job ${plan.id} has no key group ${shard.group}`);
-    const target = partFile(folder, shard.group, shard.bucket);
+    // A job of one bucket is one shard of every group: it writes the output file itself.
+    const target = plan.whole ? wholeFile(folder, plan.format) : partFile(folder, shard.group, shard.bucket);
     const temp = tempBeside(target);
     const query = await prepareHistoricalQuery(
       config,
       registry,
       {
         entities: entityFile(folder),
-        features: group.features,
+        features: plan.whole ? plan.features : group.features,
         fullFeatureNames: plan.fullFeatureNames,
         shard: {
           keys: group.keys,
@@ -117,6 +119,9 @@ export class HistoricalShardWorker {
           columns: plan.columns,
           // The plan exists only once the coordinator checked the whole entity table.
           checked: true,
+          // The first group's parts carry the entity columns; the others only their features.
+          withColumns: plan.whole || shard.group === 0,
+          withRow: !plan.whole,
         },
         lineage: { viewFiles: plannedReader(store, plan) },
       },
@@ -124,14 +129,10 @@ export class HistoricalShardWorker {
     );
     let rows: number;
     try {
-      // The first group's parts carry the entity columns; the others only their features.
-      const sql =
-        shard.group === 0
-          ? query.sql
-          : `SELECT ${[ENTITY_ROW, ...group.outputs.map(quoteIdentifier)].join(', ')} FROM (${query.sql})`;
-      // A part is read once, by the merge on the same store, in the order written (by row number).
+      // A part is read once, by the merge on the same store; the whole output as `trove historical` writes it.
+      const options = plan.whole ? copyOptions(plan.format) : TEMPORARY_PARQUET;
       const copied = await query.db.connection.runAndReadAll(
-        `COPY (${sql}) TO ${quoteString(temp)} (${TEMPORARY_PARQUET})`,
+        `COPY (${query.sql}) TO ${quoteString(temp)} (${options})`,
       );
       rows = Number(copied.getColumns()[0]?.[0] ?? 0);
       await rename(temp, target);

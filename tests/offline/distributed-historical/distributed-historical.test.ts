@@ -163,14 +163,14 @@ describe('distributed training datasets', () => {
     expect(await jobFolders()).toEqual([]);
   }, 120_000);
 
-  it('with one worker and the default split takes one shard per key group and puts the parts side by side: the same bytes', async () => {
+  it('with one worker and the default split is one shard that writes the output itself: the same bytes, Parquet and CSV', async () => {
     const prefix = freshPrefix();
     const worker = startWorker(prefix);
     await worker.ready;
     const started: { shards: number; groups: number; rows: number }[] = [];
     const out = path.join(dir.dir, 'one-worker.parquet');
     const dataset = await distributed(prefix, out, undefined, { start: (f) => started.push(f) });
-    expect(started).toEqual([{ job: expect.any(String), shards: 3, groups: 3, rows: 3 * ENTITY_ROWS }]);
+    expect(started).toEqual([{ job: expect.any(String), shards: 1, groups: 3, rows: ENTITY_ROWS }]);
     expect(dataset.rows).toBe(ENTITY_ROWS);
     expect((await readFile(out)).equals(single.parquet)).toBe(true);
     const csv = path.join(dir.dir, 'one-worker.csv');
