@@ -9,8 +9,8 @@ import { quoteIdentifier, quoteString } from '../../duckdb/sql-literals.ts';
 import { TroveError } from '../../errors.ts';
 import { type OfflineConfig, openOfflineDuckDb } from '../offline-duckdb.ts';
 import { computeStatistics } from './compute-statistics.ts';
-import { type StatisticsColumn, type StatisticsSummary, statisticsKindOf } from './feature-statistics.ts';
-import { fewValueColumns } from './few-values.ts';
+import { footerHints } from './dataset-footer.ts';
+import type { StatisticsColumn, StatisticsSummary } from './feature-statistics.ts';
 import { emptyGroup, summarize } from './merge-statistics.ts';
 
 const TYPES: Record<string, ScalarType> = {
@@ -85,15 +85,24 @@ export async function datasetStatistics(
         );
       return { name, type };
     });
-    const numeric = typed.filter((c) => statisticsKindOf(c.type) === 'numeric').map((c) => c.name);
+    const hints = /\.parquet$/i.test(file)
+      ? await footerHints(
+          db.connection,
+          quoteString(file),
+          typed.map((c) => c.name),
+        )
+      : { allNull: new Set<string>(), fewValues: new Set<string>() };
+    // A column of nulls alone has the statistics of no values: nothing to read for it.
+    const read = typed.filter((c) => !hints.allNull.has(c.name));
     const groups = await computeStatistics(db.connection, {
-      relation: `(SELECT ${typed.map((c) => quoteIdentifier(c.name)).join(', ') || '1 AS none'} FROM ${relation})`,
-      columns: typed,
-      fewValues: /\.parquet$/i.test(file)
-        ? await fewValueColumns(db.connection, quoteString(file), numeric)
-        : new Set(),
+      relation: `(SELECT ${read.map((c) => quoteIdentifier(c.name)).join(', ') || '1 AS none'} FROM ${relation})`,
+      columns: read,
+      fewValues: hints.fewValues,
     });
-    return { file, ...summarize(typed, groups.get('') ?? emptyGroup(typed)) };
+    const group = groups.get('') ?? emptyGroup(read);
+    const none = emptyGroup(typed).features;
+    const features = Object.fromEntries(typed.map((c) => [c.name, group.features[c.name] ?? none[c.name]!]));
+    return { file, ...summarize(typed, { rows: group.rows, features }) };
   } finally {
     db.close();
   }
