@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import {
 } from '../../../src/offline/distributed-historical/historical-job-coordinator.ts';
 import { writeDataset } from '../../../src/offline/lineage/build-dataset.ts';
 import type { OnlineStore } from '../../../src/online/online-store.ts';
+import { type WorkerProcess, WorkerProcesses } from '../../helpers/worker-process.ts';
 import { openStore, uniquePrefix } from '../../online/online-fixture.ts';
 import { offlineConfig, queryRows, tempDir } from '../offline-test-kit.ts';
 import { FEATURES, fixtureConfig, fixtureRegistry, writeFixture } from './historical-fixture.ts';
@@ -28,41 +28,11 @@ let dir: { dir: string; cleanup: () => Promise<void> };
 let entities: string;
 let single: { parquet: Buffer; csv: Buffer; manifest: Awaited<ReturnType<typeof writeDataset>>['manifest'] };
 const stores: OnlineStore[] = [];
-const children = new Set<ChildProcess>();
+const workers = new WorkerProcesses(CHILD);
 
-function startWorker(
-  prefix: string,
-  ttl?: string,
-): { child: ChildProcess; lines: string[]; ready: Promise<void> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify({ dir: dir.dir, prefix, holdMs: HOLD_MS, ttl })],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const lines: string[] = [];
-  let buffered = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        if (line === 'ready') resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
-  return { child, lines, ready };
-}
-
-async function stopWorker(w: { child: ChildProcess }): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  const exited = new Promise((r) => w.child.once('exit', r));
-  w.child.kill('SIGTERM');
-  await exited;
+/** A worker process on this suite's queues; it prints `ready` once it takes shards. */
+function startWorker(prefix: string, ttl?: string): WorkerProcess {
+  return workers.start({ dir: dir.dir, prefix, holdMs: HOLD_MS, ttl });
 }
 
 function freshPrefix(): string {
@@ -121,7 +91,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  workers.killAll();
   for (const s of stores) {
     await s.teardown();
     await s.close();
@@ -132,8 +102,8 @@ afterAll(async () => {
 describe('distributed training datasets', () => {
   it('with two workers writes the single-process file byte for byte, Parquet and CSV, with the same lineage; progress per shard and in total', async () => {
     const prefix = freshPrefix();
-    const workers = [startWorker(prefix), startWorker(prefix)];
-    await Promise.all(workers.map((w) => w.ready));
+    const running = [startWorker(prefix), startWorker(prefix)];
+    await Promise.all(running.map((w) => w.ready));
     const started: { shards: number; groups: number; rows: number }[] = [];
     const done: { group: number; bucket: number; rows: number }[] = [];
     const progress: HistoricalJobProgress = {
@@ -154,12 +124,12 @@ describe('distributed training datasets', () => {
     expect(started).toEqual([{ job: expect.any(String), shards: 12, groups: 3, rows: 3 * ENTITY_ROWS }]);
     expect(new Set(done.map((d) => `${d.group}-${d.bucket}`)).size).toBe(12);
     expect(done.reduce((n, d) => n + d.rows, 0)).toBe(3 * ENTITY_ROWS);
-    for (const w of workers) expect(w.lines.some((l) => l.startsWith('take '))).toBe(true);
+    for (const w of running) expect(w.lines.some((l) => l.startsWith('take '))).toBe(true);
 
     const csv = path.join(dir.dir, 'distributed.csv');
     await distributed(prefix, csv, 3);
     expect((await readFile(csv)).equals(single.csv)).toBe(true);
-    await Promise.all(workers.map(stopWorker));
+    await Promise.all(running.map((w) => workers.stop(w)));
     expect(await jobFolders()).toEqual([]);
   }, 120_000);
 
@@ -176,7 +146,7 @@ describe('distributed training datasets', () => {
     const csv = path.join(dir.dir, 'one-worker.csv');
     await distributed(prefix, csv, undefined);
     expect((await readFile(csv)).equals(single.csv)).toBe(true);
-    await stopWorker(worker);
+    await workers.stop(worker);
     expect(await jobFolders()).toEqual([]);
   }, 120_000);
 
@@ -198,7 +168,7 @@ describe('distributed training datasets', () => {
       } else await new Promise((r) => setTimeout(r, 5));
     }
     const dataset = await run;
-    await stopWorker(other);
+    await workers.stop(other);
     expect(victim.lines).not.toContain(`done ${killed}`);
     expect(other.lines).toContain(`done ${killed}`);
     expect(dataset.rows).toBe(ENTITY_ROWS);
@@ -214,7 +184,7 @@ describe('distributed training datasets', () => {
     await expect(distributed(prefix, out, 2)).rejects.toThrow(
       /(\d+) of \1 shards failed \(first: the registry changed since training-dataset job .* was planned/,
     );
-    await stopWorker(worker);
+    await workers.stop(worker);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
     expect((await readdir(dir.dir)).filter((f) => f.includes('refused'))).toEqual([]);
     expect(await jobFolders()).toEqual([]);
