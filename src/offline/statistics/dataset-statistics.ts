@@ -55,7 +55,11 @@ export async function datasetStatistics(
   options: { skipUndescribed?: boolean } = {},
 ): Promise<DatasetStatistics> {
   const relation = relationOf(file);
-  const db = await openOfflineDuckDb(config, [file]);
+  // One thread: a manifest computes these beside the output's sha256, and a second DuckDB thread
+  // mostly waits at each pipeline's end (about a third more CPU for the same wall time at 1M rows).
+  const db = await openOfflineDuckDb({ ...config, offlineStore: { ...config.offlineStore, threads: 1 } }, [
+    file,
+  ]);
   try {
     const described = new Map<string, string>();
     try {

@@ -20,11 +20,11 @@ const COLUMNS: StatisticsColumn[] = [
   { name: 'flag', type: 'bool' },
 ];
 
-/** Figures to 12 digits: sums over threads may add in another order. */
+/** Figures to 9 digits: sums over threads add in another order, and this mean is small beside its values. */
 function rounded(s: StatisticsSummary): unknown {
   return JSON.parse(
     JSON.stringify(s, (_, v) =>
-      typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v,
+      typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(9)) : v,
     ),
   );
 }
