@@ -90,10 +90,16 @@ export const drill: Drill = {
       const cleanRun = startMaterializer(redis.url, ctx.workDir, `${base}-clean`);
       running.push(cleanRun);
       // Past the lock key, keys appear once values are written.
+      // The last growth of the key count ends the stretch: values, then the watermark. Exiting
+      // after it takes a while, and kill points there would all land after the writing.
       let writingFrom: number | undefined;
+      let writingUntil = 0;
+      let keys = 0;
       while (cleanRun.running) {
-        if (writingFrom === undefined && (await cleanStore.client.dbsize()) > 1)
-          writingFrom = performance.now() - t;
+        const now = await cleanStore.client.dbsize();
+        if (writingFrom === undefined && now > 1) writingFrom = performance.now() - t;
+        if (now !== keys) writingUntil = performance.now() - t;
+        keys = now;
         await sleep(20);
       }
       const cleanExit = await cleanRun.finish(RUN_TIMEOUT_MS);
@@ -103,7 +109,7 @@ export const drill: Drill = {
       const expected = await readOnlineState(cleanStore, VIEWS);
       const expectedValues = [...expected.values.values()].reduce((n, f) => n + Object.keys(f).length, 0);
       ctx.log(
-        `clean run: ${expectedValues} values in ${Math.round(cleanMs)} ms, writing from ${Math.round(writingFrom)} ms`,
+        `clean run: ${expectedValues} values in ${Math.round(cleanMs)} ms, writing from ${Math.round(writingFrom)} to ${Math.round(writingUntil)} ms`,
       );
       await cleanStore.teardown();
 
@@ -113,7 +119,7 @@ export const drill: Drill = {
       const anywhere = Math.ceil(kills / 2);
       const killAt: KillPoint[] = [
         ...stratified(random, anywhere, 0, cleanMs).map((ms) => ({ ms, from: 'start' as const })),
-        ...stratified(random, kills - anywhere, 0, cleanMs - writingFrom).map((ms) => ({
+        ...stratified(random, kills - anywhere, 0, Math.max(writingUntil - writingFrom, 1)).map((ms) => ({
           ms,
           from: 'first write' as const,
         })),
