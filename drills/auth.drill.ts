@@ -47,9 +47,16 @@ const REVIEWED_SCOPES: Record<string, Scope> = {
   'POST /get-online-features': 'read',
   'POST /get-historical-features': 'read',
   'POST /push': 'write',
+  'POST /datasets': 'write',
   'POST /materialize': 'admin',
   'POST /materialize-incremental': 'admin',
   'GET /health': 'public',
+  'GET /ui': 'public',
+  'HEAD /ui': 'public',
+  'GET /ui/': 'public',
+  'HEAD /ui/': 'public',
+  'GET /ui/assets/:file': 'public',
+  'HEAD /ui/assets/:file': 'public',
   'HEAD /health': 'public',
 };
 
@@ -84,6 +91,11 @@ const BODIES: Record<string, unknown> = {
     },
     to: 'online_and_offline',
   },
+  '/datasets': {
+    entities: { driver_id: [1001], event_timestamp: ['2025-12-31T00:00:00Z'] },
+    features: ['driver_hourly_stats:conv_rate'],
+    name: 'auth-drill',
+  },
   '/materialize': { start_ts: DATA_START, end_ts: DATA_END, feature_views: ['driver_hourly_stats'] },
   '/materialize-incremental': { end_ts: DATA_END, feature_views: ['customer_profile'] },
 };
@@ -97,6 +109,11 @@ const EFFECTS: Record<
     what: 'Redis values and a push file written',
     seen: (changes) =>
       changes.some((c) => c.includes('redis:')) && changes.some((c) => c.startsWith('+file:')),
+  },
+  'POST /datasets': {
+    what: 'a dataset and its manifest written into the catalog',
+    seen: (changes) =>
+      changes.some((c) => c.startsWith('+file:') && c.includes(`${path.sep}datasets${path.sep}`)),
   },
   'POST /materialize': {
     what: 'watermark of driver_hourly_stats set',
@@ -129,11 +146,35 @@ function unreviewedRoutes(routes: readonly RouteEntry[]): RouteEntry[] {
   });
 }
 
+/** The first asset the web UI's page loads (the assets have no list endpoint). */
+async function uiAsset(http: HttpAttempts, url: string): Promise<string> {
+  const page = await http.send({
+    what: 'ui page',
+    method: 'GET',
+    target: '/ui/',
+    headers: [],
+    expect: { status: 200 },
+  });
+  const asset = /"assets\/([\w.-]+)"/.exec(page.body)?.[1];
+  if (!asset) throw new Error(`GET /ui/ names no asset to fill ${url} with`);
+  return `/ui/assets/${asset}`;
+}
+
 /** Fills a `:name` parameter with the first name the route's list endpoint gives. */
 async function concreteTarget(http: HttpAttempts, url: string, admin: string): Promise<string> {
+  const param = /\/:(\w+)/.exec(url);
+  if (!param) return url;
+  const rest = url.slice(param.index + param[0].length);
+  const filled = await concreteName(http, url.slice(0, param.index + param[0].length), admin);
+  return filled + (rest === '' ? '' : await concreteTarget(http, rest, admin));
+}
+
+/** Fills a trailing `:name` parameter with the first name the route's list endpoint gives. */
+async function concreteName(http: HttpAttempts, url: string, admin: string): Promise<string> {
   const param = /\/:(\w+)$/.exec(url);
   if (!param) return url;
   const list = url.slice(0, param.index);
+  if (list === '/ui/assets') return uiAsset(http, url);
   const answer = await http.send({
     what: 'list',
     method: 'GET',
@@ -142,8 +183,9 @@ async function concreteTarget(http: HttpAttempts, url: string, admin: string): P
     expect: { status: 200 },
   });
   const body = answer.status === 200 ? (JSON.parse(answer.body) as Record<string, unknown>) : {};
-  const items = Object.values(body).find(Array.isArray) as { name?: string }[] | undefined;
-  const name = items?.[0]?.name;
+  const items = Object.values(body).find(Array.isArray) as { name?: string; id?: string }[] | undefined;
+  // Datasets go by id; every other listed thing by name.
+  const name = param[1] === 'id' ? items?.[0]?.id : items?.[0]?.name;
   if (!name) throw new Error(`GET ${list} names nothing to fill ${url} with`);
   return `${list}/${encodeURIComponent(name)}`;
 }
@@ -330,6 +372,15 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
 
     server = await ApiServerProcess.start({ repoDir: repo.dir, env, logLevel: 'trace' });
     const http = new HttpAttempts(server.port);
+    // One dataset in the catalog, so the routes under /datasets/:id have one to name.
+    await http.send({
+      what: 'a first dataset',
+      method: 'POST',
+      target: '/datasets',
+      body: JSON.stringify(BODIES['/datasets']),
+      headers: [bearer(keys.admin)],
+      expect: { status: 200 },
+    });
     const cases: RouteCase[] = [];
     for (const route of routes) {
       const body = route.method === 'POST' ? BODIES[route.url] : undefined;

@@ -10,6 +10,7 @@ import { openDuckDb } from '../../src/duckdb/open-duckdb.ts';
 import { quoteString } from '../../src/duckdb/sql-literals.ts';
 import type { FeatureStore } from '../../src/feature-store.ts';
 import { finishPendingSwap } from '../../src/offline/finish-pending-swap.ts';
+import { writeHistoricalFile } from '../../src/offline/historical-output.ts';
 import { viewFiles } from '../../src/offline/view-files.ts';
 
 /** `<rows>:<hash sum>` of Parquet files; `0:` when there are none. */
@@ -49,6 +50,8 @@ export async function trainingChecksum(
 ): Promise<string> {
   await mkdir(scratch, { recursive: true });
   const out = path.join(scratch, `training-${view}.parquet`);
-  await store.getHistoricalFeatures({ entities, features: [`${view}:*`], out });
+  // The file alone, without a manifest in the catalog: the catalog lives in the offline store, and
+  // reading must work while that disk is full.
+  await writeHistoricalFile(store.config, await store.registry(), { entities, features: [`${view}:*`] }, out);
   return filesChecksum([out]);
 }
