@@ -373,7 +373,7 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
     server = await ApiServerProcess.start({ repoDir: repo.dir, env, logLevel: 'trace' });
     const http = new HttpAttempts(server.port);
     // One dataset in the catalog, so the routes under /datasets/:id have one to name.
-    await http.send({
+    const first = await http.send({
       what: 'a first dataset',
       method: 'POST',
       target: '/datasets',
@@ -387,7 +387,11 @@ async function run(ctx: DrillContext): Promise<DrillResult> {
       cases.push({
         route,
         scope: route.scope ?? 'read',
-        target: await concreteTarget(http, route.url, keys.admin),
+        target:
+          route.url === '/feature-views/:name/drift'
+            ? // Drift compares against a dataset, named in the query.
+              `/feature-views/driver_hourly_stats/drift?dataset=${encodeURIComponent((JSON.parse(first.body) as { id: string }).id)}`
+            : await concreteTarget(http, route.url, keys.admin),
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     }
