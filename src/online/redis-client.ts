@@ -39,8 +39,6 @@ export function describeTarget(config: OnlineStoreConfig): string {
   }
 }
 
-export { hostPort };
-
 /** Opens a client (standalone, Sentinel-watched or cluster) for the online store. */
 export function createRedisClient(config: OnlineStoreConfig): RedisClient {
   const common = {

@@ -6,16 +6,12 @@
  */
 import { createRequire } from 'node:module';
 import type { Cluster, Redis } from 'ioredis';
+import { hostPort } from '../config/host-port.ts';
 import type { RedisRegistryLocation } from '../config/registry-location.ts';
 
 export type RegistryRedisClient = Redis | Cluster;
 
 const requireModule = createRequire(import.meta.url);
-
-function hostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
-}
 
 export function createRegistryClient(location: RedisRegistryLocation): RegistryRedisClient {
   const { Cluster, Redis } = requireModule('ioredis') as typeof import('ioredis');
