@@ -21,14 +21,32 @@ import { MaterializerWorker } from './worker.ts';
 
 const logger = pino({ base: { service: 'trove-materializer' } });
 
-const { values } = parseArgs({
-  options: {
-    repo: { type: 'string', default: process.env.TROVE_REPO ?? '.' },
-    'health-port': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_PORT ?? '6567' },
-    'health-host': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_HOST ?? '0.0.0.0' },
-    mode: { type: 'string', default: process.env.TROVE_MATERIALIZER_MODE ?? 'schedule' },
-  },
-});
+const USAGE =
+  'usage: materializer [--repo DIR] [--mode schedule|distributed|shards] [--health-port N] [--health-host HOST]';
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        repo: { type: 'string', default: process.env.TROVE_REPO ?? '.' },
+        'health-port': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_PORT ?? '6567' },
+        'health-host': { type: 'string', default: process.env.TROVE_MATERIALIZER_HEALTH_HOST ?? '0.0.0.0' },
+        mode: { type: 'string', default: process.env.TROVE_MATERIALIZER_MODE ?? 'schedule' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    // A mistyped flag gets its message and the usage, not a stack trace.
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const { values } = parseOptions();
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 const MODES = ['schedule', 'distributed', 'shards'] as const;
 
