@@ -73,11 +73,21 @@ export async function measurePair(
   target: () => Promise<Measurement>,
   baseline: () => Promise<Measurement>,
 ): Promise<{ target: PairSide; baseline: PairSide }> {
-  const t: Measurement[] = [];
-  const b: Measurement[] = [];
+  return measureRounds(repetitions, { target, baseline });
+}
+
+/**
+ * Measures several variants in rounds (each once per round, in the order given), as `measurePair`
+ * does two; returns the medians of each.
+ */
+export async function measureRounds<K extends string>(
+  repetitions: number,
+  variants: Record<K, () => Promise<Measurement>>,
+): Promise<Record<K, PairSide>> {
+  const names = Object.keys(variants) as K[];
+  const runs = new Map<K, Measurement[]>(names.map((n) => [n, []]));
   for (let i = 0; i < repetitions; i++) {
-    t.push(await target());
-    b.push(await baseline());
+    for (const n of names) runs.get(n)!.push(await variants[n]());
   }
-  return { target: side(t), baseline: side(b) };
+  return Object.fromEntries(names.map((n) => [n, side(runs.get(n)!)])) as Record<K, PairSide>;
 }

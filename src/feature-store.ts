@@ -382,13 +382,24 @@ export class FeatureStore {
    * the dataset catalog, optionally under `name`) are returned.
    */
   async getHistoricalFeatures(
-    request: HistoricalRequest & { out: string; name?: string; distributed?: DistributedHistoricalOptions },
+    request: HistoricalRequest & {
+      out: string;
+      name?: string;
+      distributed?: DistributedHistoricalOptions;
+      /** false: the manifest records no column statistics (computed from the file when asked). */
+      statistics?: boolean;
+    },
   ): Promise<Dataset>;
   async getHistoricalFeatures(request: HistoricalRequest & { out?: undefined }): Promise<Table>;
   async getHistoricalFeatures(
-    request: HistoricalRequest & { out?: string; name?: string; distributed?: DistributedHistoricalOptions },
+    request: HistoricalRequest & {
+      out?: string;
+      name?: string;
+      distributed?: DistributedHistoricalOptions;
+      statistics?: boolean;
+    },
   ): Promise<Table | Dataset> {
-    const { out, name, distributed, ...rest } = request;
+    const { out, name, distributed, statistics, ...rest } = request;
     const registry = await this.registry();
     if (out === undefined) {
       const { historicalTable } = await import('./offline/historical-output.ts');
@@ -405,6 +416,7 @@ export class FeatureStore {
     return writeDataset(this.config, registry, rest, out, {
       ...(name === undefined ? {} : { name }),
       ...(write ? { write } : {}),
+      ...(statistics === undefined ? {} : { statistics }),
     });
   }
 
@@ -412,21 +424,20 @@ export class FeatureStore {
    * A training dataset written as Parquet into the dataset catalog (`datasets/<id>/dataset.parquet`
    * in the offline store) with its manifest: for callers that cannot name a file, such as HTTP.
    */
-  async saveHistoricalFeatures(request: HistoricalRequest & { name?: string }): Promise<Dataset> {
-    const { name, ...rest } = request;
+  async saveHistoricalFeatures(
+    request: HistoricalRequest & { name?: string; statistics?: boolean },
+  ): Promise<Dataset> {
+    const { name, statistics, ...rest } = request;
     const registry = await this.registry();
     const [{ writeDataset }, { datasetFolder }] = await Promise.all([
       import('./offline/lineage/build-dataset.ts'),
       import('./offline/lineage/dataset-catalog.ts'),
     ]);
     const store = this.config.offlineStorePath;
-    return writeDataset(
-      this.config,
-      registry,
-      rest,
-      (id) => `${datasetFolder(store, id)}/dataset.parquet`,
-      name === undefined ? {} : { name },
-    );
+    return writeDataset(this.config, registry, rest, (id) => `${datasetFolder(store, id)}/dataset.parquet`, {
+      ...(name === undefined ? {} : { name }),
+      ...(statistics === undefined ? {} : { statistics }),
+    });
   }
 
   /** The training dataset as Arrow record batches, produced as they are consumed. */

@@ -20,11 +20,15 @@ export async function withoutManifest(args: { dir: string; entities: string; out
   return file.rows;
 }
 
-/** The dataset with its manifest in the catalog; returns its rows and the manifest's own tail time. */
+/**
+ * The dataset with its manifest in the catalog, with the statistics of its columns unless
+ * `statistics` is false; returns its rows and the manifest's own tail time.
+ */
 export async function withManifest(args: {
   dir: string;
   entities: string;
   out: string;
+  statistics?: boolean;
 }): Promise<{ rows: number; manifestMs: number; partitions: number }> {
   const timings: { manifestMs?: number } = {};
   const dataset = await writeDataset(
@@ -32,7 +36,7 @@ export async function withManifest(args: {
     benchRegistry(args.dir),
     { entities: args.entities, features: FEATURES },
     args.out,
-    { timings },
+    { timings, statistics: args.statistics ?? true },
   );
   return {
     rows: dataset.rows,

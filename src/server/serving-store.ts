@@ -49,7 +49,7 @@ export interface ServingStore {
   viewFreshness?(): Promise<Record<string, ViewFreshness>>;
   /** Writes a training dataset into the catalog with its manifest, for `POST /datasets` (optional). */
   saveHistoricalFeatures?(
-    request: HistoricalRequest & { name?: string },
+    request: HistoricalRequest & { name?: string; statistics?: boolean },
   ): Promise<{ manifest: DatasetManifest }>;
   /** The dataset catalog, for `GET /datasets` (optional). */
   datasets?(): Promise<DatasetCatalog>;

@@ -178,9 +178,11 @@ describe('--log-format pretty: bars and a summary table, terminal or not', () =>
   });
 
   it('datasets reproduce shows the rebuild, then a table', async () => {
-    const built = await trove(...historicalArgs());
+    const built = await trove(...historicalArgs(), '--no-statistics');
     const id = /^dataset (\S+), sha256/m.exec(built.stdout)?.[1];
     expect(id, built.stdout).toBeDefined();
+    const shown = await trove('datasets', 'show', id!, '--json');
+    expect((JSON.parse(shown.stdout) as { statistics: unknown }).statistics).toBeNull();
     const out = path.join(repo.dir, 'data', `again-${randomUUID().slice(0, 8)}.parquet`);
     const pretty = await trove('datasets', 'reproduce', id!, '--out', out, '--log-format', 'pretty');
     expect(pretty.code, pretty.stderr).toBe(0);

@@ -13,6 +13,8 @@ interface HistoricalCliOptions extends RepoOptions {
   out: string;
   name?: string;
   distributed?: boolean;
+  /** false with --no-statistics. */
+  statistics?: boolean;
   shards?: string;
 }
 
@@ -70,6 +72,10 @@ export function registerHistoricalCommand(program: Command): void {
       .requiredOption('--out <file>', 'output file: .parquet, .csv or .arrow')
       .option('--name <name>', 'a name to find the dataset by in the catalog (trove datasets)')
       .option(
+        '--no-statistics',
+        'record no column statistics in the manifest (computed from the file when asked; saves a scan of it)',
+      )
+      .option(
         '--distributed',
         'split the entity table by entity hash into shards for `npm run materializer -- --mode shards` processes to join',
       )
@@ -109,6 +115,7 @@ export function registerHistoricalCommand(program: Command): void {
         out: options.out,
         ...(options.name !== undefined ? { name: options.name } : {}),
         ...(distributed ? { distributed } : {}),
+        ...(options.statistics === false ? { statistics: false } : {}),
       });
       const ms = Date.now() - started;
       bar.update(result.rows);

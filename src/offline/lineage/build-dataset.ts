@@ -134,6 +134,12 @@ export async function writeDataset(
   out: string | ((id: string) => string),
   options: {
     name?: string;
+    /**
+     * false: the manifest records no statistics of the dataset's columns, which are then computed
+     * from the file when asked (`datasets show`, `GET /datasets/:id/stats`). They cost a scan of
+     * the file after it is written, most of what a manifest adds to a large dataset's time.
+     */
+    statistics?: boolean;
     /** Filled with the time from the file being in place to the manifest being written (benchmarks). */
     timings?: { manifestMs?: number };
     /** Writes the file in place of `writeHistoricalFile` (a distributed job), with the same hooks. */
@@ -200,11 +206,13 @@ export async function writeDataset(
     const written = performance.now();
     const [outputHash, statistics, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
       sha256File(file.path),
-      outputStatistics(
-        config,
-        file,
-        outputs.map((o) => o.outputName),
-      ),
+      options.statistics === false
+        ? null
+        : outputStatistics(
+            config,
+            file,
+            outputs.map((o) => o.outputName),
+          ),
       fingerprintPartitions(recorder.reads, prints),
       sources,
       entityPrint ?? fingerprintFile(entityCopy!),

@@ -40,8 +40,14 @@ export function lookupDataset(
   );
 }
 
-/** `POST /datasets`: the body of `/get-historical-features` (JSON), and a name for the catalog. */
-export const saveDatasetBody = historicalJsonBody.extend({ name: z.string().nullish() });
+/**
+ * `POST /datasets`: the body of `/get-historical-features` (JSON), a name for the catalog, and
+ * `statistics: false` for a manifest without column statistics (computed when asked).
+ */
+export const saveDatasetBody = historicalJsonBody.extend({
+  name: z.string().nullish(),
+  statistics: z.boolean().nullish(),
+});
 
 export const datasetsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
   const { store } = context;
@@ -72,6 +78,7 @@ export const datasetsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
               ...(service !== undefined ? { service } : {}),
               fullFeatureNames,
               ...(body.name ? { name: body.name } : {}),
+              ...(body.statistics === false ? { statistics: false } : {}),
             });
           } catch (err) {
             const message = err instanceof Error ? err.message : String(err);

@@ -124,6 +124,23 @@ describe("a training dataset's manifest", () => {
     expect(rounded(await store.datasetStatistics(manifest.id))).toEqual(rounded(answered));
   });
 
+  it('asked for none records none, and answers them from the file', async () => {
+    const out = path.join(repo.dir, 'bare.parquet');
+    const { manifest } = await store.getHistoricalFeatures({
+      entities: repo.entities,
+      features: FEATURES,
+      out,
+      statistics: false,
+    });
+    expect(manifest.statistics).toBeNull();
+    const answered = await store.datasetStatistics(manifest.id);
+    expect(answered.rows).toBe(3_000);
+    expectNumbers(
+      answered.features.find((f) => f.name === 'rate')!,
+      (await column(out, 'rate')) as (number | null)[],
+    );
+  });
+
   it('of an Arrow file records none', async () => {
     const { manifest } = await store.getHistoricalFeatures({
       entities: repo.entities,

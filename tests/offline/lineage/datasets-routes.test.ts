@@ -117,6 +117,11 @@ describe('GET /datasets', () => {
       path.join(repo.dir, 'http-again.parquet'),
     );
     expect(rebuilt.identical).toBe(true);
+    expect(manifest.statistics?.rows).toBe(4);
+    const bare = await post(WRITE, { ...body, name: 'bare', statistics: false });
+    expect(bare.statusCode).toBe(201);
+    expect((bare.json() as DatasetManifest).statistics).toBeNull();
+    expect((await post(WRITE, { ...body, statistics: 'no' })).statusCode).toBe(400);
     const bad = await post(WRITE, { ...body, features: ['stats:nope'] });
     expect(bad.statusCode).toBe(404);
     const badName = await post(WRITE, { ...body, name: '../x' });
