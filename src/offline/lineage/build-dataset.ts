@@ -16,7 +16,7 @@ import { outputFeatures, resolveFeatures } from '../../registry/resolve-features
 import { entityFilePath } from '../entity-input.ts';
 import { type DatasetFile, writeHistoricalFile } from '../historical-output.ts';
 import type { HistoricalRequest } from '../historical-query.ts';
-import type { OfflineConfig } from '../offline-duckdb.ts';
+import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from '../offline-duckdb.ts';
 import { datasetStatistics } from '../statistics/dataset-statistics.ts';
 import type { StatisticsSummary } from '../statistics/feature-statistics.ts';
 import { checkStoreFolder } from '../store-folder.ts';
@@ -113,12 +113,30 @@ async function outputStatistics(
   config: OfflineConfig,
   file: DatasetFile,
   features: readonly string[],
+  db: Promise<OfflineDuckDb> | undefined,
 ): Promise<StatisticsSummary | null> {
-  if (file.format === 'arrow') return null;
+  if (file.format === 'arrow' || !db) return null;
   const { file: _, ...summary } = await datasetStatistics(config, file.path, features, {
     skipUndescribed: true,
+    db: await db,
   });
   return summary;
+}
+
+/**
+ * The database the statistics of a Parquet or CSV output will be computed in, opened while the
+ * join runs (opening one takes 35–45 ms, a sixth of the statistics' time at 1M rows); none when
+ * no statistics are wanted.
+ */
+function statisticsDatabase(
+  config: OfflineConfig,
+  target: string,
+  wanted: boolean,
+): Promise<OfflineDuckDb> | undefined {
+  if (!wanted || !/\.(parquet|csv)$/i.test(target)) return undefined;
+  const db = openOfflineDuckDb(config, [target]);
+  db.catch(() => undefined);
+  return db;
 }
 
 /**
@@ -181,6 +199,7 @@ export async function writeDataset(
   if (entityCopy) await mkdir(path.dirname(entityCopy), { recursive: true });
   const target = typeof out === 'string' ? out : out(id);
   if (typeof out !== 'string') await mkdir(path.dirname(target), { recursive: true });
+  const statisticsDb = statisticsDatabase(config, path.resolve(target), options.statistics !== false);
 
   // Each file listed is fingerprinted as soon as the query lists it, while DuckDB reads it.
   const recorder = recordingReader();
@@ -206,13 +225,12 @@ export async function writeDataset(
     const written = performance.now();
     const [outputHash, statistics, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
       sha256File(file.path),
-      options.statistics === false
-        ? null
-        : outputStatistics(
-            config,
-            file,
-            outputs.map((o) => o.outputName),
-          ),
+      outputStatistics(
+        config,
+        file,
+        outputs.map((o) => o.outputName),
+        statisticsDb,
+      ),
       fingerprintPartitions(recorder.reads, prints),
       sources,
       entityPrint ?? fingerprintFile(entityCopy!),
@@ -265,5 +283,7 @@ export async function writeDataset(
   } catch (err) {
     if (entityCopy || typeof out !== 'string') await removeDatasetFolder(store, id);
     throw err;
+  } finally {
+    (await statisticsDb?.catch(() => undefined))?.close();
   }
 }
