@@ -183,6 +183,9 @@ describe('--log-format pretty: bars and a summary table, terminal or not', () =>
     expect(id, built.stdout).toBeDefined();
     const shown = await trove('datasets', 'show', id!, '--json');
     expect((JSON.parse(shown.stdout) as { statistics: unknown }).statistics).toBeNull();
+    expect((await trove('datasets', 'show', id!)).stdout).toContain(
+      'statistics: none recorded (built with --no-statistics',
+    );
     const out = path.join(repo.dir, 'data', `again-${randomUUID().slice(0, 8)}.parquet`);
     const pretty = await trove('datasets', 'reproduce', id!, '--out', out, '--log-format', 'pretty');
     expect(pretty.code, pretty.stderr).toBe(0);

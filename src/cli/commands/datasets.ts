@@ -47,7 +47,11 @@ function printManifest(m: DatasetManifest): void {
     ...(m.statistics
       ? [`statistics: ${m.statistics.rows} rows`, ...summaryLines(m.statistics)]
       : m.statistics === null
-        ? ['statistics: none (an Arrow file)']
+        ? [
+            m.output.format === 'arrow'
+              ? 'statistics: none (an Arrow file)'
+              : 'statistics: none recorded (built with --no-statistics; GET /datasets/:id/stats computes them from the file)',
+          ]
         : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
