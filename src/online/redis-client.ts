@@ -4,26 +4,12 @@
  * replaced, queued commands are dropped after one failed reconnect instead of waiting forever, and
  * every failure surfaces as an UnavailableError.
  */
-import { createRequire } from 'node:module';
-import type { Cluster, Redis } from 'ioredis';
-import { hostPort } from '../config/host-port.ts';
+import type { Cluster } from 'ioredis';
 import type { TroveConfig } from '../config/trove-config.ts';
 import { TroveError, UnavailableError } from '../errors.ts';
+import { loadIoRedis, openRedis, type RedisConnection } from '../redis/open-redis.ts';
 
-type IoRedis = typeof import('ioredis');
-const requireModule = createRequire(import.meta.url);
-let ioredis: IoRedis | undefined;
-
-/**
- * ioredis, loaded on first use rather than with this module: it takes about 100 ms to load, and a
- * read from a standalone Redis (a `trove online` process, say) goes over the RESP connection alone.
- */
-function loadIoRedis(): IoRedis {
-  ioredis ??= requireModule('ioredis') as IoRedis;
-  return ioredis;
-}
-
-export type RedisClient = Redis | Cluster;
+export type RedisClient = RedisConnection;
 export type OnlineStoreConfig = TroveConfig['onlineStore'];
 
 /** Where a client points, for error messages (without credentials). */
@@ -41,51 +27,37 @@ export function describeTarget(config: OnlineStoreConfig): string {
 
 /** Opens a client (standalone, Sentinel-watched or cluster) for the online store. */
 export function createRedisClient(config: OnlineStoreConfig): RedisClient {
-  const common = {
-    connectTimeout: config.connectTimeoutMs,
-    commandTimeout: config.commandTimeoutMs,
-    // A command's timeout only rejects its promise: the command stays queued on the connection
-    // until Redis answers. A stalled Redis (or a connection cut without a reset) would then hold
-    // every command sent to it, memory growing with the stall, and never be replaced. Silence for
-    // a whole command timeout while a command waits means that command has timed out and the
-    // connection is likely dead: drop it (failing and freeing the commands on it) and reconnect.
-    socketTimeout: config.commandTimeoutMs,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    retryStrategy: (times: number) => Math.min(50 * times, 1000),
-  };
-  const { Cluster, Redis } = loadIoRedis();
-  let client: RedisClient;
-  if (config.cluster && config.cluster.length > 0) {
-    client = new Cluster(config.cluster, {
-      redisOptions: common,
-      enableAutoPipelining: true,
-      // A backstop for what no failed command tells: slots that moved while nothing was sent.
-      slotsRefreshInterval: 5000,
-      clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000),
-    });
-  } else if (config.sentinel) {
-    const sentinel = config.sentinel;
-    client = new Redis({
-      ...common,
-      sentinels: sentinel.sentinels.map(hostPort),
-      name: sentinel.name,
-      password: sentinel.password,
-      sentinelPassword: sentinel.sentinelPassword,
-      sentinelCommandTimeout: config.commandTimeoutMs,
-      // Sentinel's +switch-master moves the client at once, not at its next failed command.
-      failoverDetector: true,
-      // A master demoted by a failover refuses writes: reconnect (to the promoted replica, as the
-      // sentinels now say) and send the command again; newest-wins writes are safe to repeat.
-      reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
-    });
-  } else {
-    client = new Redis(config.redis, common);
-  }
-  // Without a listener ioredis reports connection errors as unhandled; failures reach callers
-  // through their commands instead.
-  client.on('error', () => {});
-  return client;
+  const target = { url: config.redis, cluster: config.cluster, sentinel: config.sentinel };
+  return openRedis(
+    target,
+    {
+      connectTimeout: config.connectTimeoutMs,
+      commandTimeout: config.commandTimeoutMs,
+      // A command's timeout only rejects its promise: the command stays queued on the connection
+      // until Redis answers. A stalled Redis (or a connection cut without a reset) would then hold
+      // every command sent to it, memory growing with the stall, and never be replaced. Silence for
+      // a whole command timeout while a command waits means that command has timed out and the
+      // connection is likely dead: drop it (failing and freeing the commands on it) and reconnect.
+      socketTimeout: config.commandTimeoutMs,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      retryStrategy: (times: number) => Math.min(50 * times, 1000),
+    },
+    {
+      cluster: {
+        enableAutoPipelining: true,
+        // A backstop for what no failed command tells: slots that moved while nothing was sent.
+        slotsRefreshInterval: 5000,
+        clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000),
+      },
+      sentinel: {
+        sentinelCommandTimeout: config.commandTimeoutMs,
+        // A master demoted by a failover refuses writes: reconnect (to the promoted replica, as the
+        // sentinels now say) and send the command again; newest-wins writes are safe to repeat.
+        reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+      },
+    },
+  );
 }
 
 export function isCluster(client: RedisClient): client is Cluster {

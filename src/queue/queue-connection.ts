@@ -3,29 +3,15 @@
  * Sentinel-watched or cluster): one for BullMQ, which blocks on some commands and retries through
  * outages itself, and one for locks, whose commands must fail rather than wait for ever.
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { hostPort } from '../config/host-port.ts';
+import type { RedisOptions } from 'ioredis';
 import type { TroveConfig } from '../config/trove-config.ts';
+import { openRedis, type RedisConnection } from '../redis/open-redis.ts';
 
 export type QueueRedisConfig = TroveConfig['onlineStore'];
-export type QueueRedis = Redis | Cluster;
+export type QueueRedis = RedisConnection;
 
 function connect(config: QueueRedisConfig, options: RedisOptions): QueueRedis {
-  let client: QueueRedis;
-  if (config.cluster && config.cluster.length > 0)
-    client = new Cluster(config.cluster, { redisOptions: options });
-  else if (config.sentinel)
-    client = new Redis({
-      ...options,
-      sentinels: config.sentinel.sentinels.map(hostPort),
-      name: config.sentinel.name,
-      password: config.sentinel.password,
-      sentinelPassword: config.sentinel.sentinelPassword,
-      failoverDetector: true,
-    });
-  else client = new Redis(config.redis, options);
-  client.on('error', () => {});
-  return client;
+  return openRedis({ url: config.redis, cluster: config.cluster, sentinel: config.sentinel }, options);
 }
 
 /** A connection for BullMQ: no command timeout and no limit on retries, as BullMQ requires. */
