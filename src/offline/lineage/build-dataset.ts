@@ -154,8 +154,8 @@ export async function writeDataset(
     name?: string;
     /**
      * false: the manifest records no statistics of the dataset's columns, which are then computed
-     * from the file when asked (`datasets show`, `GET /datasets/:id/stats`). They cost a scan of
-     * the file after it is written, most of what a manifest adds to a large dataset's time.
+     * from the file when asked (`GET /datasets/:id/stats`, `FeatureStore.datasetStatistics`). They
+     * cost a scan of the file after it is written, most of what a manifest adds to its time.
      */
     statistics?: boolean;
     /** Filled with the time from the file being in place to the manifest being written (benchmarks). */
