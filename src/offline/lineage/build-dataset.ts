@@ -14,7 +14,7 @@ import { withRegistryStore } from '../../registry/open-registry-store.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../../registry/resolve-features.ts';
 import { entityFilePath } from '../entity-input.ts';
-import { type DatasetFile, writeHistoricalFile } from '../historical-output.ts';
+import { type DatasetFile, datasetFormatOf, writeHistoricalFile } from '../historical-output.ts';
 import type { HistoricalRequest } from '../historical-query.ts';
 import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from '../offline-duckdb.ts';
 import { datasetStatistics } from '../statistics/dataset-statistics.ts';
@@ -106,8 +106,8 @@ async function fingerprintPartitions(
 }
 
 /**
- * Statistics of the dataset's feature columns, computed by DuckDB from the file as written, beside
- * its sha256 (`offline.manifest` bench); none for an Arrow file, which DuckDB does not read.
+ * Statistics of the dataset's feature columns, computed by DuckDB in `db` from the file as
+ * written, beside its sha256 (`offline.manifest` bench); none without `db` (statisticsDatabase).
  */
 async function outputStatistics(
   config: OfflineConfig,
@@ -115,7 +115,7 @@ async function outputStatistics(
   features: readonly string[],
   db: Promise<OfflineDuckDb> | undefined,
 ): Promise<StatisticsSummary | null> {
-  if (file.format === 'arrow' || !db) return null;
+  if (!db) return null;
   const { file: _, ...summary } = await datasetStatistics(config, file.path, features, {
     skipUndescribed: true,
     db: await db,
@@ -126,14 +126,20 @@ async function outputStatistics(
 /**
  * The database the statistics of a Parquet or CSV output will be computed in, opened while the
  * join runs (opening one takes 35–45 ms, a sixth of the statistics' time at 1M rows); none when
- * no statistics are wanted.
+ * no statistics are wanted, for an Arrow file (DuckDB does not read one), or for a file name the
+ * writer will refuse (it says why).
  */
 function statisticsDatabase(
   config: OfflineConfig,
   target: string,
   wanted: boolean,
 ): Promise<OfflineDuckDb> | undefined {
-  if (!wanted || !/\.(parquet|csv)$/i.test(target)) return undefined;
+  if (!wanted) return undefined;
+  try {
+    if (datasetFormatOf(target) === 'arrow') return undefined;
+  } catch {
+    return undefined;
+  }
   const db = openOfflineDuckDb(config, [target]);
   db.catch(() => undefined);
   return db;
