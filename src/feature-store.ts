@@ -68,6 +68,8 @@ export class FeatureStore {
     this.turn.current = undefined;
   };
   private onlineStore: OnlineStore | undefined;
+  /** Datasets this store wrote whose statistics are still being recorded, by id: `close` waits. */
+  private readonly recordingStatistics = new Map<string, Promise<unknown>>();
   private readonly onDemand: OnDemandPlans;
 
   private constructor(config: ResolvedConfig) {
@@ -365,7 +367,17 @@ export class FeatureStore {
       import('node:path'),
       this.datasets(),
     ]);
-    const manifest = await datasets.get(idOrName);
+    let manifest = await datasets.get(idOrName);
+    const recording = this.recordingStatistics.get(manifest.id);
+    // Being recorded by this store: waiting for them costs less than a second scan.
+    if (
+      recording &&
+      (await recording.then(
+        () => true,
+        () => false,
+      ))
+    )
+      manifest = await datasets.get(manifest.id);
     const file = resolve(this.config.repoDir, manifest.output.path);
     if (manifest.statistics) return { dataset: manifest.id, file, ...manifest.statistics };
     const stats = await datasetStatistics(
@@ -413,11 +425,22 @@ export class FeatureStore {
           distributed,
         )
       : undefined;
-    return writeDataset(this.config, registry, rest, out, {
-      ...(name === undefined ? {} : { name }),
-      ...(write ? { write } : {}),
-      ...(statistics === undefined ? {} : { statistics }),
-    });
+    return this.tracked(
+      await writeDataset(this.config, registry, rest, out, {
+        ...(name === undefined ? {} : { name }),
+        ...(write ? { write } : {}),
+        ...(statistics === undefined ? {} : { statistics }),
+      }),
+    );
+  }
+
+  /** Keeps `dataset`'s statistics in view until they are recorded, so `close` waits for them. */
+  private tracked(dataset: Dataset): Dataset {
+    const id = dataset.manifest.id;
+    const settled = dataset.statisticsRecorded.finally(() => this.recordingStatistics.delete(id));
+    settled.catch(() => undefined);
+    this.recordingStatistics.set(id, settled);
+    return dataset;
   }
 
   /**
@@ -434,10 +457,12 @@ export class FeatureStore {
       import('./offline/lineage/dataset-catalog.ts'),
     ]);
     const store = this.config.offlineStorePath;
-    return writeDataset(this.config, registry, rest, (id) => `${datasetFolder(store, id)}/dataset.parquet`, {
-      ...(name === undefined ? {} : { name }),
-      ...(statistics === undefined ? {} : { statistics }),
-    });
+    return this.tracked(
+      await writeDataset(this.config, registry, rest, (id) => `${datasetFolder(store, id)}/dataset.parquet`, {
+        ...(name === undefined ? {} : { name }),
+        ...(statistics === undefined ? {} : { statistics }),
+      }),
+    );
   }
 
   /** The training dataset as Arrow record batches, produced as they are consumed. */
@@ -454,6 +479,8 @@ export class FeatureStore {
 
   /** Releases connections held by the store. */
   async close(): Promise<void> {
+    // Statistics still being recorded finish first: stopping them would leave a manifest without.
+    await Promise.allSettled(this.recordingStatistics.values());
     const online = this.onlineStore;
     this.onlineStore = undefined;
     await Promise.all([online?.close(), this.onDemand.onlineRunner.close(), this.registryStore.close()]);

@@ -177,6 +177,7 @@ export async function writeHistoricalFile(
   );
   try {
     let rows = 0;
+    request.lineage?.writing?.(temp);
     const plan = historicalOnDemandPlan(registry, request);
     if (plan && format !== 'arrow') {
       // Rows with on-demand features come back from JS: DuckDB takes them again to write the file.

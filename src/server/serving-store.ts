@@ -50,7 +50,7 @@ export interface ServingStore {
   /** Writes a training dataset into the catalog with its manifest, for `POST /datasets` (optional). */
   saveHistoricalFeatures?(
     request: HistoricalRequest & { name?: string; statistics?: boolean },
-  ): Promise<{ manifest: DatasetManifest }>;
+  ): Promise<{ manifest: DatasetManifest; statisticsRecorded?: Promise<DatasetManifest> }>;
   /** The dataset catalog, for `GET /datasets` (optional). */
   datasets?(): Promise<DatasetCatalog>;
   /** A view's statistics over a range of partitions, for `GET /feature-views/:name/stats` (optional). */

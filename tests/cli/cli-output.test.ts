@@ -141,12 +141,13 @@ describe('without a terminal: the JSON lines of before', () => {
     expect(result.stdout).toMatch(/^customer_profile: \d+ rows from 2025-12-01T00:00:00\.000Z to /);
   });
 
-  it('historical prints its `joining` and `written` steps', async () => {
+  it('historical prints its `joining`, `written` and `statistics` steps', async () => {
     const result = await trove(...historicalArgs());
     expect(result.code, result.stderr).toBe(0);
     const lines = jsonLines(result.stderr);
-    expect(lines.map((l) => l.step)).toEqual(['joining', 'written']);
+    expect(lines.map((l) => l.step)).toEqual(['joining', 'written', 'statistics']);
     expect(lines[1]).toMatchObject({ rows: expect.any(Number), path: expect.stringMatching(/\.parquet$/) });
+    expect(lines[2]).toMatchObject({ dataset: expect.stringMatching(/^ds-/), columns: expect.any(Number) });
     expect(result.stdout).toMatch(/^\/.*\.parquet: \d+ rows\n/);
   });
 });

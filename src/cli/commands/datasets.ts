@@ -50,7 +50,7 @@ function printManifest(m: DatasetManifest): void {
         ? [
             m.output.format === 'arrow'
               ? 'statistics: none (an Arrow file)'
-              : 'statistics: none recorded (built with --no-statistics; GET /datasets/:id/stats computes them from the file)',
+              : 'statistics: none recorded (built with --no-statistics, or not recorded yet; GET /datasets/:id/stats computes them from the file)',
           ]
         : []),
   ];

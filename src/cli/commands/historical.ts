@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TroveError } from '../../errors.ts';
 import type { DistributedHistoricalOptions } from '../../offline/distributed-historical/historical-job-coordinator.ts';
+import type { Dataset } from '../../offline/lineage/build-dataset.ts';
 import { openReporter, type ProgressBar, type Reporter } from '../output/reporter.ts';
 import { formatCount, formatRate, formatSeconds } from '../output/summary-table.ts';
 import { type RepoOptions, withRepoOption } from '../repo-option.ts';
@@ -16,6 +17,33 @@ interface HistoricalCliOptions extends RepoOptions {
   /** false with --no-statistics. */
   statistics?: boolean;
   shards?: string;
+}
+
+/**
+ * Waits for the statistics of the dataset's columns to be added to its manifest, showing it; a
+ * failure is a warning, not an error: the dataset and its lineage are in place, and the
+ * statistics are computed from the file when asked.
+ */
+async function recordStatistics(reporter: Reporter, dataset: Dataset): Promise<void> {
+  if (dataset.format === 'arrow') return;
+  const bar = reporter.bar({ label: 'statistics', total: undefined, unit: 'columns' });
+  try {
+    const manifest = await dataset.statisticsRecorded;
+    if (!manifest.statistics) return bar.done('none');
+    const columns = manifest.statistics.features.length;
+    bar.done(`recorded for ${columns} columns`);
+    reporter.event({ step: 'statistics', dataset: manifest.id, columns });
+  } catch (err) {
+    bar.done('not recorded');
+    reporter.log(
+      'warn',
+      'the statistics of the dataset could not be recorded; they are computed when asked',
+      {
+        dataset: dataset.manifest.id,
+        error: err instanceof Error ? err.message : String(err),
+      },
+    );
+  }
 }
 
 /** `--distributed [--shards N]` as the library takes it, with progress shown by the reporter. */
@@ -122,6 +150,7 @@ export function registerHistoricalCommand(program: Command): void {
       bar.done(`written as ${result.format}`);
       reporter.event({ step: 'written', rows: result.rows, path: result.path, ms });
       const dataset = `${result.manifest.id}${result.manifest.name ? ` (${result.manifest.name})` : ''}`;
+      if (options.statistics !== false) await recordStatistics(reporter, result);
       reporter.result({
         lines: [
           `${result.path}: ${result.rows} rows`,

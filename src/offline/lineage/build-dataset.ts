@@ -14,11 +14,10 @@ import { withRegistryStore } from '../../registry/open-registry-store.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { outputFeatures, resolveFeatures } from '../../registry/resolve-features.ts';
 import { entityFilePath } from '../entity-input.ts';
-import { type DatasetFile, datasetFormatOf, writeHistoricalFile } from '../historical-output.ts';
+import { type DatasetFile, writeHistoricalFile } from '../historical-output.ts';
 import type { HistoricalRequest } from '../historical-query.ts';
-import { type OfflineConfig, type OfflineDuckDb, openOfflineDuckDb } from '../offline-duckdb.ts';
+import type { OfflineConfig } from '../offline-duckdb.ts';
 import { datasetStatistics } from '../statistics/dataset-statistics.ts';
-import type { StatisticsSummary } from '../statistics/feature-statistics.ts';
 import { checkStoreFolder } from '../store-folder.ts';
 import { codeVersion, troveVersion } from './code-version.ts';
 import {
@@ -36,6 +35,7 @@ import {
 } from './dataset-manifest.ts';
 import { type RecordedRead, recordingReader } from './dataset-reads.ts';
 import { type FileFingerprint, fingerprintFile, mapLimit, sha256File } from './fingerprint.ts';
+import { GrowingFileHash } from './growing-file-hash.ts';
 import { sourceFiles, viewsDependedOn } from './source-files.ts';
 
 /** What the lineage of a dataset needs of the config: the offline store, and the registry for its history. */
@@ -43,7 +43,14 @@ export type LineageConfig = OfflineConfig & Partial<Pick<ResolvedConfig, 'regist
 
 /** A dataset file and its manifest. */
 export interface Dataset extends DatasetFile {
+  /** The manifest as first written: without the statistics of the columns, which follow. */
   manifest: DatasetManifest;
+  /**
+   * The manifest once it records the statistics of the dataset's columns (rewritten with them), or
+   * as first written when none are wanted. Rejects when they cannot be computed, which leaves the
+   * manifest without them (then computed from the file when asked); the dataset stands either way.
+   */
+  statisticsRecorded: Promise<DatasetManifest>;
 }
 
 /** The definition hash of a view: sha256 of its canonical JSON as registered. */
@@ -106,49 +113,31 @@ async function fingerprintPartitions(
 }
 
 /**
- * Statistics of the dataset's feature columns, computed by DuckDB in `db` from the file as
- * written, beside its sha256 (`offline.manifest` bench); none without `db` (statisticsDatabase).
+ * Records the statistics of the dataset's feature columns in its manifest: computed by DuckDB from
+ * the file as written, then the manifest rewritten with them (atomically, as it was first
+ * written). None for an Arrow file, which DuckDB does not read.
  */
-async function outputStatistics(
+async function recordOutputStatistics(
   config: OfflineConfig,
-  file: DatasetFile,
+  manifest: DatasetManifest,
   features: readonly string[],
-  db: Promise<OfflineDuckDb> | undefined,
-): Promise<StatisticsSummary | null> {
-  if (!db) return null;
-  const { file: _, ...summary } = await datasetStatistics(config, file.path, features, {
+): Promise<DatasetManifest> {
+  if (manifest.output.format === 'arrow') return manifest;
+  const { file: _, ...statistics } = await datasetStatistics(config, manifest.output.path, features, {
     skipUndescribed: true,
-    db: await db,
   });
-  return summary;
-}
-
-/**
- * The database the statistics of a Parquet or CSV output will be computed in, opened while the
- * join runs (opening one takes 35–45 ms, a sixth of the statistics' time at 1M rows); none when
- * no statistics are wanted, for an Arrow file (DuckDB does not read one), or for a file name the
- * writer will refuse (it says why).
- */
-function statisticsDatabase(
-  config: OfflineConfig,
-  target: string,
-  wanted: boolean,
-): Promise<OfflineDuckDb> | undefined {
-  if (!wanted) return undefined;
-  try {
-    if (datasetFormatOf(target) === 'arrow') return undefined;
-  } catch {
-    return undefined;
-  }
-  const db = openOfflineDuckDb(config, [target]);
-  db.catch(() => undefined);
-  return db;
+  const recorded = { ...manifest, statistics };
+  await writeManifest(config.offlineStorePath, recorded);
+  return recorded;
 }
 
 /**
  * Writes a training dataset to `out` and records its manifest in the catalog. The manifest is
  * written after the file is in place: a crash in between leaves a dataset without a manifest, never
- * a manifest without its dataset.
+ * a manifest without its dataset. It resolves once the manifest is written; the statistics of the
+ * dataset's columns, a scan of the file that would add a tenth to the dataset's time, are
+ * computed after it and added to the manifest (`statisticsRecorded`), so a caller has its dataset
+ * and lineage without waiting for them (docs/lineage.md).
  */
 export async function writeDataset(
   config: LineageConfig,
@@ -160,8 +149,7 @@ export async function writeDataset(
     name?: string;
     /**
      * false: the manifest records no statistics of the dataset's columns, which are then computed
-     * from the file when asked (`GET /datasets/:id/stats`, `FeatureStore.datasetStatistics`). They
-     * cost a scan of the file after it is written, most of what a manifest adds to its time.
+     * from the file when asked (`GET /datasets/:id/stats`, `FeatureStore.datasetStatistics`).
      */
     statistics?: boolean;
     /** Filled with the time from the file being in place to the manifest being written (benchmarks). */
@@ -205,7 +193,6 @@ export async function writeDataset(
   if (entityCopy) await mkdir(path.dirname(entityCopy), { recursive: true });
   const target = typeof out === 'string' ? out : out(id);
   if (typeof out !== 'string') await mkdir(path.dirname(target), { recursive: true });
-  const statisticsDb = statisticsDatabase(config, path.resolve(target), options.statistics !== false);
 
   // Each file listed is fingerprinted as soon as the query lists it, while DuckDB reads it.
   const recorder = recordingReader();
@@ -221,22 +208,31 @@ export async function writeDataset(
     });
     return listed;
   };
+  // The output is hashed as it is written; a writer that does not say where it writes (a
+  // distributed job) has its file hashed once it is complete.
+  let growing: GrowingFileHash | undefined;
+  const writing = (temp: string) => {
+    growing = new GrowingFileHash(temp);
+  };
   try {
-    const file = await (options.write ?? writeHistoricalFile)(
-      config,
-      registry,
-      { ...request, lineage: { viewFiles: listFiles, ...(entityCopy ? { entityCopy } : {}) } },
-      target,
-    );
-    const written = performance.now();
-    const [outputHash, statistics, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
-      sha256File(file.path),
-      outputStatistics(
+    let file: DatasetFile;
+    try {
+      file = await (options.write ?? writeHistoricalFile)(
         config,
-        file,
-        outputs.map((o) => o.outputName),
-        statisticsDb,
-      ),
+        registry,
+        {
+          ...request,
+          lineage: { viewFiles: listFiles, writing, ...(entityCopy ? { entityCopy } : {}) },
+        },
+        target,
+      );
+    } catch (err) {
+      await growing?.abandon();
+      throw err;
+    }
+    const written = performance.now();
+    const [outputHash, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
+      growing ? growing.digest(file.path) : sha256File(file.path),
       fingerprintPartitions(recorder.reads, prints),
       sources,
       entityPrint ?? fingerprintFile(entityCopy!),
@@ -281,15 +277,24 @@ export async function writeDataset(
       })),
       sources: sourcePrints,
       output: { path: file.path, format: file.format, rows: file.rows, sha256: outputHash },
-      statistics,
+      statistics: null,
     };
     await writeManifest(store, manifest);
     if (options.timings) options.timings.manifestMs = performance.now() - written;
-    return { ...file, manifest };
+    // Their DuckDB is opened only now: opened during the join, it took CPU the join needs.
+    const statisticsRecorded =
+      options.statistics === false
+        ? Promise.resolve(manifest)
+        : recordOutputStatistics(
+            config,
+            manifest,
+            outputs.map((o) => o.outputName),
+          );
+    // Handled here so a caller that never looks is not told of an unhandled rejection.
+    statisticsRecorded.catch(() => undefined);
+    return { ...file, manifest, statisticsRecorded };
   } catch (err) {
     if (entityCopy || typeof out !== 'string') await removeDatasetFolder(store, id);
     throw err;
-  } finally {
-    (await statisticsDb?.catch(() => undefined))?.close();
   }
 }

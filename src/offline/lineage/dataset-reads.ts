@@ -13,6 +13,8 @@ export interface HistoricalLineage {
   viewFiles: ViewFilesReader;
   /** Where to keep a copy of the entity rows (Parquet), for input that is not a file. */
   entityCopy?: string;
+  /** Told the temporary file the dataset is about to be written to (growing-file-hash.ts). */
+  writing?: (temp: string) => void;
 }
 
 /** One listing the query made. */

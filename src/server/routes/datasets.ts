@@ -42,7 +42,8 @@ export function lookupDataset(
 
 /**
  * `POST /datasets`: the body of `/get-historical-features` (JSON), a name for the catalog, and
- * `statistics: false` for a manifest without column statistics (computed when asked).
+ * `statistics: false` for a manifest without column statistics (computed when asked). The answer
+ * is the manifest as first written; the statistics are added to it right after.
  */
 export const saveDatasetBody = historicalJsonBody.extend({
   name: z.string().nullish(),
@@ -93,6 +94,14 @@ export const datasetsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         undefined,
         'the offline store',
         request.log,
+      );
+      // The statistics of its columns follow the answer (build-dataset.ts); a failure to record
+      // them leaves the dataset as it is, with statistics computed when asked.
+      dataset.statisticsRecorded?.catch((err: unknown) =>
+        request.log.warn(
+          { err, dataset: dataset.manifest.id },
+          'the statistics of a dataset could not be recorded; they will be computed when asked',
+        ),
       );
       return reply.code(201).send(dataset.manifest);
     },

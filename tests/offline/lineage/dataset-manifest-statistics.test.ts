@@ -60,14 +60,19 @@ describe("a training dataset's manifest", () => {
     await repo?.remove();
   });
 
-  it('records the statistics of its feature columns, as computed here from the file', async () => {
+  it('records the statistics of its feature columns once written, as computed here from the file', async () => {
     for (const format of ['parquet', 'csv'] as const) {
       const out = path.join(repo.dir, `train.${format}`);
-      const { manifest } = await store.getHistoricalFeatures({
+      const dataset = await store.getHistoricalFeatures({
         entities: repo.entities,
         features: FEATURES,
         out,
       });
+      // The manifest is written first, without them; they are added to it right after.
+      expect(dataset.manifest.statistics).toBeNull();
+      const manifest = await dataset.statisticsRecorded;
+      expect(manifest).toEqual({ ...dataset.manifest, statistics: manifest.statistics });
+      expect(await (await store.datasets()).get(manifest.id)).toEqual(manifest);
       expect(manifest.statistics?.rows).toBe(3_000);
       expect(manifest.statistics?.features.map((f) => [f.name, f.type])).toEqual([
         ['rate', 'float64'],
@@ -96,13 +101,16 @@ describe("a training dataset's manifest", () => {
 
   it('answers the dataset statistics without reading the file, and older manifests from it', async () => {
     const out = path.join(repo.dir, 'kept.parquet');
-    const { manifest } = await store.getHistoricalFeatures({
+    const dataset = await store.getHistoricalFeatures({
       entities: repo.entities,
       features: FEATURES,
       out,
       name: 'kept',
     });
+    // Asked while they are being recorded: the answer waits for them.
     const answered = await store.datasetStatistics('kept');
+    const manifest = await dataset.statisticsRecorded;
+    expect(manifest.statistics).not.toBeNull();
     expect(answered).toEqual({ dataset: manifest.id, file: out, ...manifest.statistics });
     // Read from the manifest: the file is not needed.
     await rename(out, `${out}.away`);
@@ -126,12 +134,14 @@ describe("a training dataset's manifest", () => {
 
   it('asked for none records none, and answers them from the file', async () => {
     const out = path.join(repo.dir, 'bare.parquet');
-    const { manifest } = await store.getHistoricalFeatures({
+    const dataset = await store.getHistoricalFeatures({
       entities: repo.entities,
       features: FEATURES,
       out,
       statistics: false,
     });
+    const manifest = await dataset.statisticsRecorded;
+    expect(manifest).toEqual(dataset.manifest);
     expect(manifest.statistics).toBeNull();
     const answered = await store.datasetStatistics(manifest.id);
     expect(answered.rows).toBe(3_000);
@@ -142,11 +152,12 @@ describe("a training dataset's manifest", () => {
   });
 
   it('of an Arrow file records none', async () => {
-    const { manifest } = await store.getHistoricalFeatures({
+    const dataset = await store.getHistoricalFeatures({
       entities: repo.entities,
       features: FEATURES,
       out: path.join(repo.dir, 'train.arrow'),
     });
-    expect(manifest.statistics).toBeNull();
+    expect(await dataset.statisticsRecorded).toEqual(dataset.manifest);
+    expect(dataset.manifest.statistics).toBeNull();
   });
 });

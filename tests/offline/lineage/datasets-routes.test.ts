@@ -23,13 +23,13 @@ describe('GET /datasets', () => {
     await store.compute();
     manifests = [];
     for (const name of ['first', 'second']) {
-      const { manifest } = await store.getHistoricalFeatures({
+      const dataset = await store.getHistoricalFeatures({
         entities: repo.entities,
         features: FEATURES,
         out: path.join(repo.dir, `${name}.parquet`),
         name,
       });
-      manifests.push(manifest);
+      manifests.push(await dataset.statisticsRecorded);
     }
     app = await buildServer(
       store,
@@ -111,13 +111,19 @@ describe('GET /datasets', () => {
     expect(manifest.output.path).toBe(
       path.join(store.config.offlineStorePath, 'datasets', manifest.id, 'dataset.parquet'),
     );
-    expect((await get('/datasets/over-http')).json()).toEqual(manifest);
+    // Answered as first written; the statistics are added right after, and asking for them waits.
+    expect(manifest.statistics).toBeNull();
+    const stats = await get('/datasets/over-http/stats');
+    expect(stats.statusCode).toBe(200);
+    expect(stats.json()).toMatchObject({ dataset: manifest.id, rows: 4 });
+    const recorded = (await get('/datasets/over-http')).json() as DatasetManifest;
+    expect(recorded).toEqual({ ...manifest, statistics: recorded.statistics });
+    expect(recorded.statistics?.rows).toBe(4);
     const rebuilt = await (await store.datasets()).reproduce(
       'over-http',
       path.join(repo.dir, 'http-again.parquet'),
     );
     expect(rebuilt.identical).toBe(true);
-    expect(manifest.statistics?.rows).toBe(4);
     const bare = await post(WRITE, { ...body, name: 'bare', statistics: false });
     expect(bare.statusCode).toBe(201);
     expect((bare.json() as DatasetManifest).statistics).toBeNull();
