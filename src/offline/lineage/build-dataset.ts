@@ -85,8 +85,10 @@ async function fingerprintPartitions(
       p.files.set(path.basename(file), file);
     }
   }
+  // Code-unit order, not localeCompare: the same in every locale, and the first localeCompare of
+  // a process loads ICU's collation data, 9 ms on the dataset's path.
   const partitions = [...byPartition.values()].sort((a, b) =>
-    a.view === b.view ? a.date.localeCompare(b.date) : a.view.localeCompare(b.view),
+    a.view === b.view ? (a.date < b.date ? -1 : 1) : a.view < b.view ? -1 : 1,
   );
   const out: ManifestPartition[] = [];
   for (const p of partitions) {
