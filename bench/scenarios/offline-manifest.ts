@@ -43,7 +43,7 @@ export const scenario: Scenario = {
     await measureInChild(TASKS, 'generateEntities', { file: entities, rows: entityRows, featureRows });
     const args = { dir, entities };
     // A 5% effect under run-to-run noise of several percent: more repetitions than the default.
-    const reps = Math.max(ctx.repetitions, ctx.quick ? 7 : 5);
+    const reps = Math.max(ctx.repetitions, ctx.quick ? 9 : 5);
     const tail: number[] = [];
     const recorded: number[] = [];
     /** The run's time is until the dataset and its manifest are in place; `recorded` gets the whole. */
