@@ -359,7 +359,8 @@ export class FeatureStore {
 
   /**
    * The statistics of a training dataset's feature columns, the dataset found by id or name: as
-   * its manifest records them, or computed from its file for a manifest written before they were.
+   * its manifest records them (waiting for ones this store is still recording), or computed from
+   * its file for a manifest without them (`statistics: false`, or written before they were).
    */
   async datasetStatistics(idOrName: string): Promise<DatasetStatistics & { dataset: string }> {
     const [{ datasetStatistics }, { resolve }, datasets] = await Promise.all([
@@ -369,15 +370,11 @@ export class FeatureStore {
     ]);
     let manifest = await datasets.get(idOrName);
     const recording = this.recordingStatistics.get(manifest.id);
-    // Being recorded by this store: waiting for them costs less than a second scan.
-    if (
-      recording &&
-      (await recording.then(
-        () => true,
-        () => false,
-      ))
-    )
+    if (recording) {
+      // Being recorded by this store: waiting for them costs less than a second scan.
+      await recording.catch(() => undefined);
       manifest = await datasets.get(manifest.id);
+    }
     const file = resolve(this.config.repoDir, manifest.output.path);
     if (manifest.statistics) return { dataset: manifest.id, file, ...manifest.statistics };
     const stats = await datasetStatistics(
@@ -391,7 +388,8 @@ export class FeatureStore {
   /**
    * A point-in-time-correct training dataset (SPEC §4): an Arrow table, or with `out` a Parquet,
    * CSV or Arrow IPC file (by extension) whose path, row count and manifest (SPEC §9, recorded in
-   * the dataset catalog, optionally under `name`) are returned.
+   * the dataset catalog, optionally under `name`) are returned. The statistics of its columns are
+   * added to the manifest after it resolves (`statisticsRecorded`; `close` waits for them).
    */
   async getHistoricalFeatures(
     request: HistoricalRequest & {

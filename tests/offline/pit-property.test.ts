@@ -206,7 +206,9 @@ async function runCase(g: Generated): Promise<void> {
       keys: [r.k1, r.k2],
       ts: r.ts,
       created: r.created,
-      values: [r.s, r.y === null ? null : Math.fround(r.y)],
+      // DuckDB gives -0 back as 0 once it has passed a join or aggregate (its row layouts
+      // normalise the sign of zero); the two are equal as numbers, and serving reads 0 too.
+      values: [r.s, r.y === null ? null : Math.fround(r.y) + 0],
     }));
     const expected = referenceJoin(
       g.entities.map((e) => ({ keys: [[e.k1], [e.k1, e.k2]], ts: e.ts })),
