@@ -207,7 +207,7 @@ async function runCase(g: Generated): Promise<void> {
       ts: r.ts,
       created: r.created,
       // DuckDB gives -0 back as 0 once it has passed a join or aggregate (its row layouts
-      // normalise the sign of zero); the two are equal as numbers, and serving reads 0 too.
+      // normalise the sign of zero); the two are equal as numbers (offline-store.md).
       values: [r.s, r.y === null ? null : Math.fround(r.y) + 0],
     }));
     const expected = referenceJoin(
