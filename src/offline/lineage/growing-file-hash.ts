@@ -7,7 +7,7 @@
  * only once its bytes are in place, so a read never sees a part not yet written.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256File } from './fingerprint.ts';
 
@@ -72,8 +72,9 @@ export class GrowingFileHash {
 
   /**
    * The file is complete and now at `finalPath` (renamed, or the same path): hashes the rest and
-   * returns the hex digest. Falls back to hashing `finalPath` whole when following failed or the
-   * file's size does not match what was read.
+   * returns the hex digest. Falls back to hashing `finalPath` whole when following failed, when
+   * `finalPath` is not the file followed (a writer that replaced it), or when its size does not
+   * match what was read.
    */
   async digest(finalPath: string): Promise<string> {
     this.stop.abort();
@@ -90,7 +91,10 @@ export class GrowingFileHash {
         this.hash.update(this.buffer.subarray(0, n));
         this.position += n;
       }
-      if (fstatSync(fd).size !== this.position) return await sha256File(finalPath);
+      const followed = fstatSync(fd);
+      const final = statSync(finalPath);
+      if (followed.ino !== final.ino || followed.dev !== final.dev || final.size !== this.position)
+        return await sha256File(finalPath);
       return this.hash.digest('hex');
     } finally {
       closeSync(fd);

@@ -42,6 +42,17 @@ describe('the sha256 of a file taken while it is written', () => {
     expect(await hash.digest(final)).toBe(await sha256(final));
   });
 
+  it('hashes the final file whole when the one followed was replaced', async () => {
+    const temp = path.join(dir, 'replaced.tmp');
+    const hash = new GrowingFileHash(temp);
+    await writeFile(temp, randomBytes(5000));
+    await sleep(40);
+    const other = path.join(dir, 'replacement.tmp');
+    await writeFile(other, randomBytes(5000));
+    await rename(other, temp);
+    expect(await hash.digest(temp)).toBe(await sha256(temp));
+  });
+
   it("matches a Parquet file DuckDB's COPY writes in many row groups", async () => {
     const temp = path.join(dir, 'rows.parquet.tmp');
     const final = path.join(dir, 'rows.parquet');
