@@ -177,11 +177,14 @@ export async function writeHistoricalFile(
   );
   try {
     let rows = 0;
-    request.lineage?.writing?.(temp);
+    // Told once the query is prepared, as the rows start to flow: the lineage's work runs beside
+    // the join's heavy part, not among the short steps before it.
+    const writing = () => request.lineage?.writing?.(temp);
     const plan = historicalOnDemandPlan(registry, request);
     if (plan && format !== 'arrow') {
       // Rows with on-demand features come back from JS: DuckDB takes them again to write the file.
       const { schema, batches } = await historicalBatches(config, registry, request);
+      writing();
       rows = await writeBatchesFile(config, schema, batches, temp, format);
       await rename(temp, target);
       return { path: target, rows, format };
@@ -191,6 +194,7 @@ export async function writeHistoricalFile(
       const { schema, batches } = query
         ? await streamBatches(query)
         : await historicalBatches(config, registry, request);
+      writing();
       const file = createWriteStream(temp);
       const writer = new RecordBatchFileWriter();
       writer.reset(file, schema);
@@ -204,6 +208,7 @@ export async function writeHistoricalFile(
       await finished(file);
     } else if (query) {
       try {
+        writing();
         const copied = await query.db.connection.runAndReadAll(
           `COPY (${query.sql}) TO ${quoteString(temp)} (${copyOptions(format)})`,
         );

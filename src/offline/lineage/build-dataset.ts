@@ -196,25 +196,35 @@ export async function writeDataset(
   const target = typeof out === 'string' ? out : out(id);
   if (typeof out !== 'string') await mkdir(path.dirname(target), { recursive: true });
 
-  // Each file listed is fingerprinted as soon as the query lists it, while DuckDB reads it.
+  // The output is hashed as it is written; a writer that does not say where it writes (a
+  // distributed job) has its file hashed once it is complete.
+  let growing: GrowingFileHash | undefined;
+  let startWriting: () => void = () => undefined;
+  // Resolved as the rows start to flow: the query's preparation is a series of short DuckDB steps,
+  // each waiting for a turn of the event loop, which work run among them would delay. A writer
+  // that never says (a distributed job) has its files fingerprinted as they are listed.
+  const rowsFlowing = options.write
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => {
+        startWriting = resolve;
+      });
+  const writing = (temp: string) => {
+    growing = new GrowingFileHash(temp);
+    startWriting();
+  };
+  // Each file listed is fingerprinted once the rows flow, while DuckDB reads it.
   const recorder = recordingReader();
   const prints = new Map<string, Promise<FileFingerprint>>();
   const listFiles: typeof recorder.viewFiles = async (...args) => {
     const listed = await recorder.viewFiles(...args);
     const fresh = listed.files.filter((f) => !prints.has(f));
-    const done = mapLimit(fresh, 8, fingerprintFile);
+    const done = rowsFlowing.then(() => mapLimit(fresh, 8, fingerprintFile));
     fresh.forEach((f, i) => {
       const one = done.then((all) => all[i]!);
       one.catch(() => undefined);
       prints.set(f, one);
     });
     return listed;
-  };
-  // The output is hashed as it is written; a writer that does not say where it writes (a
-  // distributed job) has its file hashed once it is complete.
-  let growing: GrowingFileHash | undefined;
-  const writing = (temp: string) => {
-    growing = new GrowingFileHash(temp);
   };
   try {
     let file: DatasetFile;

@@ -13,7 +13,10 @@ export interface HistoricalLineage {
   viewFiles: ViewFilesReader;
   /** Where to keep a copy of the entity rows (Parquet), for input that is not a file. */
   entityCopy?: string;
-  /** Told the temporary file the dataset is about to be written to (growing-file-hash.ts). */
+  /**
+   * Told the temporary file the dataset is about to be written to, once the query is prepared and
+   * its rows start to flow (growing-file-hash.ts).
+   */
   writing?: (temp: string) => void;
 }
 
