@@ -175,34 +175,14 @@ export async function writeDataset(
     selections.map((s) => s.view.name),
   );
 
-  // Everything that does not depend on the join starts now and runs beside it.
-  const code = codeVersion(config.repoDir);
-  const version = troveVersion();
-  const history = config.registryPath
-    ? withRegistryStore(
-        { registryPath: config.registryPath, registryRedis: config.registryRedis, project: registry.project },
-        (store) => store.keepVersion(registry.snapshot),
-      )
-    : undefined;
-  const sources = sourceFiles(config, registry, views);
-  const entityFile = entityFilePath(request.entities, request.baseDir);
-  const entityCopy =
-    entityFile === undefined ? path.join(datasetFolder(store, id), 'entities.parquet') : undefined;
-  const entityPrint = entityFile === undefined ? undefined : fingerprintFile(entityFile);
-  for (const p of [code, version, history, sources, entityPrint]) p?.catch(() => undefined);
-  // Files in the catalog are written by path: its folder must not lead out of the store.
-  if (entityCopy || typeof out !== 'string') await checkStoreFolder(store, catalogFolder(store));
-  if (entityCopy) await mkdir(path.dirname(entityCopy), { recursive: true });
-  const target = typeof out === 'string' ? out : out(id);
-  if (typeof out !== 'string') await mkdir(path.dirname(target), { recursive: true });
-
   // The output is hashed as it is written; a writer that does not say where it writes (a
   // distributed job) has its file hashed once it is complete.
   let growing: GrowingFileHash | undefined;
   let startWriting: () => void = () => undefined;
-  // Resolved as the rows start to flow: the query's preparation is a series of short DuckDB steps,
-  // each waiting for a turn of the event loop, which work run among them would delay. A writer
-  // that never says (a distributed job) has its files fingerprinted as they are listed.
+  // Resolved as the rows start to flow. The query's preparation is a series of short DuckDB steps,
+  // each waiting for a turn of the event loop, which work run among them would delay; the
+  // fingerprints wait until then and run beside the join's heavy part. A writer that never says
+  // (a distributed job) has them taken at once.
   const rowsFlowing = options.write
     ? Promise.resolve()
     : new Promise<void>((resolve) => {
@@ -212,6 +192,30 @@ export async function writeDataset(
     growing = new GrowingFileHash(temp);
     startWriting();
   };
+
+  // Everything else that does not depend on the join starts now and runs beside it: git first,
+  // since forking costs more the more memory the process holds, and the join is about to take some.
+  const code = codeVersion(config.repoDir);
+  const version = troveVersion();
+  const history = config.registryPath
+    ? withRegistryStore(
+        { registryPath: config.registryPath, registryRedis: config.registryRedis, project: registry.project },
+        (store) => store.keepVersion(registry.snapshot),
+      )
+    : undefined;
+  const sources = rowsFlowing.then(() => sourceFiles(config, registry, views));
+  const entityFile = entityFilePath(request.entities, request.baseDir);
+  const entityCopy =
+    entityFile === undefined ? path.join(datasetFolder(store, id), 'entities.parquet') : undefined;
+  const entityPrint =
+    entityFile === undefined ? undefined : rowsFlowing.then(() => fingerprintFile(entityFile));
+  for (const p of [code, version, history, sources, entityPrint]) p?.catch(() => undefined);
+  // Files in the catalog are written by path: its folder must not lead out of the store.
+  if (entityCopy || typeof out !== 'string') await checkStoreFolder(store, catalogFolder(store));
+  if (entityCopy) await mkdir(path.dirname(entityCopy), { recursive: true });
+  const target = typeof out === 'string' ? out : out(id);
+  if (typeof out !== 'string') await mkdir(path.dirname(target), { recursive: true });
+
   // Each file listed is fingerprinted once the rows flow, while DuckDB reads it.
   const recorder = recordingReader();
   const prints = new Map<string, Promise<FileFingerprint>>();
