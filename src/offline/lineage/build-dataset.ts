@@ -246,6 +246,8 @@ export async function writeDataset(
       await growing?.abandon();
       throw err;
     }
+    // A writer that wrote without saying so still gets its inputs fingerprinted.
+    startWriting();
     const written = performance.now();
     const [outputHash, partitions, sourcePrints, entities, commit, trove] = await Promise.all([
       growing ? growing.digest(file.path) : sha256File(file.path),
