@@ -70,13 +70,16 @@ describe('trove serve --workers', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      for (let i = 0; i < 300 && !output.includes('all workers serve'); i++)
+      const workerPids = () =>
+        new Set(
+          [...output.matchAll(/"pid":(\d+)/g)].map((m) => Number(m[1])).filter((pid) => pid !== child.pid),
+        );
+      // A worker's own "listening" line can reach the output after the primary's "all workers
+      // serve": each process writes its log on its own.
+      for (let i = 0; i < 300 && !(output.includes('all workers serve') && workerPids().size >= 2); i++)
         await new Promise((r) => setTimeout(r, 100));
       expect(output).toContain('"workers":2');
-      const pids = new Set(
-        [...output.matchAll(/"pid":(\d+)/g)].map((m) => Number(m[1])).filter((pid) => pid !== child.pid),
-      );
-      expect(pids.size, output).toBe(2);
+      expect(workerPids().size, output).toBe(2);
 
       for (let i = 0; i < REQUESTS; i++) expect((await get(port, '/health')).status).toBe(200);
       // Each scrape may reach either worker; each answers with the sum over both.
