@@ -10,6 +10,7 @@ import type { DriftOptions, DriftReport } from './offline/drift/compute-drift.ts
 import type { HistoricalBatches } from './offline/historical-output.ts';
 import type { HistoricalRequest } from './offline/historical-query.ts';
 import type { Dataset } from './offline/lineage/build-dataset.ts';
+import type { DatasetManifest } from './offline/lineage/dataset-manifest.ts';
 import type { Datasets } from './offline/lineage/datasets.ts';
 import type { GcReport } from './offline/lineage/gc.ts';
 import type { TimeInput } from './offline/parse-timestamp.ts';
@@ -69,7 +70,7 @@ export class FeatureStore {
   };
   private onlineStore: OnlineStore | undefined;
   /** Datasets this store wrote whose statistics are still being recorded, by id: `close` waits. */
-  private readonly recordingStatistics = new Map<string, Promise<unknown>>();
+  private readonly recordingStatistics = new Map<string, Promise<DatasetManifest>>();
   private readonly onDemand: OnDemandPlans;
 
   private constructor(config: ResolvedConfig) {
@@ -370,11 +371,8 @@ export class FeatureStore {
     ]);
     let manifest = await datasets.get(idOrName);
     const recording = this.recordingStatistics.get(manifest.id);
-    if (recording) {
-      // Being recorded by this store: waiting for them costs less than a second scan.
-      await recording.catch(() => undefined);
-      manifest = await datasets.get(manifest.id);
-    }
+    // Being recorded by this store: waiting for them costs less than a second scan.
+    if (recording) manifest = await recording.catch(() => manifest);
     const file = resolve(this.config.repoDir, manifest.output.path);
     if (manifest.statistics) return { dataset: manifest.id, file, ...manifest.statistics };
     const stats = await datasetStatistics(

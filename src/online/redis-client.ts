@@ -7,7 +7,7 @@
 import type { Cluster } from 'ioredis';
 import type { TroveConfig } from '../config/trove-config.ts';
 import { TroveError, UnavailableError } from '../errors.ts';
-import { loadIoRedis, openRedis, type RedisConnection } from '../redis/open-redis.ts';
+import { loadIoRedis, openRedis, type RedisConnection, reconnectBackoff } from '../redis/open-redis.ts';
 
 export type RedisClient = RedisConnection;
 export type OnlineStoreConfig = TroveConfig['onlineStore'];
@@ -41,14 +41,14 @@ export function createRedisClient(config: OnlineStoreConfig): RedisClient {
       socketTimeout: config.commandTimeoutMs,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
-      retryStrategy: (times: number) => Math.min(50 * times, 1000),
+      retryStrategy: reconnectBackoff,
     },
     {
       cluster: {
         enableAutoPipelining: true,
         // A backstop for what no failed command tells: slots that moved while nothing was sent.
         slotsRefreshInterval: 5000,
-        clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000),
+        clusterRetryStrategy: reconnectBackoff,
       },
       sentinel: {
         sentinelCommandTimeout: config.commandTimeoutMs,

@@ -35,6 +35,11 @@ export interface TopologyOptions {
   sentinel?: RedisOptions;
 }
 
+/** Wait before reconnect attempt `times`: 50 ms more each time, at most a second. */
+export function reconnectBackoff(times: number): number {
+  return Math.min(50 * times, 1000);
+}
+
 type IoRedis = typeof import('ioredis');
 const requireModule = createRequire(import.meta.url);
 let ioredis: IoRedis | undefined;

@@ -4,20 +4,19 @@
  * of it.
  */
 import type { RedisRegistryLocation } from '../config/registry-location.ts';
-import { openRedis, type RedisConnection } from '../redis/open-redis.ts';
+import { openRedis, type RedisConnection, reconnectBackoff } from '../redis/open-redis.ts';
 
 export type RegistryRedisClient = RedisConnection;
 
 export function createRegistryClient(location: RedisRegistryLocation): RegistryRedisClient {
-  const retry = (times: number) => Math.min(50 * times, 1000);
   return openRedis(
     location,
     {
       connectTimeout: location.connectTimeoutMs,
       commandTimeout: location.commandTimeoutMs,
       maxRetriesPerRequest: 1,
-      retryStrategy: retry,
+      retryStrategy: reconnectBackoff,
     },
-    { cluster: { clusterRetryStrategy: retry } },
+    { cluster: { clusterRetryStrategy: reconnectBackoff } },
   );
 }
