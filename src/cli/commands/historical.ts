@@ -31,7 +31,8 @@ async function recordStatistics(reporter: Reporter, dataset: Dataset): Promise<v
     const manifest = await dataset.statisticsRecorded;
     if (!manifest.statistics) return bar.done('none');
     const columns = manifest.statistics.features.length;
-    bar.done(`recorded for ${columns} columns`);
+    bar.update(columns);
+    bar.done('recorded in the manifest');
     reporter.event({ step: 'statistics', dataset: manifest.id, columns });
   } catch (err) {
     bar.done('not recorded');
